@@ -1,0 +1,32 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "hapax",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "hapax-prep", targets: ["hapax-prep"]),
+        .executable(name: "hapax-train", targets: ["hapax-train"]),
+        .library(name: "Tokenization", targets: ["Tokenization"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd",
+                       providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+        .target(name: "WorkerPool"),
+        .target(name: "Tokenization"),
+        .executableTarget(name: "hapax-prep", dependencies: [
+            "Tokenization", "WorkerPool",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "hapax-train", dependencies: [
+            "CBLAS",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"]),
+    ]
+)

@@ -1,0 +1,167 @@
+/// Trains a byte-level BPE the way Hugging Face's BpeTrainer does: count the pre-tokenized pieces of a
+/// corpus, then repeatedly merge the most frequent adjacent pair of symbols until the vocabulary is full
+/// or no pair occurs twice.
+///
+/// Pair counts live in a hash map with a max-heap over them. The heap is lazy: counts only fall when a
+/// merge consumes a pair, and a popped entry whose count is stale is pushed back with the current one.
+/// A merge touches only the distinct pieces that contain the pair.
+public struct BPETrainer: Sendable {
+    public let vocabularySize: Int
+    public let preTokenizer: PreTokenizer
+    public static let endOfText = "<|endoftext|>"
+
+    /// `vocabularySize` counts the 256 byte tokens and the end-of-text token.
+    public init(vocabularySize: Int, preTokenizer: PreTokenizer = .gpt2) {
+        self.vocabularySize = vocabularySize
+        self.preTokenizer = preTokenizer
+    }
+
+    public struct Result: Sendable {
+        /// Token bytes by id: the 256 single bytes in byte order, then merged tokens in order of creation.
+        public var tokens: [[UInt8]]
+        /// Merge rules in priority order, as pairs of token ids.
+        public var merges: [(left: UInt32, right: UInt32)]
+        /// The id of `<|endoftext|>`, right after the last token.
+        public var endOfText: UInt32 { UInt32(tokens.count) }
+    }
+
+    /// Adds the pieces of `text` to `counts`. Call it per document, on as many threads as wanted, and
+    /// combine the counts with `merge`.
+    public func countPieces(of text: String, into counts: inout [[UInt8]: Int]) {
+        var text = text
+        text.withUTF8 { bytes in
+            preTokenizer.forEachPiece(inValidUTF8: bytes) { range in
+                counts[Array(bytes[range]), default: 0] += 1
+            }
+        }
+    }
+
+    public func train(pieceCounts: [[UInt8]: Int]) -> Result {
+        var tokens = (0...255).map { [UInt8($0)] }
+        var idOfToken: [[UInt8]: UInt32] = Dictionary(uniqueKeysWithValues: tokens.enumerated().map { ($1, UInt32($0)) })
+        var merges: [(left: UInt32, right: UInt32)] = []
+
+        // Sorted so that training does not depend on dictionary order.
+        let pieces = pieceCounts.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+        var words = pieces.map { $0.key.map { UInt32($0) } }
+        let frequencies = pieces.map { $0.value }
+        var pairCounts: [UInt64: Int] = [:]
+        var wordsWithPair: [UInt64: [Int32]] = [:]
+        for (w, word) in words.enumerated() where word.count > 1 {
+            for k in 0..<(word.count - 1) {
+                let pair = Self.pair(word[k], word[k + 1])
+                pairCounts[pair, default: 0] += frequencies[w]
+                wordsWithPair[pair, default: []].append(Int32(w))
+            }
+        }
+        var heap = PairHeap(pairCounts.map { PairHeap.Entry(count: $0.value, pair: $0.key) })
+
+        while tokens.count + 1 < vocabularySize, let top = heap.pop() {
+            let current = pairCounts[top.pair] ?? 0
+            if current != top.count {
+                if current > 0 { heap.push(.init(count: current, pair: top.pair)) }
+                continue
+            }
+            if current < 2 { break }
+            let (left, right) = (UInt32(top.pair >> 32), UInt32(truncatingIfNeeded: top.pair))
+            let merged = tokens[Int(left)] + tokens[Int(right)]
+            let newId: UInt32
+            if let existing = idOfToken[merged] {
+                newId = existing
+            } else {
+                newId = UInt32(tokens.count)
+                tokens.append(merged)
+                idOfToken[merged] = newId
+            }
+            merges.append((left, right))
+
+            var grown = Set<UInt64>()
+            var seen = Set<Int32>()
+            for w in wordsWithPair.removeValue(forKey: top.pair) ?? [] where seen.insert(w).inserted {
+                let frequency = frequencies[Int(w)]
+                let word = words[Int(w)]
+                var rewritten: [UInt32] = []
+                rewritten.reserveCapacity(word.count)
+                var k = 0
+                while k < word.count {
+                    if k + 1 < word.count && word[k] == left && word[k + 1] == right {
+                        rewritten.append(newId)
+                        k += 2
+                    } else {
+                        rewritten.append(word[k])
+                        k += 1
+                    }
+                }
+                if rewritten.count == word.count { continue }
+                for k in 0..<(word.count - 1) {
+                    let pair = Self.pair(word[k], word[k + 1])
+                    pairCounts[pair]! -= frequency
+                }
+                for k in 0..<max(rewritten.count - 1, 0) {
+                    let pair = Self.pair(rewritten[k], rewritten[k + 1])
+                    pairCounts[pair, default: 0] += frequency
+                    if rewritten[k] == newId || rewritten[k + 1] == newId {
+                        grown.insert(pair)
+                        wordsWithPair[pair, default: []].append(w)
+                    }
+                }
+                words[Int(w)] = rewritten
+            }
+            pairCounts[top.pair] = nil
+            for pair in grown.sorted() { heap.push(.init(count: pairCounts[pair] ?? 0, pair: pair)) }
+        }
+        return Result(tokens: tokens, merges: merges)
+    }
+
+    private static func pair(_ left: UInt32, _ right: UInt32) -> UInt64 { UInt64(left) << 32 | UInt64(right) }
+}
+
+/// A binary max-heap of pair counts; ties go to the smaller pair of ids, so training is deterministic.
+struct PairHeap {
+    struct Entry {
+        var count: Int
+        var pair: UInt64
+        func outranks(_ other: Entry) -> Bool {
+            count != other.count ? count > other.count : pair < other.pair
+        }
+    }
+
+    private var entries: [Entry]
+
+    init(_ entries: [Entry]) {
+        self.entries = entries
+        for i in stride(from: entries.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
+    }
+
+    mutating func push(_ entry: Entry) {
+        entries.append(entry)
+        var i = entries.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard entries[i].outranks(entries[parent]) else { break }
+            entries.swapAt(i, parent)
+            i = parent
+        }
+    }
+
+    mutating func pop() -> Entry? {
+        guard !entries.isEmpty else { return nil }
+        entries.swapAt(0, entries.count - 1)
+        let top = entries.removeLast()
+        siftDown(0)
+        return top
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var i = start
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var best = i
+            if l < entries.count && entries[l].outranks(entries[best]) { best = l }
+            if r < entries.count && entries[r].outranks(entries[best]) { best = r }
+            if best == i { return }
+            entries.swapAt(i, best)
+            i = best
+        }
+    }
+}

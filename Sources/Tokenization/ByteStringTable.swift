@@ -1,0 +1,73 @@
+import Foundation
+
+/// An immutable map from byte strings to token ids: an open-addressing hash table over one arena.
+///
+/// BPE looks up every pre-tokenized piece as a whole before merging, so this lookup is the hot path of
+/// encoding; it hashes and compares raw bytes without building any intermediate value.
+struct ByteStringTable: Sendable {
+    private let arena: [UInt8]
+    private let starts: [Int]          // entry k's key is arena[starts[k]..<starts[k + 1]]
+    private let ids: [UInt32]
+    private let slots: [Int32]         // entry index + 1; 0 marks an empty slot
+    private let mask: Int
+
+    /// `entries` must have distinct keys.
+    init(_ entries: [(key: [UInt8], id: UInt32)]) {
+        var arena: [UInt8] = []
+        var starts: [Int] = [0]
+        var ids: [UInt32] = []
+        for (key, id) in entries {
+            arena += key
+            starts.append(arena.count)
+            ids.append(id)
+        }
+        var capacity = 16
+        while capacity < entries.count * 2 { capacity <<= 1 }
+        var slots = [Int32](repeating: 0, count: capacity)
+        arena.withUnsafeBufferPointer { arena in
+            for k in entries.indices {
+                let key = UnsafeBufferPointer(rebasing: arena[starts[k]..<starts[k + 1]])
+                var slot = Self.hash(key) & (capacity - 1)
+                while slots[slot] != 0 { slot = (slot + 1) & (capacity - 1) }
+                slots[slot] = Int32(k + 1)
+            }
+        }
+        self.arena = arena
+        self.starts = starts
+        self.ids = ids
+        self.slots = slots
+        self.mask = capacity - 1
+    }
+
+    var count: Int { ids.count }
+
+    /// FNV-1a, 64-bit: keys are short, so a byte-at-a-time hash costs little and spreads well.
+    @inline(__always)
+    static func hash(_ key: UnsafeBufferPointer<UInt8>) -> Int {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in key { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return Int(truncatingIfNeeded: h ^ (h >> 29))
+    }
+
+    func id(of key: UnsafeBufferPointer<UInt8>) -> UInt32? {
+        var slot = Self.hash(key) & mask
+        return slots.withUnsafeBufferPointer { slots -> UInt32? in
+            arena.withUnsafeBufferPointer { arena -> UInt32? in
+                while true {
+                    let entry = Int(slots[slot]) - 1
+                    if entry < 0 { return nil }
+                    let start = starts[entry], length = starts[entry + 1] - start
+                    if length == key.count
+                        && (length == 0 || memcmp(arena.baseAddress! + start, key.baseAddress!, length) == 0) {
+                        return ids[entry]
+                    }
+                    slot = (slot + 1) & mask
+                }
+            }
+        }
+    }
+
+    func id(of key: [UInt8]) -> UInt32? {
+        key.withUnsafeBufferPointer { id(of: $0) }
+    }
+}

@@ -1,0 +1,44 @@
+/// The Unicode properties the pre-tokenization patterns test, packed into one byte per scalar.
+///
+/// The patterns only ask whether a scalar is a letter (`\p{L}`), a number (`\p{N}`), white space
+/// (`\s`, the Unicode White_Space property), and, for o200k, whether it belongs to the "upper-ish"
+/// class `[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]` or the "lower-ish" class `[\p{Ll}\p{Lm}\p{Lo}\p{M}]`.
+struct CharacterClass: OptionSet, Sendable {
+    let rawValue: UInt8
+
+    static let letter = CharacterClass(rawValue: 1 << 0)
+    static let number = CharacterClass(rawValue: 1 << 1)
+    static let whitespace = CharacterClass(rawValue: 1 << 2)
+    static let upperish = CharacterClass(rawValue: 1 << 3)
+    static let lowerish = CharacterClass(rawValue: 1 << 4)
+
+    init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    init(of scalar: Unicode.Scalar) {
+        var result: CharacterClass = []
+        switch scalar.properties.generalCategory {
+        case .uppercaseLetter, .titlecaseLetter: result = [.letter, .upperish]
+        case .lowercaseLetter: result = [.letter, .lowerish]
+        case .modifierLetter, .otherLetter: result = [.letter, .upperish, .lowerish]
+        case .nonspacingMark, .spacingMark, .enclosingMark: result = [.upperish, .lowerish]
+        case .decimalNumber, .letterNumber, .otherNumber: result = [.number]
+        default: break
+        }
+        if scalar.properties.isWhitespace { result.insert(.whitespace) }
+        self = result
+    }
+
+    /// Classes of the Basic Multilingual Plane, computed once; the rest is looked up when met.
+    private static let basicPlane: [UInt8] = (0..<0x10000).map { value in
+        guard let scalar = Unicode.Scalar(UInt32(value)) else { return 0 }
+        return CharacterClass(of: scalar).rawValue
+    }
+
+    static func of(_ value: UInt32) -> CharacterClass {
+        if value < 0x10000 {
+            return basicPlane.withUnsafeBufferPointer { CharacterClass(rawValue: $0[Int(value)]) }
+        }
+        guard let scalar = Unicode.Scalar(value) else { return [] }
+        return CharacterClass(of: scalar)
+    }
+}

@@ -1,0 +1,51 @@
+/// The merge rules of a BPE model: for a pair of adjacent token ids, the priority of merging them
+/// (lower merges first) and the id of the result.
+///
+/// Priorities and results are packed into one `UInt64` (priority in the high half), so comparing
+/// packed values compares priorities, and equal priorities always mean the same merge.
+struct MergeTable: Sendable {
+    static let none = UInt64.max
+
+    private let keys: [UInt64]
+    private let values: [UInt64]
+    private let mask: Int
+    private static let emptyKey = UInt64.max
+
+    init(_ merges: [(left: UInt32, right: UInt32, priority: UInt32, result: UInt32)]) {
+        var capacity = 16
+        while capacity < merges.count * 2 { capacity <<= 1 }
+        var keys = [UInt64](repeating: Self.emptyKey, count: capacity)
+        var values = [UInt64](repeating: Self.none, count: capacity)
+        for merge in merges {
+            let key = UInt64(merge.left) << 32 | UInt64(merge.right)
+            var slot = Self.slot(key, capacity - 1)
+            while keys[slot] != Self.emptyKey && keys[slot] != key { slot = (slot + 1) & (capacity - 1) }
+            // A later rule for the same pair replaces an earlier one, as in Hugging Face's merge map.
+            keys[slot] = key
+            values[slot] = UInt64(merge.priority) << 32 | UInt64(merge.result)
+        }
+        self.keys = keys
+        self.values = values
+        self.mask = capacity - 1
+    }
+
+    @inline(__always)
+    private static func slot(_ key: UInt64, _ mask: Int) -> Int {
+        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+    }
+
+    /// The packed priority and result of merging `left` and `right`, or `MergeTable.none`.
+    @inline(__always)
+    func merge(_ left: UInt32, _ right: UInt32) -> UInt64 {
+        let key = UInt64(left) << 32 | UInt64(right)
+        var slot = Self.slot(key, mask)
+        return keys.withUnsafeBufferPointer { keys in
+            while true {
+                let k = keys[slot]
+                if k == key { return values[slot] }
+                if k == Self.emptyKey { return Self.none }
+                slot = (slot + 1) & mask
+            }
+        }
+    }
+}

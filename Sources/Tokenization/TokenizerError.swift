@@ -1,0 +1,11 @@
+/// A one-line, human-readable reason why a tokenizer could not be loaded or used.
+public struct TokenizerError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+
+    public init(_ description: String) { self.description = description }
+
+    /// Prefixes the message with where the problem is, as `file: line 12: …` or `file: model.vocab: …`.
+    func located(in file: String, at place: String? = nil) -> TokenizerError {
+        TokenizerError([file, place, description].compactMap { $0 }.joined(separator: ": "))
+    }
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import Tokenization
+
+/// A command's failure, printed as one line naming what went wrong.
+struct CommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Reads a file, or standard input for `-`.
+func readInput(_ path: String) throws -> [UInt8] {
+    if path == "-" { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
+    do {
+        return Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+    } catch {
+        throw CommandError("cannot read \(path): \((error as NSError).localizedFailureReason ?? error.localizedDescription)")
+    }
+}
+
+/// Reads a file as text under the invalid UTF-8 policy: replace and count, or fail when `strict`.
+func readText(_ path: String, strict: Bool) throws -> UTF8Input {
+    let input = UTF8Input(try readInput(path))
+    if strict, let offset = input.firstInvalidOffset {
+        throw CommandError("\(path == "-" ? "standard input" : path): invalid UTF-8 at byte \(offset) (drop --strict to replace such bytes with U+FFFD)")
+    }
+    return input
+}
+
+func loadTokenizer(_ path: String, pattern: PreTokenizer?) throws -> Tokenizer {
+    do { return try Tokenizer.load(path: path, pattern: pattern) } catch { throw CommandError(error.description) }
+}
+
+extension PreTokenizer: ExpressibleByArgument {}
+
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+func megabytesPerSecond(_ bytes: Int, _ seconds: Double) -> String {
+    String(format: "%.2f MB/s", Double(bytes) / 1e6 / max(seconds, 1e-9))
+}
+
+func seconds(since start: DispatchTime) -> Double {
+    Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import Tokenization
+import WorkerPool
+
+struct Tokenize: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the token ids of each input, space-separated, one line per input.",
+        discussion: """
+            Each input is one document, encoded as ordinary text: a special-token string such as \
+            <|endoftext|> inside it is text, not a special token. Invalid UTF-8 is replaced by U+FFFD \
+            and counted, or is an error with --strict. A summary with the encoding rate (MB/s, not \
+            counting file reading or tokenizer loading) goes to standard error.
+
+            Examples:
+              hapax-prep tokenize --tokenizer data/cl100k_base.tiktoken README.md
+              echo 'Hello world' | hapax-prep tokenize --tokenizer tokenizer.json -
+              hapax-prep tokenize --tokenizer data/cl100k_base.tiktoken --count --threads 2 data/shakespeare/*.txt
+            """)
+
+    @Option(help: "A tiktoken rank file (*.tiktoken) or a Hugging Face tokenizer.json.")
+    var tokenizer: String
+
+    @Option(help: "Pre-tokenizer pattern for a rank file whose name does not tell it (gpt2, cl100k, o200k).")
+    var pattern: PreTokenizer?
+
+    @Flag(help: "Print only the number of tokens of each input.")
+    var count = false
+
+    @Flag(help: "Fail on invalid UTF-8 instead of replacing it.")
+    var strict = false
+
+    @Option(help: "Threads to encode with; inputs are spread over them.")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    @Argument(help: "Files to tokenize, or - for standard input.")
+    var inputs: [String] = ["-"]
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        let tokenizer = try loadTokenizer(self.tokenizer, pattern: pattern)
+        let texts = try inputs.map { try readText($0, strict: strict) }
+        let start = DispatchTime.now()
+        let encoded = parallelMap(texts.count, threads: threads) { tokenizer.encode(texts[$0].text) }
+        let elapsed = seconds(since: start)
+
+        var out = Data()
+        for ids in encoded {
+            let line = count ? String(ids.count) : ids.map(String.init).joined(separator: " ")
+            out.append(contentsOf: (line + "\n").utf8)
+        }
+        FileHandle.standardOutput.write(out)
+
+        let bytes = texts.reduce(0) { $0 + $1.text.utf8.count }
+        let tokens = encoded.reduce(0) { $0 + $1.count }
+        let replaced = texts.reduce(0) { $0 + $1.replacements }
+        var summary = "\(inputs.count) input(s), \(bytes) bytes, \(tokens) tokens in \(String(format: "%.3f", elapsed)) s: "
+            + "\(megabytesPerSecond(bytes, elapsed)) on \(min(threads, max(texts.count, 1))) thread(s)"
+        if replaced > 0 { summary += "; \(replaced) invalid UTF-8 sequence(s) replaced by U+FFFD" }
+        printError(summary)
+    }
+}

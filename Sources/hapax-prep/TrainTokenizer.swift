@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import Tokenization
+import WorkerPool
+
+struct TrainTokenizer: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train-tokenizer",
+        abstract: "Train a byte-level BPE on a corpus and write it as a Hugging Face tokenizer.json.",
+        discussion: """
+            Each file is one document. The result uses the GPT-2 pre-tokenizer pattern and ends its \
+            vocabulary with <|endoftext|>; Hugging Face `tokenizers` loads it and encodes exactly as \
+            hapax does.
+
+            Example:
+              hapax-prep train-tokenizer data/shakespeare/*.txt --vocab-size 8192 -o data/shakespeare-8k.json
+            """)
+
+    @Option(help: "Vocabulary size, counting the 256 byte tokens and <|endoftext|>.")
+    var vocabSize: Int
+
+    @Option(name: .shortAndLong, help: "Where to write the tokenizer.json.")
+    var output: String
+
+    @Option(help: "Threads for counting pieces.")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    @Argument(help: "Text files to train on.")
+    var corpus: [String]
+
+    func validate() throws {
+        guard vocabSize >= 258 else { throw ValidationError("--vocab-size must be at least 258 (256 bytes, one merge, end-of-text)") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard !corpus.isEmpty else { throw ValidationError("name at least one corpus file") }
+    }
+
+    func run() throws {
+        let start = DispatchTime.now()
+        let trainer = BPETrainer(vocabularySize: vocabSize)
+        let texts = try corpus.map { try readText($0, strict: false).text }
+        let perThread = parallelMap(threads, threads: threads) { part in
+            var counts: [[UInt8]: Int] = [:]
+            for index in stride(from: part, to: texts.count, by: threads) {
+                trainer.countPieces(of: texts[index], into: &counts)
+            }
+            return counts
+        }
+        let counts = perThread.dropFirst().reduce(into: perThread[0]) { total, part in
+            total.merge(part, uniquingKeysWith: +)
+        }
+        printError("counted \(counts.values.reduce(0, +)) pieces (\(counts.count) distinct) in \(String(format: "%.2f", seconds(since: start))) s")
+
+        let result = trainer.train(pieceCounts: counts)
+        let json = HuggingFaceTokenizerWriter.json(for: result)
+        do {
+            try Data(json.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+        } catch {
+            throw CommandError("cannot write \(output): \((error as NSError).localizedFailureReason ?? error.localizedDescription)")
+        }
+        let size = result.tokens.count + 1
+        var summary = "wrote \(output): \(size) tokens, \(result.merges.count) merges in \(String(format: "%.2f", seconds(since: start))) s"
+        if size < vocabSize { summary += " (stopped early: no pair occurs twice)" }
+        printError(summary)
+    }
+}
