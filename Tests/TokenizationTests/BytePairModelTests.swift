@@ -1,0 +1,51 @@
+import Testing
+@testable import Tokenization
+
+/// The merge loop against a brute-force BPE written from the definition: repeatedly merge the
+/// leftmost adjacent pair whose concatenation has the lowest rank.
+@Suite struct BytePairModelTests {
+    static func bruteForce(_ piece: [UInt8], ranks: [[UInt8]: Int]) -> [[UInt8]] {
+        var parts = piece.map { [$0] }
+        while parts.count > 1 {
+            var best: (rank: Int, at: Int)? = nil
+            for k in 0..<(parts.count - 1) {
+                if let rank = ranks[parts[k] + parts[k + 1]], best == nil || rank < best!.rank { best = (rank, k) }
+            }
+            guard let (_, at) = best else { break }
+            parts[at] += parts.remove(at: at + 1)
+        }
+        return parts
+    }
+
+    @Test func mergesLikeTheDefinitionOnATinyAlphabet() throws {
+        var rng = SeededGenerator(state: 42)
+        let alphabet: [UInt8] = Array("abc".utf8)
+        // All 256 bytes, then random multi-byte tokens over a tiny alphabet, so merges compete.
+        var tokens: [[UInt8]?] = (0...255).map { [UInt8($0)] }
+        var ranks: [[UInt8]: Int] = [:]
+        for (rank, token) in tokens.enumerated() { ranks[token!] = rank }
+        while tokens.count < 400 {
+            let token = (0..<Int.random(in: 2...5, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
+            if ranks[token] == nil {
+                ranks[token] = tokens.count
+                tokens.append(token)
+            }
+        }
+        let model = try BytePairModel(tokens: tokens, merges: TiktokenFile.merges(of: tokens), shortcut: .selfConsistentTokens)
+        for _ in 0..<2000 {
+            let piece = (0..<Int.random(in: 1...24, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
+            var output: [UInt32] = []
+            var scratch = BytePairModel.Scratch()
+            piece.withUnsafeBufferPointer { model.encode($0, into: &output, &scratch) }
+            let expected = Self.bruteForce(piece, ranks: ranks).map { UInt32(ranks[$0]!) }
+            #expect(output == expected, "piece \(String(decoding: piece, as: UTF8.self))")
+        }
+    }
+
+    @Test func refusesAVocabularyWithoutEveryByte() {
+        let tokens: [[UInt8]?] = (0...254).map { [UInt8($0)] }
+        #expect(throws: TokenizerError.self) {
+            try BytePairModel(tokens: tokens, merges: MergeTable([]), shortcut: .anyToken)
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+@testable import Tokenization
+
+/// A malformed tokenizer file gives one line naming the file, the line or key, and what is wrong.
+@Suite struct LoaderErrorTests {
+    static let allBytes = (0...255).map { "\(Data([UInt8($0)]).base64EncodedString()) \($0)" }.joined(separator: "\n")
+
+    func error(loading contents: String, as name: String, pattern: PreTokenizer? = .gpt2) -> String {
+        let path = Fixtures.temporaryFile(name, contents)
+        do {
+            _ = try Tokenizer.load(path: path, pattern: name.hasSuffix(".json") ? nil : pattern)
+            return "loaded without error"
+        } catch {
+            #expect(error.description.hasPrefix(path), "message should start with the file: \(error)")
+            #expect(!error.description.contains("\n"), "message should be one line: \(error)")
+            return error.description
+        }
+    }
+
+    @Test(arguments: [
+        ("\(allBytes)\n!!!! 256", "line 257", "not valid base64"),
+        ("\(allBytes)\nYWI= 255", "line 257", "rank 255 is already used on line 256"),
+        ("\(allBytes)\nYQ== 300", "line 257", "already listed with rank 97"),
+        ("\(allBytes)\nYWI=", "line 257", "expected 'base64-token rank'"),
+        ("\(allBytes)\nYWI= -4", "line 257", "is not a rank"),
+        ("YQ== 0", "", "no token for the single byte 0x00"),
+        ("", "", "the file has no ranks"),
+    ])
+    func malformedRankFile(contents: String, place: String, what: String) {
+        let message = error(loading: contents, as: "ranks.tiktoken")
+        #expect((place.isEmpty || message.contains(place)) && message.contains(what), "\(message)")
+    }
+
+    @Test func rankFileWithUnknownNameNeedsAPattern() {
+        let message = error(loading: Self.allBytes, as: "mystery.tiktoken", pattern: nil)
+        #expect(message.contains("cannot tell the encoding"), "\(message)")
+    }
+
+    static func tokenizerJSON(vocab: String = #"{"a": 0, "b": 1}"#, merges: String = #"["a b"]"#,
+                              preTokenizer: String = #"{"type": "ByteLevel", "add_prefix_space": false}"#) -> String {
+        #"{"added_tokens": [], "normalizer": null, "pre_tokenizer": \#(preTokenizer), "decoder": {"type": "ByteLevel"}, "model": {"type": "BPE", "vocab": \#(vocab), "merges": \#(merges)}}"#
+    }
+
+    @Test(arguments: [
+        ("{\"model\": ", "not valid JSON"),
+        ("[1, 2]", "top level is not a JSON object"),
+        (tokenizerJSON(merges: #""a b""#), "model.merges: expected an array, got a string"),
+        (tokenizerJSON(vocab: #"{"a": "zero"}"#), #"model.vocab["a"]: expected a non-negative integer id, got a string"#),
+        (tokenizerJSON(vocab: #"{"a": true}"#), #"model.vocab["a"]: expected a non-negative integer id, got a boolean"#),
+        (tokenizerJSON(vocab: #"{"a b": 0}"#), #"model.vocab["a b"]: the token is not spelled in the byte-level alphabet"#),
+        (tokenizerJSON(merges: #"["a c"]"#), #"model.merges[0]: "c" is not in model.vocab"#),
+        (tokenizerJSON(merges: #"["a"]"#), "model.merges[0]: expected two tokens, got 1"),
+        (tokenizerJSON(merges: "[3]"), "model.merges[0]: expected \"left right\""),
+        (tokenizerJSON(preTokenizer: #"{"type": "Whitespace"}"#), #"pre_tokenizer.type: is "Whitespace", expected "ByteLevel""#),
+        (tokenizerJSON(preTokenizer: "null"), "pre_tokenizer: expected an object, got null"),
+        (#"{"pre_tokenizer": {"type": "ByteLevel"}}"#, "model: missing"),
+    ])
+    func malformedTokenizerJSON(contents: String, what: String) {
+        let message = error(loading: contents, as: "tokenizer.json")
+        #expect(message.contains(what), "\(message)")
+    }
+
+    @Test func mergeResultMustBeInTheVocabulary() {
+        let vocab = "{" + (0...255).map { "\"\(ByteLevelAlphabet.spell([UInt8($0)]).replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\": \($0)" }.joined(separator: ", ") + "}"
+        let message = error(loading: Self.tokenizerJSON(vocab: vocab), as: "tokenizer.json")
+        #expect(message.contains(#"model.merges[0]: merging "a" and "b" gives "ab", which is not in model.vocab"#), "\(message)")
+    }
+
+    @Test func missingFileIsNamed() {
+        do {
+            _ = try Tokenizer.load(path: "/nonexistent/cl100k_base.tiktoken")
+            Issue.record("loaded a missing file")
+        } catch {
+            #expect(error.description.contains("cannot read /nonexistent/cl100k_base.tiktoken"))
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import Testing
+@testable import Tokenization
+
+/// Readable examples of what each pattern does; exhaustive parity with the regex module lives in
+/// Tests/parity.
+@Suite struct PreTokenizerTests {
+    @Test func gpt2KeepsContractionsCaseSensitive() {
+        #expect(PreTokenizer.gpt2.pieces(of: "it's IT'S") == ["it", "'s", " IT", "'", "S"])
+    }
+
+    @Test func cl100kContractionsIgnoreCaseAndNumbersComeInThrees() {
+        #expect(PreTokenizer.cl100k.pieces(of: "IT'S 12345") == ["IT", "'S", " ", "123", "45"])
+    }
+
+    @Test func whitespaceBeforeAWordLeavesOneSpaceToTheWord() {
+        for pattern in PreTokenizer.allCases {
+            #expect(pattern.pieces(of: "a   b") == ["a", "  ", " b"], "\(pattern)")
+        }
+    }
+
+    @Test func trailingWhitespaceAfterANewline() {
+        // cl100k's `\s++$` takes the whole run at the end of the text; o200k stops after the newline.
+        #expect(PreTokenizer.cl100k.pieces(of: "x\n  ") == ["x", "\n  "])
+        #expect(PreTokenizer.o200k.pieces(of: "x\n  ") == ["x", "\n", "  "])
+    }
+
+    @Test func o200kSplitsCamelCase() {
+        #expect(PreTokenizer.o200k.pieces(of: "HTTPServer isReady") == ["HTTPServer", " is", "Ready"])
+    }
+
+    @Test func piecesTileTheText() {
+        var rng = SeededGenerator(state: 3)
+        for _ in 0..<500 {
+            let text = randomText(&rng)
+            for pattern in PreTokenizer.allCases {
+                #expect(pattern.pieces(of: text).joined() == text)
+            }
+        }
+    }
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what hapax needs on a Debian-like machine: the system libraries (libzstd, OpenBLAS,
+# pkg-config) through apt when missing, and with --python the virtual environment .venv with the
+# reference tools the parity tests use. Safe to run again: it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+for package in libzstd-dev libopenblas-dev pkg-config; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  sudo=""; [[ "$(id -u)" -ne 0 ]] && sudo="sudo"
+  echo "installing ${missing[*]} with apt-get..."
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [[ "${1:-}" == "--python" ]]; then
+  [[ -x .venv/bin/python ]] || python3 -m venv .venv
+  if ! cmp -s tools/requirements-test.txt .venv/requirements-installed.txt; then
+    echo "installing the Python test tools into .venv..."
+    .venv/bin/pip install --quiet --disable-pip-version-check -r tools/requirements-test.txt
+    cp tools/requirements-test.txt .venv/requirements-installed.txt
+  fi
+fi

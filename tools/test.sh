@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The test suite: Swift unit tests, then the parity tests against tiktoken, Hugging Face tokenizers
+# and the Python regex module (never skipped). Installs what is missing first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/setup.sh --python
+mirror="${HAPAX_DATA_MIRROR:-../shared/data}"
+if [[ -d "$mirror" ]]; then tools/fetch-data.sh --from "$mirror"; else tools/fetch-data.sh; fi
+swift build -c release
+swift test
+.venv/bin/python -m pytest Tests/parity -q
