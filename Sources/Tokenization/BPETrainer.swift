@@ -54,12 +54,15 @@ public struct BPETrainer: Sendable {
                 wordsWithPair[pair, default: []].append(Int32(w))
             }
         }
-        var heap = PairHeap(pairCounts.map { PairHeap.Entry(count: $0.value, pair: $0.key) })
+        // The most frequent pair first; ties go to the smaller pair of ids, so training is deterministic.
+        var heap = BinaryHeap(pairCounts.map { (count: $0.value, pair: $0.key) }) { a, b in
+            a.count != b.count ? a.count > b.count : a.pair < b.pair
+        }
 
         while tokens.count + 1 < vocabularySize, let top = heap.pop() {
             let current = pairCounts[top.pair] ?? 0
             if current != top.count {
-                if current > 0 { heap.push(.init(count: current, pair: top.pair)) }
+                if current > 0 { heap.push((current, top.pair)) }
                 continue
             }
             if current < 2 { break }
@@ -108,60 +111,10 @@ public struct BPETrainer: Sendable {
                 words[Int(w)] = rewritten
             }
             pairCounts[top.pair] = nil
-            for pair in grown.sorted() { heap.push(.init(count: pairCounts[pair] ?? 0, pair: pair)) }
+            for pair in grown.sorted() { heap.push((pairCounts[pair] ?? 0, pair)) }
         }
         return Result(tokens: tokens, merges: merges)
     }
 
     private static func pair(_ left: UInt32, _ right: UInt32) -> UInt64 { UInt64(left) << 32 | UInt64(right) }
-}
-
-/// A binary max-heap of pair counts; ties go to the smaller pair of ids, so training is deterministic.
-struct PairHeap {
-    struct Entry {
-        var count: Int
-        var pair: UInt64
-        func outranks(_ other: Entry) -> Bool {
-            count != other.count ? count > other.count : pair < other.pair
-        }
-    }
-
-    private var entries: [Entry]
-
-    init(_ entries: [Entry]) {
-        self.entries = entries
-        for i in stride(from: entries.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
-    }
-
-    mutating func push(_ entry: Entry) {
-        entries.append(entry)
-        var i = entries.count - 1
-        while i > 0 {
-            let parent = (i - 1) / 2
-            guard entries[i].outranks(entries[parent]) else { break }
-            entries.swapAt(i, parent)
-            i = parent
-        }
-    }
-
-    mutating func pop() -> Entry? {
-        guard !entries.isEmpty else { return nil }
-        entries.swapAt(0, entries.count - 1)
-        let top = entries.removeLast()
-        siftDown(0)
-        return top
-    }
-
-    private mutating func siftDown(_ start: Int) {
-        var i = start
-        while true {
-            let l = 2 * i + 1, r = l + 1
-            var best = i
-            if l < entries.count && entries[l].outranks(entries[best]) { best = l }
-            if r < entries.count && entries[r].outranks(entries[best]) { best = r }
-            if best == i { return }
-            entries.swapAt(i, best)
-            i = best
-        }
-    }
 }

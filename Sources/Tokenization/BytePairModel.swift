@@ -58,10 +58,17 @@ struct BytePairModel: Sendable {
         }
     }
 
-    /// Merges the bytes of `piece` by priority. A piece is usually a few bytes long, so a linear scan
-    /// for the best pair beats a heap.
+    /// Pieces longer than this merge with a heap; shorter ones with a linear scan, which is faster for
+    /// the few bytes of a typical piece but quadratic, and a long white-space run is one piece.
+    static let heapThreshold = 256
+
+    /// Merges the bytes of `piece` by priority.
     private func mergeBytes(_ piece: UnsafeBufferPointer<UInt8>, into output: inout [UInt32], _ scratch: inout Scratch) {
         let n = piece.count
+        if n > Self.heapThreshold {
+            mergeLongPiece(piece, into: &output)
+            return
+        }
         scratch.ids.removeAll(keepingCapacity: true)
         scratch.pairs.removeAll(keepingCapacity: true)
         for byte in piece { scratch.ids.append(byteTokens[Int(byte)]) }
@@ -87,6 +94,45 @@ struct BytePairModel: Sendable {
             }
         }
         output.append(contentsOf: scratch.ids[0..<count])
+    }
+
+    /// The same merge order in O(n log n): symbols in a linked list over byte positions, candidate
+    /// pairs in a min-heap keyed by (packed priority, position), so ties go to the leftmost pair.
+    /// Entries go stale when a neighbour merges; a popped entry is used only if its pair still holds.
+    private func mergeLongPiece(_ piece: UnsafeBufferPointer<UInt8>, into output: inout [UInt32]) {
+        let n = piece.count
+        var ids = piece.map { byteTokens[Int($0)] }
+        var next = Array(1...n)            // n marks the end
+        var previous = Array(-1..<(n - 1))
+        var alive = [Bool](repeating: true, count: n)
+        var heap = BinaryHeap<(merge: UInt64, position: Int)> { a, b in
+            a.merge != b.merge ? a.merge < b.merge : a.position < b.position
+        }
+        for k in 0..<(n - 1) {
+            let merge = merges.merge(ids[k], ids[k + 1])
+            if merge != MergeTable.none { heap.push((merge, k)) }
+        }
+        while let (merge, at) = heap.pop() {
+            let right = next[at]
+            guard alive[at], right < n, merges.merge(ids[at], ids[right]) == merge else { continue }
+            ids[at] = UInt32(truncatingIfNeeded: merge)
+            alive[right] = false
+            next[at] = next[right]
+            if next[at] < n { previous[next[at]] = at }
+            if previous[at] >= 0 {
+                let left = merges.merge(ids[previous[at]], ids[at])
+                if left != MergeTable.none { heap.push((left, previous[at])) }
+            }
+            if next[at] < n {
+                let after = merges.merge(ids[at], ids[next[at]])
+                if after != MergeTable.none { heap.push((after, at)) }
+            }
+        }
+        var k = 0
+        while k < n {
+            output.append(ids[k])
+            k = next[k]
+        }
     }
 }
 

@@ -17,7 +17,10 @@ import Testing
         return parts
     }
 
-    @Test func mergesLikeTheDefinitionOnATinyAlphabet() throws {
+    /// Short pieces take the linear scan, pieces over `heapThreshold` bytes the heap; both must agree
+    /// with the definition.
+    @Test(arguments: [(1...24, 2000), ((BytePairModel.heapThreshold + 1)...700, 40)])
+    func mergesLikeTheDefinitionOnATinyAlphabet(lengths: ClosedRange<Int>, trials: Int) throws {
         var rng = SeededGenerator(state: 42)
         let alphabet: [UInt8] = Array("abc".utf8)
         // All 256 bytes, then random multi-byte tokens over a tiny alphabet, so merges compete.
@@ -32,8 +35,8 @@ import Testing
             }
         }
         let model = try BytePairModel(tokens: tokens, merges: TiktokenFile.merges(of: tokens), shortcut: .selfConsistentTokens)
-        for _ in 0..<2000 {
-            let piece = (0..<Int.random(in: 1...24, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
+        for _ in 0..<trials {
+            let piece = (0..<Int.random(in: lengths, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
             var output: [UInt32] = []
             var scratch = BytePairModel.Scratch()
             piece.withUnsafeBufferPointer { model.encode($0, into: &output, &scratch) }

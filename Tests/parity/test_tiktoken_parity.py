@@ -22,7 +22,8 @@ def test_whole_corpus(hapax_prep, cl100k_path, corpus_files):
 
 def test_stress_and_random_texts(hapax_prep, cl100k_path, tmp_path):
     encoding = cl100k(cl100k_path)
-    texts = [STRESS] + random_texts(300, seed=7)
+    long_runs = ["a" + " " * 5000 + "b", "x" + "\n \t" * 2000 + "y", "z" * 3000, "1" * 3001]
+    texts = [STRESS] + long_runs + random_texts(300, seed=7)
     files = []
     for i, text in enumerate(texts):
         files.append(tmp_path / f"t{i}.txt")
