@@ -19,6 +19,8 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
         .target(name: "WorkerPool"),
         .target(name: "Tokenization"),
+        .target(name: "InductionDetector"),
+        .target(name: "Shards", dependencies: ["CZstd"]),
         .executableTarget(name: "hapax-prep", dependencies: [
             "Tokenization", "WorkerPool",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -28,5 +30,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"]),
+        .testTarget(name: "InductionDetectorTests", dependencies: ["InductionDetector"]),
+        .testTarget(name: "ShardsTests", dependencies: ["Shards"]),
     ]
 )

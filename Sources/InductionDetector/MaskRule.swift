@@ -1,0 +1,38 @@
+/// Which targets leave the loss, derived from stored match lengths (see docs/MASKS.md).
+public enum MaskRule: Sendable, Equatable, CustomStringConvertible {
+    /// Dropped when the n-gram ending at the target occurred earlier: `m[t] >= n` (the paper: n = 2).
+    case hapax(n: Int)
+    /// Dropped when the token itself occurred earlier: `m[t] >= 1`.
+    case `repeat`
+    /// Dropped right after a repeated token: `t >= 2` and `m[t-1] >= 1`.
+    case offset
+    /// Never dropped: the vanilla baseline.
+    case none
+
+    /// Whether target position `t` (t >= 1) of a window with match lengths `m` is dropped.
+    @inline(__always)
+    public func drops(_ t: Int, _ m: UnsafeBufferPointer<UInt8>) -> Bool {
+        switch self {
+        case .hapax(let n): return Int(m[t]) >= n
+        case .repeat: return m[t] >= 1
+        case .offset: return t >= 2 && m[t - 1] >= 1
+        case .none: return false
+        }
+    }
+
+    /// How many of the targets `1..<m.count` the rule drops.
+    public func droppedCount(_ m: UnsafeBufferPointer<UInt8>) -> Int {
+        var count = 0
+        for t in 1..<max(m.count, 1) where drops(t, m) { count += 1 }
+        return count
+    }
+
+    public var description: String {
+        switch self {
+        case .hapax(let n): return "hapax n=\(n)"
+        case .repeat: return "repeat"
+        case .offset: return "offset"
+        case .none: return "none"
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+
+/// Reads windows from a shard file; reading one window decompresses the one frame that holds it.
+/// Every problem is reported with the file's path and what is wrong.
+public final class ShardReader {
+    public let path: String
+    public let header: ShardHeader
+    private let frames: [(offset: Int, size: Int)]
+    private let handle: FileHandle
+    private var cachedFrame: (index: Int, tokens: [UInt32], matches: [UInt8])?
+
+    public init(path: String) throws(ShardError) {
+        self.path = path
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw ShardError("\(path): cannot open: \(String(cString: strerror(errno)))")
+        }
+        self.handle = handle
+        do {
+            let headerBytes = try Self.read(handle, at: 0, count: ShardHeader.size)
+            let header = try ShardHeader.decode(headerBytes)
+            let table = try Self.read(handle, at: ShardHeader.size, count: header.tableSize)
+            try header.verifyChecksum(headerBytes, table)
+            let actualSize = Int((try? handle.seekToEnd()) ?? 0)
+            guard actualSize == header.fileSize else {
+                throw ShardError("file is \(actualSize) bytes, its header says \(header.fileSize) (truncated or extended)")
+            }
+            var frames: [(offset: Int, size: Int)] = []
+            var expectedOffset = ShardHeader.size + header.tableSize
+            for f in 0..<header.frameCount {
+                let offset = Int(table.littleEndian(UInt64.self, at: 16 * f))
+                let size = Int(table.littleEndian(UInt64.self, at: 16 * f + 8))
+                guard offset == expectedOffset, size > 0, offset + size <= header.fileSize else {
+                    throw ShardError("frame table entry \(f) (offset \(offset), size \(size)) does not tile the file")
+                }
+                frames.append((offset, size))
+                expectedOffset += size
+            }
+            guard expectedOffset == header.fileSize else { throw ShardError("frames end at \(expectedOffset), the file at \(header.fileSize)") }
+            self.header = header
+            self.frames = frames
+        } catch {
+            try? handle.close()
+            throw ShardError("\(path): \(error)")
+        }
+    }
+
+    deinit { try? handle.close() }
+
+    private static func read(_ handle: FileHandle, at offset: Int, count: Int) throws(ShardError) -> [UInt8] {
+        do {
+            try handle.seek(toOffset: UInt64(offset))
+            let data = try handle.read(upToCount: count) ?? Data()
+            guard data.count == count else { throw ShardError("file ends at byte \(offset + data.count), expected \(offset + count) bytes") }
+            return Array(data)
+        } catch let error as ShardError {
+            throw error
+        } catch {
+            throw ShardError("read failed: \(error.localizedDescription)")
+        }
+    }
+
+    public var windowCount: Int { header.windowCount }
+
+    /// The tokens and match lengths of all windows in frame `f`, window after window.
+    public func frame(_ f: Int) throws(ShardError) -> (tokens: [UInt32], matches: [UInt8]) {
+        if let cached = cachedFrame, cached.index == f { return (cached.tokens, cached.matches) }
+        let (offset, size) = frames[f]
+        let content: [UInt8]
+        do {
+            let compressed = try Self.read(handle, at: offset, count: size)
+            content = try Zstd.decompress(compressed, expectedSize: header.contentSize(ofFrame: f))
+        } catch let error as ShardError {
+            throw ShardError("\(path): frame \(f): \(error.description)")
+        } catch {
+            throw ShardError("\(path): frame \(f): \(error)")
+        }
+        let count = header.windows(inFrame: f) * header.windowLength
+        var tokens = [UInt32](repeating: 0, count: count)
+        content.withUnsafeBytes { raw in
+            if header.tokenWidth == 2 {
+                for i in 0..<count { tokens[i] = UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
+            } else {
+                for i in 0..<count { tokens[i] = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)) }
+            }
+        }
+        let matches = Array(content[(count * header.tokenWidth)...])
+        cachedFrame = (f, tokens, matches)
+        return (tokens, matches)
+    }
+
+    /// Window `k`: `windowLength` tokens and their match lengths.
+    public func window(_ k: Int) throws(ShardError) -> (tokens: ArraySlice<UInt32>, matches: ArraySlice<UInt8>) {
+        guard k >= 0 && k < header.windowCount else {
+            throw ShardError("\(path): window \(k) is out of range (the shard has \(header.windowCount))")
+        }
+        let f = k / header.windowsPerFrame
+        let (tokens, matches) = try frame(f)
+        let start = (k - f * header.windowsPerFrame) * header.windowLength
+        return (tokens[start..<(start + header.windowLength)], matches[start..<(start + header.windowLength)])
+    }
+}

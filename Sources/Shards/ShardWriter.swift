@@ -1,0 +1,69 @@
+import Foundation
+
+/// Builds shard files: frames are encoded independently (and so in parallel), then assembled.
+public enum ShardWriter {
+    /// One frame: the windows' tokens as little-endian integers of `tokenWidth` bytes, then their
+    /// match lengths, one byte each, compressed into a single zstd frame with a checksum.
+    public static func frame(tokens: ArraySlice<UInt32>, matches: ArraySlice<UInt8>, tokenWidth: Int, level: Int) throws(Zstd.Failure) -> [UInt8] {
+        precondition(tokens.count == matches.count)
+        var content = [UInt8]()
+        content.reserveCapacity(tokens.count * (tokenWidth + 1))
+        if tokenWidth == 2 {
+            for token in tokens { content.appendLittleEndian(UInt16(truncatingIfNeeded: token)) }
+        } else {
+            for token in tokens { content.appendLittleEndian(token) }
+        }
+        content += matches
+        return try Zstd.compress(content, level: level)
+    }
+
+    /// The complete file: header, frame table, frames. `header`'s frame count and file size are filled in.
+    public static func assemble(_ header: ShardHeader, frames: [[UInt8]]) -> [UInt8] {
+        var header = header
+        header.frameCount = frames.count
+        var offset = ShardHeader.size + frames.count * 16
+        var table: [UInt8] = []
+        for frame in frames {
+            table.appendLittleEndian(UInt64(offset))
+            table.appendLittleEndian(UInt64(frame.count))
+            offset += frame.count
+        }
+        header.fileSize = offset
+        var bytes = header.encoded(table: table) + table
+        bytes.reserveCapacity(offset)
+        for frame in frames { bytes += frame }
+        return bytes
+    }
+}
+
+/// Writes files so that a reader never sees a partial one: the bytes go to a temporary file in the
+/// same folder, are flushed to disk, and the temporary file is renamed over the destination.
+public enum AtomicFile {
+    public static func write(_ bytes: [UInt8], to path: String) throws(ShardError) {
+        let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard descriptor >= 0 else { throw ShardError("cannot write \(path): \(String(cString: strerror(errno)))") }
+        var written = 0
+        let failure: Int32? = bytes.withUnsafeBytes { buffer in
+            while written < buffer.count {
+                let n = Foundation.write(descriptor, buffer.baseAddress! + written, buffer.count - written)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                written += n
+            }
+            return fsync(descriptor) == 0 ? nil : errno
+        }
+        close(descriptor)
+        if let failure {
+            unlink(temporary)
+            throw ShardError("cannot write \(path): \(String(cString: strerror(failure)))")
+        }
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw ShardError("cannot write \(path): \(reason)")
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+@testable import Shards
+
+@Suite struct ShardRoundTripTests {
+    static func makeShard(windows: Int, windowLength: Int, perFrame: Int, vocabularySize: Int) throws -> (path: String, tokens: [UInt32], matches: [UInt8]) {
+        var rng = SystemRandomNumberGenerator()
+        let tokens = (0..<(windows * windowLength)).map { _ in UInt32.random(in: 0..<UInt32(vocabularySize), using: &rng) }
+        let matches = (0..<(windows * windowLength)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        let width = ShardHeader.tokenWidth(vocabularySize: vocabularySize)
+        var frames: [[UInt8]] = []
+        for start in stride(from: 0, to: windows, by: perFrame) {
+            let range = (start * windowLength)..<(min(start + perFrame, windows) * windowLength)
+            frames.append(try ShardWriter.frame(tokens: tokens[range], matches: matches[range], tokenWidth: width, level: 3))
+        }
+        let header = ShardHeader(tokenWidth: width, vocabularySize: vocabularySize, windowLength: windowLength,
+                                 windowCount: windows, windowsPerFrame: perFrame, frameCount: 0, fileSize: 0,
+                                 tokenizerSHA256: [UInt8](repeating: 7, count: 32), scopeCode: 0)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("shard-\(UUID().uuidString).hapax").path
+        try AtomicFile.write(ShardWriter.assemble(header, frames: frames), to: path)
+        return (path, tokens, matches)
+    }
+
+    @Test(arguments: [(100, 2), (70_000, 4)])
+    func windowsReadBackExactly(vocabularySize: Int, width: Int) throws {
+        let (path, tokens, matches) = try Self.makeShard(windows: 23, windowLength: 17, perFrame: 5, vocabularySize: vocabularySize)
+        let reader = try ShardReader(path: path)
+        #expect(reader.header.tokenWidth == width)
+        #expect(reader.header.frameCount == 5)
+        for k in [0, 4, 5, 22, 13, 0] {
+            let window = try reader.window(k)
+            #expect(Array(window.tokens) == Array(tokens[(k * 17)..<((k + 1) * 17)]))
+            #expect(Array(window.matches) == Array(matches[(k * 17)..<((k + 1) * 17)]))
+        }
+        #expect(throws: ShardError.self) { try reader.window(23) }
+    }
+
+    @Test func corruptionIsDetectedAndNamed() throws {
+        let (path, _, _) = try Self.makeShard(windows: 10, windowLength: 9, perFrame: 3, vocabularySize: 50)
+        let original = try Data(contentsOf: URL(fileURLWithPath: path))
+        func corrupted(_ change: (inout Data) -> Void) throws -> String {
+            var bytes = original
+            change(&bytes)
+            try bytes.write(to: URL(fileURLWithPath: path))
+            do {
+                let reader = try ShardReader(path: path)
+                for k in 0..<reader.windowCount { _ = try reader.window(k) }
+                return "no error"
+            } catch {
+                #expect(error.description.hasPrefix(path))
+                return error.description
+            }
+        }
+        #expect(try corrupted { $0[0] = 0 }.contains("bad magic"))
+        #expect(try corrupted { $0[30] ^= 1 } != "no error")
+        #expect(try corrupted { $0[ShardHeader.size + 3] ^= 0x40 }.contains("checksum"))
+        #expect(try corrupted { $0.removeLast(5) }.contains("truncated"))
+        #expect(try corrupted { $0[$0.count - 3] ^= 0xFF }.contains("frame 3"))
+        #expect(try corrupted { $0 = $0.prefix(40) }.contains("file ends at byte 40"))
+    }
+}
