@@ -15,14 +15,17 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd",
                        providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
         .target(name: "WorkerPool"),
         .target(name: "Tokenization"),
         .target(name: "InductionDetector"),
         .target(name: "Shards", dependencies: ["CZstd"]),
+        .target(name: "Preprocessing", dependencies: ["CZlib", "CZstd", "Tokenization", "InductionDetector", "Shards", "WorkerPool"]),
         .executableTarget(name: "hapax-prep", dependencies: [
-            "Tokenization", "WorkerPool",
+            "Tokenization", "WorkerPool", "Preprocessing", "Shards", "InductionDetector",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hapax-train", dependencies: [

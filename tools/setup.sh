@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Installs what hapax needs on a Debian-like machine: the system libraries (libzstd, OpenBLAS,
+# Installs what hapax needs on a Debian-like machine: the system libraries (libzstd, OpenBLAS, zlib,
 # pkg-config) through apt when missing, and with --python the virtual environment .venv with the
 # reference tools the parity tests use. Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for package in libzstd-dev libopenblas-dev pkg-config; do
+for package in libzstd-dev libopenblas-dev zlib1g-dev pkg-config; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
 if ((${#missing[@]})); then

@@ -1,0 +1,165 @@
+import Foundation
+import InductionDetector
+import Shards
+
+/// The JSON files of a shard folder; docs/FORMAT.md describes every field.
+public enum Split: String, Codable, CaseIterable, Sendable {
+    case train, val
+}
+
+public struct TokenizerIdentity: Codable, Equatable, Sendable {
+    /// The tokenizer file, copied into the shard folder, relative to it.
+    public var file: String
+    public var sha256: String
+    public var vocabSize: Int
+    public var endOfText: UInt32
+    public var tokenWidth: Int
+    public var pattern: String
+}
+
+public struct InputFile: Codable, Equatable, Sendable {
+    public var path: String
+    public var bytes: Int
+}
+
+/// Everything that determines the output bytes. A folder's runs must all have equal parameters.
+public struct RunParameters: Codable, Equatable, Sendable {
+    public var seqLen: Int
+    public var windowLength: Int
+    public var scope: MatchScope
+    public var valFraction: Double
+    public var windowsPerFrame: Int
+    public var level: Int
+    public var unitBytes: Int
+    public var textField: String
+    public var strict: Bool
+    public var tokenizer: TokenizerIdentity
+    public var inputs: [InputFile]
+
+    /// Names and both values of the parameters that differ, for refusing a mismatched folder.
+    public func differences(from other: RunParameters) -> [String] {
+        var result: [String] = []
+        func compare<T: Equatable>(_ name: String, _ a: T, _ b: T) { if a != b { result.append("\(name): \(a) here, \(b) there") } }
+        compare("seq_len", seqLen, other.seqLen)
+        compare("scope", scope.rawValue, other.scope.rawValue)
+        compare("val_fraction", valFraction, other.valFraction)
+        compare("windows_per_frame", windowsPerFrame, other.windowsPerFrame)
+        compare("level", level, other.level)
+        compare("unit_bytes", unitBytes, other.unitBytes)
+        compare("text_field", textField, other.textField)
+        compare("strict", strict, other.strict)
+        compare("tokenizer.sha256", tokenizer.sha256, other.tokenizer.sha256)
+        compare("tokenizer.pattern", tokenizer.pattern, other.tokenizer.pattern)
+        if inputs != other.inputs {
+            let mine = Set(inputs.map { "\($0.path) (\($0.bytes) bytes)" }), theirs = Set(other.inputs.map { "\($0.path) (\($0.bytes) bytes)" })
+            let first = mine.subtracting(theirs).sorted().first ?? theirs.subtracting(mine).sorted().first ?? "their order"
+            result.append("inputs: \(inputs.count) files here, \(other.inputs.count) there; first difference: \(first)")
+        }
+        return result
+    }
+}
+
+public struct ShardEntry: Codable, Equatable, Sendable {
+    public var file: String
+    public var windows: Int
+    public var bytes: Int
+    public var sha256: String
+}
+
+/// What one work unit produced for one split.
+public struct UnitSplit: Codable, Equatable, Sendable {
+    public var documents: Int
+    /// Tokens of the split's documents, each followed by end-of-text.
+    public var tokens: Int
+    public var windows: Int
+    /// Tokens at the end of the unit that fill no whole window.
+    public var droppedTailTokens: Int
+    /// Targets (positions 1 … seq_len of every window) and how many of them `hapax` n = 2 drops.
+    public var targets: Int
+    public var hapaxDropped: Int
+    public var shard: ShardEntry?
+}
+
+/// A finished work unit: written after its shards, so its presence means they are complete.
+public struct UnitRecord: Codable, Equatable, Sendable {
+    public var unit: Int
+    public var firstDocument: Int
+    public var textBytes: Int
+    public var replacedSequences: Int
+    public var skippedLines: Int
+    public var splits: [String: UnitSplit]
+}
+
+public struct SplitSummary: Codable, Equatable, Sendable {
+    public var documents: Int
+    public var windows: Int
+    public var targets: Int
+    public var hapaxDropped: Int
+    public var shards: [ShardEntry]
+}
+
+public struct Statistics: Codable, Equatable, Sendable {
+    public var documents: Int
+    public var textBytes: Int
+    public var tokens: Int
+    public var droppedTailTokens: Int
+    public var replacedSequences: Int
+    public var skippedLines: Int
+    public var hapaxDroppedShare: Double
+    public var shardBytes: Int
+    /// Shard bytes per token represented (windows × seq_len), match lengths included.
+    public var bytesPerToken: Double
+}
+
+public struct Manifest: Codable, Equatable, Sendable {
+    public static let formatName = "hapax-shards"
+    public var format: String
+    public var formatVersion: Int
+    public var parameters: RunParameters
+    public var units: Int
+    public var splits: [String: SplitSummary]
+    public var statistics: Statistics
+
+    public static let fileName = "manifest.json"
+    public static let parametersFileName = "parameters.json"
+    public static let unitsFolder = "units"
+}
+
+/// JSON with snake_case keys, sorted, so that equal values give equal bytes.
+enum ManifestJSON {
+    static func encode<T: Encodable>(_ value: T) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return Array(try! encoder.encode(value)) + [UInt8(ascii: "\n")]
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from path: String) throws(InputError) -> T {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw InputError("\(path): cannot read: \((error as NSError).localizedFailureReason ?? error.localizedDescription)")
+        }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        do { return try decoder.decode(type, from: data) } catch {
+            throw InputError("\(path): \(describeDecodingError(error))")
+        }
+    }
+
+    static func describeDecodingError(_ error: Error) -> String {
+        switch error as? DecodingError {
+        case .keyNotFound(let key, let context)?:
+            return "missing key \(path(context.codingPath + [key]))"
+        case .typeMismatch(let type, let context)?, .valueNotFound(let type, let context)?:
+            return "\(path(context.codingPath)): expected \(type)"
+        case .dataCorrupted(let context)?:
+            return context.codingPath.isEmpty ? "not valid JSON" : "\(path(context.codingPath)): \(context.debugDescription)"
+        default:
+            return "\(error)"
+        }
+    }
+
+    private static func path(_ keys: [CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+    }
+}

@@ -1,0 +1,350 @@
+import Foundation
+import InductionDetector
+import Shards
+import Tokenization
+import WorkerPool
+
+public struct ShardingOptions: Sendable {
+    public var inputs: [String]
+    public var tokenizerPath: String
+    public var pattern: PreTokenizer?
+    public var seqLen: Int
+    public var scope: MatchScope = .window
+    public var valFraction: Double = 0
+    public var windowsPerFrame = 64
+    public var level = 3
+    public var unitBytes = 32 << 20
+    public var textField = "text"
+    public var strict = false
+    public var threads = 1
+    public var output: String
+
+    public init(inputs: [String], tokenizerPath: String, seqLen: Int, output: String) {
+        self.inputs = inputs
+        self.tokenizerPath = tokenizerPath
+        self.seqLen = seqLen
+        self.output = output
+    }
+}
+
+/// Where a run stands, for progress lines.
+public struct ShardingProgress: Sendable {
+    public var documents: Int
+    public var tokens: Int
+    public var consumedBytes: Int
+    public var totalBytes: Int
+    public var unitsDone: Int
+    public var unitsReused: Int
+}
+
+/// CPU seconds spent in each stage, summed over threads.
+public struct StageTimes: Sendable {
+    public var tokenize = 0.0
+    public var detect = 0.0
+    public var compress = 0.0
+    public var detectedTokens = 0
+}
+
+/// Corpus files to shards: documents are read in order and grouped into work units of about
+/// `unitBytes` of text. Each unit is tokenized, packed into windows of `seqLen + 1` tokens (stride
+/// `seqLen`) per split, its match lengths computed, and written as one shard per split, followed by
+/// a unit record; the manifest is written last. Units depend only on the inputs and parameters, so
+/// the bytes never depend on the thread count, and a rerun reuses every unit whose record and shards
+/// are in place.
+public final class ShardingPipeline {
+    public let options: ShardingOptions
+    public let tokenizer: Tokenizer
+    public let parameters: RunParameters
+    public private(set) var times = StageTimes()
+    private let tokenizerBytes: [UInt8]
+
+    public init(options: ShardingOptions) throws(InputError) {
+        self.options = options
+        do { tokenizer = try Tokenizer.load(path: options.tokenizerPath, pattern: options.pattern) } catch {
+            throw InputError(error.description)
+        }
+        guard let endOfText = tokenizer.endOfText else {
+            throw InputError("\(options.tokenizerPath): the tokenizer has no <|endoftext|> token to end documents with")
+        }
+        do { tokenizerBytes = Array(try Data(contentsOf: URL(fileURLWithPath: options.tokenizerPath))) } catch {
+            throw InputError("cannot read \(options.tokenizerPath): \(error.localizedDescription)")
+        }
+        var inputs: [InputFile] = []
+        for path in options.inputs {
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+            guard let size else { throw InputError("\(path): cannot read its size") }
+            inputs.append(InputFile(path: path, bytes: size))
+        }
+        let name = URL(fileURLWithPath: options.tokenizerPath).lastPathComponent
+        parameters = RunParameters(
+            seqLen: options.seqLen, windowLength: options.seqLen + 1, scope: options.scope,
+            valFraction: options.valFraction, windowsPerFrame: options.windowsPerFrame, level: options.level,
+            unitBytes: options.unitBytes, textField: options.textField, strict: options.strict,
+            tokenizer: TokenizerIdentity(
+                file: "tokenizer/\(name)", sha256: SHA256.hex(of: tokenizerBytes),
+                vocabSize: tokenizer.vocabularySize, endOfText: endOfText,
+                tokenWidth: ShardHeader.tokenWidth(vocabularySize: tokenizer.vocabularySize),
+                pattern: tokenizer.preTokenizer.rawValue),
+            inputs: inputs)
+    }
+
+    /// The split of document `index`: a seeded hash of the index decides, so the choice depends on
+    /// nothing but the document's place in the input order.
+    public static func split(ofDocument index: Int, valFraction: Double) -> Split {
+        guard valFraction > 0 else { return .train }
+        var z = UInt64(index) &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return Double(z >> 11) / Double(UInt64(1) << 53) < valFraction ? .val : .train
+    }
+
+    private var folder: URL { URL(fileURLWithPath: options.output) }
+    private func path(_ relative: String) -> String { folder.appendingPathComponent(relative).path }
+
+    public func run(progress: (ShardingProgress) -> Void) throws(InputError) -> Manifest {
+        try prepareFolder()
+        let reader = CorpusReader(files: options.inputs, textField: options.textField, strict: options.strict,
+                                  maximumDocumentBytes: options.unitBytes)
+        var state = ShardingProgress(documents: 0, tokens: 0, consumedBytes: 0,
+                                     totalBytes: parameters.inputs.reduce(0) { $0 + $1.bytes }, unitsDone: 0, unitsReused: 0)
+        var records: [UnitRecord] = []
+        var pending: [Document] = []
+        var pendingBytes = 0
+        var replacedBefore = 0, skippedBefore = 0
+
+        func finishUnit() throws(InputError) {
+            let unit = records.count
+            let replaced = reader.replacedSequences - replacedBefore, skipped = reader.skippedLines - skippedBefore
+            replacedBefore = reader.replacedSequences
+            skippedBefore = reader.skippedLines
+            var record: UnitRecord
+            if let reused = reusableRecord(unit: unit, firstDocument: pending[0].index, textBytes: pendingBytes) {
+                record = reused
+                state.unitsReused += 1
+            } else {
+                record = try process(unit: unit, documents: pending, textBytes: pendingBytes)
+                record.replacedSequences = replaced
+                record.skippedLines = skipped
+                try write(ManifestJSON.encode(record), to: unitRecordPath(unit))
+            }
+            records.append(record)
+            state.tokens += record.splits.values.reduce(0) { $0 + $1.tokens }
+            state.unitsDone += 1
+            pending = []
+            pendingBytes = 0
+        }
+
+        while let document = try reader.next() {
+            pending.append(document)
+            pendingBytes += document.text.utf8.count
+            state.documents += 1
+            if pendingBytes >= options.unitBytes { try finishUnit() }
+            if state.documents % 256 == 0 || pending.isEmpty {
+                state.consumedBytes = reader.consumedBytes
+                progress(state)
+            }
+        }
+        if !pending.isEmpty { try finishUnit() }
+        state.consumedBytes = reader.consumedBytes
+        progress(state)
+        guard state.documents > 0 else {
+            throw InputError("the inputs hold no documents (\(options.inputs.count) file(s) read)")
+        }
+        let manifest = Self.manifest(parameters: parameters, records: records)
+        try write(ManifestJSON.encode(manifest), to: path(Manifest.fileName))
+        return manifest
+    }
+
+    // MARK: the output folder
+
+    private func prepareFolder() throws(InputError) {
+        let fileManager = FileManager.default
+        let parametersPath = path(Manifest.parametersFileName)
+        if fileManager.fileExists(atPath: parametersPath) {
+            let existing = try ManifestJSON.decode(RunParameters.self, from: parametersPath)
+            let differences = parameters.differences(from: existing)
+            if !differences.isEmpty {
+                throw InputError("\(options.output) holds shards made with other parameters (\(differences.joined(separator: "; "))); use a new folder or the same arguments")
+            }
+        } else if let contents = try? fileManager.contentsOfDirectory(atPath: options.output), !contents.isEmpty {
+            throw InputError("\(options.output) exists, is not empty and holds no \(Manifest.parametersFileName); choose a new or empty folder")
+        }
+        do {
+            try fileManager.createDirectory(atPath: path(Manifest.unitsFolder), withIntermediateDirectories: true)
+            try fileManager.createDirectory(atPath: path("tokenizer"), withIntermediateDirectories: true)
+        } catch {
+            throw InputError("cannot create \(options.output): \((error as NSError).localizedFailureReason ?? error.localizedDescription)")
+        }
+        // Temporary files of an interrupted run are never complete; remove them.
+        for sub in ["", Manifest.unitsFolder, "tokenizer"] {
+            for name in (try? fileManager.contentsOfDirectory(atPath: path(sub))) ?? [] where name.contains(".tmp-") {
+                try? fileManager.removeItem(atPath: folder.appendingPathComponent(sub).appendingPathComponent(name).path)
+            }
+        }
+        let tokenizerCopy = path(parameters.tokenizer.file)
+        if (try? Data(contentsOf: URL(fileURLWithPath: tokenizerCopy))).map(Array.init) != tokenizerBytes {
+            try write(tokenizerBytes, to: tokenizerCopy)
+        }
+        if !fileManager.fileExists(atPath: parametersPath) {
+            try write(ManifestJSON.encode(parameters), to: parametersPath)
+        }
+    }
+
+    private func write(_ bytes: [UInt8], to path: String) throws(InputError) {
+        do { try AtomicFile.write(bytes, to: path) } catch { throw InputError(error.description) }
+    }
+
+    private func unitRecordPath(_ unit: Int) -> String {
+        path("\(Manifest.unitsFolder)/unit-\(String(format: "%05d", unit)).json")
+    }
+
+    public static func shardFileName(_ split: Split, unit: Int) -> String {
+        "\(split.rawValue)-\(String(format: "%05d", unit)).hapax"
+    }
+
+    /// The record of a unit finished by an earlier run, if it and its shards are intact.
+    private func reusableRecord(unit: Int, firstDocument: Int, textBytes: Int) -> UnitRecord? {
+        guard let record = try? ManifestJSON.decode(UnitRecord.self, from: unitRecordPath(unit)),
+              record.unit == unit, record.firstDocument == firstDocument, record.textBytes == textBytes else { return nil }
+        for split in record.splits.values {
+            guard let shard = split.shard else { continue }
+            let size = (try? FileManager.default.attributesOfItem(atPath: path(shard.file))[.size] as? Int) ?? nil
+            if size != shard.bytes { return nil }
+        }
+        return record
+    }
+
+    // MARK: one work unit
+
+    private func process(unit: Int, documents: [Document], textBytes: Int) throws(InputError) -> UnitRecord {
+        let tokenizer = self.tokenizer
+        let start = DispatchTime.now()
+        let encoded = parallelMap(documents.count, threads: options.threads) { tokenizer.encode(documents[$0].text) }
+        times.tokenize += seconds(since: start) * Double(min(options.threads, max(documents.count, 1)))
+
+        var splits: [String: UnitSplit] = [:]
+        for split in Split.allCases {
+            let members = documents.indices.filter { Self.split(ofDocument: documents[$0].index, valFraction: options.valFraction) == split }
+            var stream: [UInt32] = []
+            stream.reserveCapacity(members.reduce(0) { $0 + encoded[$1].count + 1 })
+            for i in members {
+                stream += encoded[i]
+                stream.append(parameters.tokenizer.endOfText)
+            }
+            splits[split.rawValue] = try writeShard(split, unit: unit, stream: stream, documents: members.count)
+        }
+        return UnitRecord(unit: unit, firstDocument: documents[0].index, textBytes: textBytes,
+                          replacedSequences: 0, skippedLines: 0, splits: splits)
+    }
+
+    private struct EncodedFrame: Sendable {
+        var bytes: Result<[UInt8], Zstd.Failure>
+        var hapaxDropped: Int
+        var detectSeconds: Double
+        var compressSeconds: Double
+    }
+
+    private func writeShard(_ split: Split, unit: Int, stream: [UInt32], documents: Int) throws(InputError) -> UnitSplit {
+        let seqLen = options.seqLen, length = seqLen + 1
+        let windows = stream.count > seqLen ? (stream.count - 1) / seqLen : 0
+        let used = windows > 0 ? windows * seqLen + 1 : 0
+        var result = UnitSplit(documents: documents, tokens: stream.count, windows: windows,
+                               droppedTailTokens: stream.count - used, targets: windows * seqLen, hapaxDropped: 0, shard: nil)
+        guard windows > 0 else { return result }
+
+        let perFrame = options.windowsPerFrame, scope = options.scope, level = options.level
+        let endOfText = parameters.tokenizer.endOfText, width = parameters.tokenizer.tokenWidth
+        let frameCount = (windows + perFrame - 1) / perFrame
+        let frames = parallelMap(frameCount, threads: options.threads) { f -> EncodedFrame in
+            let detector = MatchLengthDetector()
+            let first = f * perFrame, last = min(first + perFrame, windows)
+            var tokens: [UInt32] = []
+            tokens.reserveCapacity((last - first) * length)
+            for k in first..<last { tokens += stream[(k * seqLen)..<(k * seqLen + length)] }
+            var matches = [UInt8](repeating: 0, count: tokens.count)
+            var dropped = 0
+            let detectStart = DispatchTime.now()
+            tokens.withUnsafeBufferPointer { tokens in
+                matches.withUnsafeMutableBufferPointer { matches in
+                    for k in 0..<(last - first) {
+                        let range = (k * length)..<((k + 1) * length)
+                        detector.matchLengths(UnsafeBufferPointer(rebasing: tokens[range]), scope: scope, endOfText: endOfText,
+                                              into: UnsafeMutableBufferPointer(rebasing: matches[range]))
+                        dropped += MaskRule.hapax(n: 2).droppedCount(UnsafeBufferPointer(rebasing: matches[range]))
+                    }
+                }
+            }
+            let compressStart = DispatchTime.now()
+            let bytes = Result { () throws(Zstd.Failure) in
+                try ShardWriter.frame(tokens: tokens[...], matches: matches[...], tokenWidth: width, level: level)
+            }
+            return EncodedFrame(bytes: bytes, hapaxDropped: dropped,
+                                detectSeconds: seconds(from: detectStart, to: compressStart),
+                                compressSeconds: seconds(since: compressStart))
+        }
+        var encodedFrames: [[UInt8]] = []
+        for frame in frames {
+            switch frame.bytes {
+            case .success(let bytes): encodedFrames.append(bytes)
+            case .failure(let failure): throw InputError("compressing unit \(unit): \(failure)")
+            }
+            result.hapaxDropped += frame.hapaxDropped
+            times.detect += frame.detectSeconds
+            times.compress += frame.compressSeconds
+        }
+        times.detectedTokens += windows * length
+
+        let header = ShardHeader(tokenWidth: width, vocabularySize: parameters.tokenizer.vocabSize, windowLength: length,
+                                 windowCount: windows, windowsPerFrame: perFrame, frameCount: frameCount, fileSize: 0,
+                                 tokenizerSHA256: hexBytes(parameters.tokenizer.sha256),
+                                 scopeCode: scope == .window ? 0 : 1)
+        let bytes = ShardWriter.assemble(header, frames: encodedFrames)
+        let name = Self.shardFileName(split, unit: unit)
+        try write(bytes, to: path(name))
+        result.shard = ShardEntry(file: name, windows: windows, bytes: bytes.count, sha256: SHA256.hex(of: bytes))
+        return result
+    }
+
+    // MARK: the manifest
+
+    static func manifest(parameters: RunParameters, records: [UnitRecord]) -> Manifest {
+        var splits: [String: SplitSummary] = [:]
+        for split in Split.allCases {
+            let parts = records.compactMap { $0.splits[split.rawValue] }
+            splits[split.rawValue] = SplitSummary(
+                documents: parts.reduce(0) { $0 + $1.documents }, windows: parts.reduce(0) { $0 + $1.windows },
+                targets: parts.reduce(0) { $0 + $1.targets }, hapaxDropped: parts.reduce(0) { $0 + $1.hapaxDropped },
+                shards: parts.compactMap(\.shard))
+        }
+        let all = records.flatMap { $0.splits.values }
+        let shardBytes = all.compactMap(\.shard).reduce(0) { $0 + $1.bytes }
+        let targets = all.reduce(0) { $0 + $1.targets }
+        let statistics = Statistics(
+            documents: all.reduce(0) { $0 + $1.documents }, textBytes: records.reduce(0) { $0 + $1.textBytes },
+            tokens: all.reduce(0) { $0 + $1.tokens }, droppedTailTokens: all.reduce(0) { $0 + $1.droppedTailTokens },
+            replacedSequences: records.reduce(0) { $0 + $1.replacedSequences },
+            skippedLines: records.reduce(0) { $0 + $1.skippedLines },
+            hapaxDroppedShare: targets > 0 ? Double(all.reduce(0) { $0 + $1.hapaxDropped }) / Double(targets) : 0,
+            shardBytes: shardBytes, bytesPerToken: targets > 0 ? Double(shardBytes) / Double(targets) : 0)
+        return Manifest(format: Manifest.formatName, formatVersion: Int(ShardHeader.version), parameters: parameters,
+                        units: records.count, splits: splits, statistics: statistics)
+    }
+}
+
+func hexBytes(_ hex: String) -> [UInt8] {
+    var bytes: [UInt8] = []
+    var index = hex.startIndex
+    while index < hex.endIndex {
+        let next = hex.index(index, offsetBy: 2)
+        bytes.append(UInt8(hex[index..<next], radix: 16) ?? 0)
+        index = next
+    }
+    return bytes
+}
+
+func seconds(from start: DispatchTime, to end: DispatchTime) -> Double {
+    Double(end.uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+}
+
+func seconds(since start: DispatchTime) -> Double { seconds(from: start, to: .now()) }

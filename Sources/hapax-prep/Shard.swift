@@ -1,0 +1,134 @@
+import ArgumentParser
+import Foundation
+import InductionDetector
+import Preprocessing
+import Tokenization
+
+struct Shard: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Tokenize a corpus, pack it into windows, compute Hapax match lengths, and write shards.",
+        discussion: """
+            Inputs are files, folders (read recursively in sorted order) and glob patterns. Plain-text \
+            files are one document each; .jsonl/.ndjson/.json files are JSON Lines, one document per \
+            line under --text-field. Any of them may be gzip (.gz) or zstd (.zst) compressed.
+
+            Documents, each followed by end-of-text, are grouped into work units of about --unit-size \
+            bytes of text. Each unit's token stream is cut into windows of seq-len + 1 tokens that overlap \
+            by one; tokens at a unit's end that fill no window (fewer than seq-len) are dropped. Every \
+            token's match length (the longest n-gram ending there that occurred earlier in its window, or \
+            document with --scope document) is stored next to it, so training can apply any mask rule.
+
+            The folder gets one shard per unit and split, a record per finished unit, and manifest.json \
+            last. Run the same command again after an interruption: finished units are reused and the \
+            result is byte-identical to an uninterrupted run, whatever --threads is.
+
+            Examples:
+              hapax-prep shard data/shakespeare --tokenizer data/cl100k_base.tiktoken --seq-len 1024 -o data/shards
+              hapax-prep shard 'corpus/*.jsonl.zst' --tokenizer tokenizer.json --seq-len 2048 --val-fraction 0.01 -o shards
+            """)
+
+    @Argument(help: "Corpus files, folders or glob patterns.")
+    var inputs: [String]
+
+    @Option(help: "A tiktoken rank file (*.tiktoken) or a Hugging Face tokenizer.json.")
+    var tokenizer: String
+
+    @Option(help: "Pre-tokenizer pattern for a rank file whose name does not tell it (gpt2, cl100k, o200k).")
+    var pattern: PreTokenizer?
+
+    @Option(help: "Training context length; windows hold seq-len + 1 tokens.")
+    var seqLen: Int
+
+    @Option(name: .shortAndLong, help: "Output folder (new, empty, or an earlier run of the same command).")
+    var output: String
+
+    @Option(help: "Where an earlier occurrence counts: window (across documents) or document.")
+    var scope: MatchScope = .window
+
+    @Option(help: "Share of documents (chosen by a hash of their index) that go to the val split.")
+    var valFraction: Double = 0
+
+    @Option(help: "JSON Lines field that holds the text.")
+    var textField = "text"
+
+    @Flag(help: "Fail on invalid UTF-8 and on JSON lines without text, instead of replacing or skipping them.")
+    var strict = false
+
+    @Option(help: "zstd compression level (1 fastest … 19 smallest).")
+    var level = 3
+
+    @Option(help: "Windows per zstd frame; reading a window decompresses its frame.")
+    var windowsPerFrame = 64
+
+    @Option(help: "Bytes of text per work unit; also the longest document accepted.")
+    var unitSize = 32 << 20
+
+    @Option(help: "Threads (the output does not depend on it).")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        guard seqLen >= 1 else { throw ValidationError("--seq-len must be at least 1") }
+        guard (0..<1).contains(valFraction) else { throw ValidationError("--val-fraction must be in [0, 1)") }
+        guard (1...22).contains(level) else { throw ValidationError("--level must be between 1 and 22") }
+        guard windowsPerFrame >= 1 else { throw ValidationError("--windows-per-frame must be at least 1") }
+        guard unitSize >= 1 else { throw ValidationError("--unit-size must be positive") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        let files: [String]
+        do { files = try expandInputs(inputs) } catch { throw CommandError(error.description) }
+        var options = ShardingOptions(inputs: files, tokenizerPath: tokenizer, seqLen: seqLen, output: output)
+        options.pattern = pattern
+        options.scope = scope
+        options.valFraction = valFraction
+        options.textField = textField
+        options.strict = strict
+        options.level = level
+        options.windowsPerFrame = windowsPerFrame
+        options.unitBytes = unitSize
+        options.threads = threads
+
+        let line = ProgressLine()
+        let pipeline: ShardingPipeline
+        let manifest: Manifest
+        do {
+            pipeline = try ShardingPipeline(options: options)
+            manifest = try pipeline.run { state in
+                line.update({
+                    let rate = Double(state.consumedBytes) / 1e6 / max(line.elapsed, 1e-9)
+                    let share = state.totalBytes > 0 ? Double(state.consumedBytes) / Double(state.totalBytes) : 0
+                    let eta = share > 0 ? line.elapsed * (1 - share) / share : 0
+                    return "shard: \(count(state.documents)) documents, \(count(state.tokens)) tokens in \(state.unitsDone) units, "
+                        + String(format: "%.1f MB/s, %.0f%%, ETA %@", rate, share * 100, duration(eta))
+                }())
+            }
+        } catch {
+            line.finish()
+            throw CommandError(error.description)
+        }
+        line.finish()
+        printSummary(manifest, pipeline: pipeline, wall: line.elapsed)
+    }
+
+    private func printSummary(_ manifest: Manifest, pipeline: ShardingPipeline, wall: Double) {
+        let stats = manifest.statistics
+        let train = manifest.splits["train"]!, val = manifest.splits["val"]!
+        let shards = train.shards.count + val.shards.count
+        printError("wrote \(shards) shard(s) and \(Manifest.fileName) to \(output) in \(String(format: "%.2f", wall)) s "
+            + String(format: "(%.1f MB/s of text)", Double(stats.textBytes) / 1e6 / max(wall, 1e-9)))
+        printError("  \(stats.documents) documents (train \(train.documents), val \(val.documents)), \(count(stats.textBytes)) bytes of text, "
+            + "\(count(stats.tokens)) tokens; windows of \(seqLen + 1): train \(train.windows), val \(val.windows)")
+        printError("  \(stats.droppedTailTokens) tokens dropped at the ends of \(manifest.units) work unit(s); "
+            + "\(stats.replacedSequences) invalid UTF-8 sequence(s) replaced; \(stats.skippedLines) JSON line(s) skipped")
+        printError(String(format: "  hapax n=2 (\(scope.rawValue) scope) drops %.2f%% of targets; %.3f bytes per token on disk (zstd level %d)",
+                          stats.hapaxDroppedShare * 100, stats.bytesPerToken, level))
+        let times = pipeline.times
+        if times.detect > 0 {
+            printError(String(format: "  CPU seconds: tokenize %.2f, detect %.2f (%.1fM tokens/s per core), compress %.2f",
+                              times.tokenize, times.detect, Double(times.detectedTokens) / 1e6 / times.detect, times.compress))
+        }
+    }
+}
+
+extension MatchScope: ExpressibleByArgument {}
