@@ -21,10 +21,6 @@ public final class MatchLengthDetector {
 
     /// Tokens relabelled densely by first occurrence: only equality of tokens matters here.
     private var labels = TokenLabels()
-    private var reversed: [Int32] = []
-    private var best: [Int32] = []
-    private var stackRank: [Int32] = []
-    private var stackLCP: [Int32] = []
 
     public init() {}
 
@@ -57,43 +53,42 @@ public final class MatchLengthDetector {
     private func segment(_ tokens: UnsafeBufferPointer<UInt32>, into output: UnsafeMutableBufferPointer<UInt8>) {
         let n = tokens.count
         guard n > 0 else { return }
-        relabelReversed(tokens)
-        let sa = SuffixArray.build(reversed, alphabetSize: alphabetSize)
-        let lcp = SuffixArray.longestCommonPrefixes(reversed, suffixArray: sa)
-        if best.count < n { best = [Int32](repeating: 0, count: n) }
-        stackRank.removeAll(keepingCapacity: true)
-        stackLCP.removeAll(keepingCapacity: true)
-        // Ranks on the stack have decreasing start positions from bottom to top; each carries the
-        // LCP with the entry below it. A rank is popped by the first later rank that starts later.
-        for i in 0...n {
-            var current = i < n ? lcp[i] : 0
-            let position = i < n ? sa[i] : Int32.max
-            while let top = stackRank.last, position > sa[Int(top)] {
-                let below = stackLCP.removeLast()
-                stackRank.removeLast()
-                best[Int(sa[Int(top)])] = max(below, current)
-                current = min(current, below)
-            }
-            if i < n {
-                stackRank.append(Int32(i))
-                stackLCP.append(stackRank.count == 1 ? 0 : current)
-            }
-        }
-        for position in 0..<n {
-            output[n - 1 - position] = UInt8(min(Int(best[position]), Self.maximumStored))
-        }
-    }
-
-    private var alphabetSize = 0
-
-    private func relabelReversed(_ tokens: UnsafeBufferPointer<UInt32>) {
-        let n = tokens.count
+        // The labels move into a local for the duration, so that the hot loops touch no class state.
+        var labels = TokenLabels()
+        swap(&labels, &self.labels)
+        defer { swap(&labels, &self.labels) }
         labels.reset(capacityFor: n)
-        reversed.removeAll(keepingCapacity: true)
-        for i in stride(from: n - 1, through: 0, by: -1) {
-            reversed.append(labels.label(of: tokens[i]))
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: 5 * n) { scratch in
+            let reversed = UnsafeMutableBufferPointer(rebasing: scratch[0..<n])
+            let sa = UnsafeMutableBufferPointer(rebasing: scratch[n..<(2 * n)])
+            let lcp = UnsafeMutableBufferPointer(rebasing: scratch[(2 * n)..<(3 * n)])
+            let stackRank = UnsafeMutableBufferPointer(rebasing: scratch[(3 * n)..<(4 * n)])
+            let stackLCP = UnsafeMutableBufferPointer(rebasing: scratch[(4 * n)..<(5 * n)])
+            for i in 0..<n { reversed[i] = labels.label(of: tokens[n - 1 - i]) }
+            SuffixArray.build(UnsafeBufferPointer(reversed), alphabetSize: labels.count, into: sa)
+            SuffixArray.longestCommonPrefixes(UnsafeBufferPointer(reversed), UnsafeBufferPointer(sa), into: lcp)
+            // Ranks on the stack have decreasing start positions from bottom to top; each carries the
+            // LCP with the entry below it. A rank is popped by the first later rank that starts later;
+            // its best match is the larger LCP of the two neighbours. Results land in `output`
+            // directly: suffix `position` of the reversed window is the n-gram ending at n - 1 - position.
+            var depth = 0
+            for i in 0...n {
+                var current = i < n ? lcp[i] : 0
+                let position = i < n ? sa[i] : Int32.max
+                while depth > 0 && position > sa[Int(stackRank[depth - 1])] {
+                    depth -= 1
+                    let below = stackLCP[depth]
+                    let best = max(below, current)
+                    output[n - 1 - Int(sa[Int(stackRank[depth])])] = UInt8(min(Int(best), Self.maximumStored))
+                    current = min(current, below)
+                }
+                if i < n {
+                    stackRank[depth] = Int32(i)
+                    stackLCP[depth] = depth == 0 ? 0 : current
+                    depth += 1
+                }
+            }
         }
-        alphabetSize = labels.count
     }
 }
 

@@ -77,10 +77,12 @@ public final class ShardReader {
         let count = header.windows(inFrame: f) * header.windowLength
         var tokens = [UInt32](repeating: 0, count: count)
         content.withUnsafeBytes { raw in
-            if header.tokenWidth == 2 {
-                for i in 0..<count { tokens[i] = UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
-            } else {
-                for i in 0..<count { tokens[i] = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)) }
+            for i in 0..<count { tokens[i] = UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
+            if header.tokenWidth == 4 {
+                for i in 0..<count {
+                    let high = UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * (count + i), as: UInt16.self))
+                    tokens[i] |= UInt32(high) << 16
+                }
             }
         }
         let matches = Array(content[(count * header.tokenWidth)...])

@@ -57,8 +57,8 @@ struct Shard: ParsableCommand {
     @Option(help: "zstd compression level (1 fastest … 19 smallest).")
     var level = 3
 
-    @Option(help: "Windows per zstd frame; reading a window decompresses its frame.")
-    var windowsPerFrame = 64
+    @Option(help: "Windows per zstd frame; reading a window decompresses its frame. (default: as many as hold 128Ki tokens)")
+    var windowsPerFrame: Int?
 
     @Option(help: "Bytes of text per work unit; also the longest document accepted.")
     var unitSize = 32 << 20
@@ -70,7 +70,7 @@ struct Shard: ParsableCommand {
         guard seqLen >= 1 else { throw ValidationError("--seq-len must be at least 1") }
         guard (0..<1).contains(valFraction) else { throw ValidationError("--val-fraction must be in [0, 1)") }
         guard (1...22).contains(level) else { throw ValidationError("--level must be between 1 and 22") }
-        guard windowsPerFrame >= 1 else { throw ValidationError("--windows-per-frame must be at least 1") }
+        guard (windowsPerFrame ?? 1) >= 1 else { throw ValidationError("--windows-per-frame must be at least 1") }
         guard unitSize >= 1 else { throw ValidationError("--unit-size must be positive") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     }
@@ -85,7 +85,7 @@ struct Shard: ParsableCommand {
         options.textField = textField
         options.strict = strict
         options.level = level
-        options.windowsPerFrame = windowsPerFrame
+        options.windowsPerFrame = windowsPerFrame ?? max(1, (1 << 17) / (seqLen + 1))
         options.unitBytes = unitSize
         options.threads = threads
 
