@@ -22,7 +22,7 @@ let package = Package(
         .target(name: "WorkerPool"),
         .target(name: "Tokenization"),
         .target(name: "InductionDetector"),
-        .target(name: "Shards", dependencies: ["CZstd"]),
+        .target(name: "Shards", dependencies: ["CZstd", "InductionDetector"]),
         .target(name: "Preprocessing", dependencies: ["CZlib", "CZstd", "Tokenization", "InductionDetector", "Shards", "WorkerPool"]),
         .executableTarget(name: "hapax-prep", dependencies: [
             "Tokenization", "WorkerPool", "Preprocessing", "Shards", "InductionDetector",

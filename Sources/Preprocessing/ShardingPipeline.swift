@@ -162,7 +162,10 @@ public final class ShardingPipeline {
         let fileManager = FileManager.default
         let parametersPath = path(Manifest.parametersFileName)
         if fileManager.fileExists(atPath: parametersPath) {
-            let existing = try ManifestJSON.decode(RunParameters.self, from: parametersPath)
+            let existing: RunParameters
+            do { existing = try ManifestJSON.decode(RunParameters.self, from: parametersPath) } catch {
+                throw InputError(error.description)
+            }
             let differences = parameters.differences(from: existing)
             if !differences.isEmpty {
                 throw InputError("\(options.output) holds shards made with other parameters (\(differences.joined(separator: "; "))); use a new folder or the same arguments")

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import InductionDetector
 import Preprocessing
+import Shards
 import Tokenization
 
 struct Shard: ParsableCommand {

@@ -1,6 +1,5 @@
 import Foundation
 import InductionDetector
-import Shards
 
 /// The JSON files of a shard folder; docs/FORMAT.md describes every field.
 public enum Split: String, Codable, CaseIterable, Sendable {
@@ -15,11 +14,25 @@ public struct TokenizerIdentity: Codable, Equatable, Sendable {
     public var endOfText: UInt32
     public var tokenWidth: Int
     public var pattern: String
+
+    public init(file: String, sha256: String, vocabSize: Int, endOfText: UInt32, tokenWidth: Int, pattern: String) {
+        self.file = file
+        self.sha256 = sha256
+        self.vocabSize = vocabSize
+        self.endOfText = endOfText
+        self.tokenWidth = tokenWidth
+        self.pattern = pattern
+    }
 }
 
 public struct InputFile: Codable, Equatable, Sendable {
     public var path: String
     public var bytes: Int
+
+    public init(path: String, bytes: Int) {
+        self.path = path
+        self.bytes = bytes
+    }
 }
 
 /// Everything that determines the output bytes. A folder's runs must all have equal parameters.
@@ -57,6 +70,20 @@ public struct RunParameters: Codable, Equatable, Sendable {
         }
         return result
     }
+
+    public init(seqLen: Int, windowLength: Int, scope: MatchScope, valFraction: Double, windowsPerFrame: Int, level: Int, unitBytes: Int, textField: String, strict: Bool, tokenizer: TokenizerIdentity, inputs: [InputFile]) {
+        self.seqLen = seqLen
+        self.windowLength = windowLength
+        self.scope = scope
+        self.valFraction = valFraction
+        self.windowsPerFrame = windowsPerFrame
+        self.level = level
+        self.unitBytes = unitBytes
+        self.textField = textField
+        self.strict = strict
+        self.tokenizer = tokenizer
+        self.inputs = inputs
+    }
 }
 
 public struct ShardEntry: Codable, Equatable, Sendable {
@@ -64,6 +91,13 @@ public struct ShardEntry: Codable, Equatable, Sendable {
     public var windows: Int
     public var bytes: Int
     public var sha256: String
+
+    public init(file: String, windows: Int, bytes: Int, sha256: String) {
+        self.file = file
+        self.windows = windows
+        self.bytes = bytes
+        self.sha256 = sha256
+    }
 }
 
 /// What one work unit produced for one split.
@@ -78,6 +112,16 @@ public struct UnitSplit: Codable, Equatable, Sendable {
     public var targets: Int
     public var hapaxDropped: Int
     public var shard: ShardEntry?
+
+    public init(documents: Int, tokens: Int, windows: Int, droppedTailTokens: Int, targets: Int, hapaxDropped: Int, shard: ShardEntry?) {
+        self.documents = documents
+        self.tokens = tokens
+        self.windows = windows
+        self.droppedTailTokens = droppedTailTokens
+        self.targets = targets
+        self.hapaxDropped = hapaxDropped
+        self.shard = shard
+    }
 }
 
 /// A finished work unit: written after its shards, so its presence means they are complete.
@@ -88,6 +132,15 @@ public struct UnitRecord: Codable, Equatable, Sendable {
     public var replacedSequences: Int
     public var skippedLines: Int
     public var splits: [String: UnitSplit]
+
+    public init(unit: Int, firstDocument: Int, textBytes: Int, replacedSequences: Int, skippedLines: Int, splits: [String: UnitSplit]) {
+        self.unit = unit
+        self.firstDocument = firstDocument
+        self.textBytes = textBytes
+        self.replacedSequences = replacedSequences
+        self.skippedLines = skippedLines
+        self.splits = splits
+    }
 }
 
 public struct SplitSummary: Codable, Equatable, Sendable {
@@ -96,6 +149,14 @@ public struct SplitSummary: Codable, Equatable, Sendable {
     public var targets: Int
     public var hapaxDropped: Int
     public var shards: [ShardEntry]
+
+    public init(documents: Int, windows: Int, targets: Int, hapaxDropped: Int, shards: [ShardEntry]) {
+        self.documents = documents
+        self.windows = windows
+        self.targets = targets
+        self.hapaxDropped = hapaxDropped
+        self.shards = shards
+    }
 }
 
 public struct Statistics: Codable, Equatable, Sendable {
@@ -109,6 +170,18 @@ public struct Statistics: Codable, Equatable, Sendable {
     public var shardBytes: Int
     /// Shard bytes per token represented (windows × seq_len), match lengths included.
     public var bytesPerToken: Double
+
+    public init(documents: Int, textBytes: Int, tokens: Int, droppedTailTokens: Int, replacedSequences: Int, skippedLines: Int, hapaxDroppedShare: Double, shardBytes: Int, bytesPerToken: Double) {
+        self.documents = documents
+        self.textBytes = textBytes
+        self.tokens = tokens
+        self.droppedTailTokens = droppedTailTokens
+        self.replacedSequences = replacedSequences
+        self.skippedLines = skippedLines
+        self.hapaxDroppedShare = hapaxDroppedShare
+        self.shardBytes = shardBytes
+        self.bytesPerToken = bytesPerToken
+    }
 }
 
 public struct Manifest: Codable, Equatable, Sendable {
@@ -123,26 +196,35 @@ public struct Manifest: Codable, Equatable, Sendable {
     public static let fileName = "manifest.json"
     public static let parametersFileName = "parameters.json"
     public static let unitsFolder = "units"
+
+    public init(format: String, formatVersion: Int, parameters: RunParameters, units: Int, splits: [String: SplitSummary], statistics: Statistics) {
+        self.format = format
+        self.formatVersion = formatVersion
+        self.parameters = parameters
+        self.units = units
+        self.splits = splits
+        self.statistics = statistics
+    }
 }
 
 /// JSON with snake_case keys, sorted, so that equal values give equal bytes.
-enum ManifestJSON {
-    static func encode<T: Encodable>(_ value: T) -> [UInt8] {
+public enum ManifestJSON {
+    public static func encode<T: Encodable>(_ value: T) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return Array(try! encoder.encode(value)) + [UInt8(ascii: "\n")]
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, from path: String) throws(InputError) -> T {
+    public static func decode<T: Decodable>(_ type: T.Type, from path: String) throws(ShardError) -> T {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw InputError("\(path): cannot read: \((error as NSError).localizedFailureReason ?? error.localizedDescription)")
+            throw ShardError("\(path): cannot read: \((error as NSError).localizedFailureReason ?? error.localizedDescription)")
         }
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         do { return try decoder.decode(type, from: data) } catch {
-            throw InputError("\(path): \(describeDecodingError(error))")
+            throw ShardError("\(path): \(describeDecodingError(error))")
         }
     }
 

@@ -1,0 +1,90 @@
+import Foundation
+import InductionDetector
+
+/// A folder of shards as its manifest describes it. Opening a shard checks its header against the
+/// manifest; any mismatch is an error naming the file and the field.
+public final class ShardFolder {
+    public let path: String
+    public let manifest: Manifest
+    private var readers: [String: ShardReader] = [:]
+
+    public init(path: String) throws(ShardError) {
+        self.path = path
+        let manifestPath = URL(fileURLWithPath: path).appendingPathComponent(Manifest.fileName).path
+        guard FileManager.default.fileExists(atPath: manifestPath) else {
+            throw ShardError("\(path): no \(Manifest.fileName) (not a shard folder, or `hapax-prep shard` did not finish; run it again to complete it)")
+        }
+        let manifest = try ManifestJSON.decode(Manifest.self, from: manifestPath)
+        guard manifest.format == Manifest.formatName else {
+            throw ShardError("\(manifestPath): format is \"\(manifest.format)\", expected \"\(Manifest.formatName)\"")
+        }
+        guard manifest.formatVersion == Int(ShardHeader.version) else {
+            throw ShardError("\(manifestPath): format version \(manifest.formatVersion), this hapax reads version \(ShardHeader.version)")
+        }
+        self.manifest = manifest
+    }
+
+    public var parameters: RunParameters { manifest.parameters }
+
+    public func file(_ relative: String) -> String { URL(fileURLWithPath: path).appendingPathComponent(relative).path }
+
+    public func shards(_ split: Split) -> [ShardEntry] { manifest.splits[split.rawValue]?.shards ?? [] }
+
+    public func windowCount(_ split: Split) -> Int { shards(split).reduce(0) { $0 + $1.windows } }
+
+    /// The reader of a shard, opened once and checked against the manifest.
+    public func reader(_ entry: ShardEntry) throws(ShardError) -> ShardReader {
+        if let reader = readers[entry.file] { return reader }
+        let reader = try ShardReader(path: file(entry.file))
+        let header = reader.header, parameters = manifest.parameters
+        var differences: [String] = []
+        func compare<T: Equatable>(_ field: String, _ inHeader: T, _ inManifest: T) {
+            if inHeader != inManifest { differences.append("\(field) is \(inHeader) in the shard, \(inManifest) in the manifest") }
+        }
+        compare("window count", header.windowCount, entry.windows)
+        compare("file size", header.fileSize, entry.bytes)
+        compare("window length", header.windowLength, parameters.windowLength)
+        compare("vocabulary size", header.vocabularySize, parameters.tokenizer.vocabSize)
+        compare("token width", header.tokenWidth, parameters.tokenizer.tokenWidth)
+        compare("tokenizer sha256", header.tokenizerSHA256.map { String(format: "%02x", $0) }.joined(), parameters.tokenizer.sha256)
+        compare("scope", header.scopeCode, parameters.scope == .window ? 0 : 1)
+        guard differences.isEmpty else { throw ShardError("\(reader.path): \(differences.joined(separator: "; "))") }
+        readers[entry.file] = reader
+        return reader
+    }
+
+    /// Window `k` of a split, counting across its shards in manifest order.
+    public func window(_ split: Split, _ k: Int) throws(ShardError) -> (tokens: ArraySlice<UInt32>, matches: ArraySlice<UInt8>) {
+        var local = k
+        for entry in shards(split) {
+            if local < entry.windows { return try reader(entry).window(local) }
+            local -= entry.windows
+        }
+        throw ShardError("\(path): window \(k) is out of range (the \(split.rawValue) split has \(windowCount(split)))")
+    }
+
+    /// Calls `body` with every window of a split in order, decompressing each frame once.
+    public func forEachWindow(_ split: Split, _ body: (Int, ArraySlice<UInt32>, ArraySlice<UInt8>) throws -> Void) throws {
+        var index = 0
+        for entry in shards(split) {
+            let reader = try reader(entry)
+            for f in 0..<reader.header.frameCount {
+                let (tokens, matches) = try reader.frame(f)
+                let length = reader.header.windowLength
+                for w in 0..<reader.header.windows(inFrame: f) {
+                    try body(index, tokens[(w * length)..<((w + 1) * length)], matches[(w * length)..<((w + 1) * length)])
+                    index += 1
+                }
+            }
+        }
+    }
+
+    /// Checks a shard file's size and SHA-256 against the manifest.
+    public func verifyChecksum(_ entry: ShardEntry) throws(ShardError) {
+        let path = file(entry.file)
+        guard let data = FileManager.default.contents(atPath: path) else { throw ShardError("\(path): cannot read") }
+        guard data.count == entry.bytes else { throw ShardError("\(path): \(data.count) bytes, the manifest says \(entry.bytes)") }
+        let digest = SHA256.hex(of: data)
+        guard digest == entry.sha256 else { throw ShardError("\(path): sha256 \(digest), the manifest says \(entry.sha256)") }
+    }
+}
