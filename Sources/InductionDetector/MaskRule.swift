@@ -1,4 +1,4 @@
-/// Which targets leave the loss, derived from stored match lengths (see docs/MASKS.md).
+/// Which targets leave the loss, derived from stored match lengths (docs/FORMAT.md, section 1).
 public enum MaskRule: Sendable, Equatable, CustomStringConvertible {
     /// Dropped when the n-gram ending at the target occurred earlier: `m[t] >= n` (the paper: n = 2).
     case hapax(n: Int)

@@ -28,16 +28,20 @@ struct CharacterClass: OptionSet, Sendable {
         self = result
     }
 
-    /// Classes of the Basic Multilingual Plane, computed once; the rest is looked up when met.
-    private static let basicPlane: [UInt8] = (0..<0x10000).map { value in
-        guard let scalar = Unicode.Scalar(UInt32(value)) else { return 0 }
-        return CharacterClass(of: scalar).rawValue
-    }
-
-    static func of(_ value: UInt32) -> CharacterClass {
-        if value < 0x10000 {
-            return basicPlane.withUnsafeBufferPointer { CharacterClass(rawValue: $0[Int(value)]) }
+    /// Classes of the Basic Multilingual Plane, computed once and kept for the life of the process;
+    /// scanners hold the pointer so that the hot loop does not pass through a lazy global each time.
+    /// Never written after initialization, so sharing it across threads is safe.
+    nonisolated(unsafe) static let basicPlane: UnsafeBufferPointer<UInt8> = {
+        let table = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 0x10000)
+        for value in 0..<0x10000 {
+            table[value] = Unicode.Scalar(UInt32(value)).map { CharacterClass(of: $0).rawValue } ?? 0
         }
+        return UnsafeBufferPointer(table)
+    }()
+
+    @inline(__always)
+    static func of(_ value: UInt32, basicPlane: UnsafeBufferPointer<UInt8>) -> CharacterClass {
+        if value < 0x10000 { return CharacterClass(rawValue: basicPlane[Int(value)]) }
         guard let scalar = Unicode.Scalar(value) else { return [] }
         return CharacterClass(of: scalar)
     }

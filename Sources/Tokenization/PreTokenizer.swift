@@ -37,7 +37,7 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
 
     /// `bytes` must be valid UTF-8 (a Swift string's storage always is).
     func forEachPiece(inValidUTF8 bytes: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>) -> Void) {
-        let scanner = Scanner(bytes: bytes)
+        let scanner = Scanner(bytes: bytes, basicPlane: CharacterClass.basicPlane)
         var start = 0
         while start < bytes.count {
             let end: Int
@@ -55,6 +55,7 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
 /// Cursor arithmetic over valid UTF-8: positions are byte offsets at scalar boundaries.
 private struct Scanner {
     let bytes: UnsafeBufferPointer<UInt8>
+    let basicPlane: UnsafeBufferPointer<UInt8>
     var end: Int { bytes.count }
 
     @inline(__always)
@@ -76,7 +77,7 @@ private struct Scanner {
     func characterClass(at i: Int) -> (CharacterClass, width: Int)? {
         guard i < end else { return nil }
         let (value, width) = scalar(at: i)
-        return (CharacterClass.of(value), width)
+        return (CharacterClass.of(value, basicPlane: basicPlane), width)
     }
 
     @inline(__always)

@@ -28,6 +28,8 @@ public final class Tokenizer: Sendable {
         self.vocabularySize = max(model.tokenBytes.count, (specialTokens.values.max().map { Int($0) + 1 }) ?? 0)
         self.source = source
         self.specialContent = Dictionary(specialTokens.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
+        // Build the character-class table now, so that it counts as loading rather than encoding.
+        _ = CharacterClass.basicPlane
     }
 
     /// Loads a tiktoken rank file (`.tiktoken`) or a Hugging Face `tokenizer.json`, chosen by extension.

@@ -158,3 +158,15 @@ def test_compressed_and_json_lines_inputs(hapax_prep, cl100k_path, subset, tmp_p
     assert b"2 JSON line(s) skipped" in result.stderr
     a, b = shard_spec.manifest(tmp_path / "a"), shard_spec.manifest(tmp_path / "b")
     assert [s["sha256"] for s in a["splits"]["train"]["shards"]] == [s["sha256"] for s in b["splits"]["train"]["shards"]]
+
+
+def test_the_reader_in_the_format_document_works(sharded):
+    """docs/FORMAT.md carries a Python reader; it must read hapax's shards."""
+    document = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "FORMAT.md").read_text()
+    code = document.split("```python\n", 1)[1].split("```", 1)[0]
+    for entry in shard_spec.manifest(sharded)["splits"]["train"]["shards"]:
+        scope = {"path": str(sharded / entry["file"])}
+        exec(code, scope)
+        _, tokens, matches = shard_spec.read_shard(sharded / entry["file"])
+        assert np.array_equal(np.concatenate(scope["tokens"]), tokens)
+        assert np.array_equal(np.concatenate(scope["matches"]), matches)
