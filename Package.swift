@@ -20,10 +20,11 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
         .target(name: "WorkerPool"),
+        .target(name: "SeededRandom"),
         .target(name: "Tokenization"),
         .target(name: "InductionDetector"),
         .target(name: "Shards", dependencies: ["CZstd", "InductionDetector"]),
-        .target(name: "Preprocessing", dependencies: ["CZlib", "CZstd", "Tokenization", "InductionDetector", "Shards", "WorkerPool"]),
+        .target(name: "Preprocessing", dependencies: ["CZlib", "CZstd", "Tokenization", "InductionDetector", "Shards", "WorkerPool", "SeededRandom"]),
         .executableTarget(name: "hapax-prep", dependencies: [
             "Tokenization", "WorkerPool", "Preprocessing", "Shards", "InductionDetector",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -32,8 +33,8 @@ let package = Package(
             "CBLAS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"]),
-        .testTarget(name: "InductionDetectorTests", dependencies: ["InductionDetector"]),
+        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "SeededRandom"]),
+        .testTarget(name: "InductionDetectorTests", dependencies: ["InductionDetector", "SeededRandom"]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import InductionDetector
+import SeededRandom
 import Shards
 import Tokenization
 import WorkerPool
@@ -92,11 +93,8 @@ public final class ShardingPipeline {
     /// nothing but the document's place in the input order.
     public static func split(ofDocument index: Int, valFraction: Double) -> Split {
         guard valFraction > 0 else { return .train }
-        var z = UInt64(index) &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return Double(z >> 11) / Double(UInt64(1) << 53) < valFraction ? .val : .train
+        var generator = SplitMix64(seed: UInt64(index))
+        return Double(generator.next() >> 11) / Double(UInt64(1) << 53) < valFraction ? .val : .train
     }
 
     private var folder: URL { URL(fileURLWithPath: options.output) }

@@ -1,3 +1,4 @@
+import SeededRandom
 import Testing
 @testable import InductionDetector
 
@@ -43,7 +44,7 @@ import Testing
     }
 
     @Test func randomWindows() {
-        var rng = SplitMix(state: 1)
+        var rng = SplitMix64(seed: 1)
         for alphabet in [1, 2, 3, 4, 8, 50, 1000, 100_000] {
             for _ in 0..<30 {
                 let length = Int.random(in: 1...400, using: &rng)
@@ -55,7 +56,7 @@ import Testing
 
     @Test(arguments: [1024, 4096])
     func longWindows(length: Int) {
-        var rng = SplitMix(state: UInt64(length))
+        var rng = SplitMix64(seed: UInt64(length))
         for alphabet in [2, 30, 100_000] {
             let w = (0..<length).map { _ in UInt32.random(in: 0..<UInt32(alphabet), using: &rng) }
             Self.check(w, endOfText: 1, "alphabet \(alphabet)")
@@ -102,13 +103,3 @@ import Testing
     }
 }
 
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

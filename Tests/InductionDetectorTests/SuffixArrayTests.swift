@@ -1,3 +1,4 @@
+import SeededRandom
 import Testing
 @testable import InductionDetector
 
@@ -7,7 +8,7 @@ import Testing
     }
 
     @Test func matchesNaiveSorting() {
-        var rng = SplitMix(state: 9)
+        var rng = SplitMix64(seed: 9)
         for alphabet in [1, 2, 3, 5, 40] {
             for _ in 0..<60 {
                 let s = (0..<Int.random(in: 0...300, using: &rng)).map { _ in Int32.random(in: 0..<Int32(alphabet), using: &rng) }

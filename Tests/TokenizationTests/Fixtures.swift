@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 @testable import Tokenization
 
 /// Paths and small tokenizers shared by the tests.
@@ -31,20 +32,8 @@ enum Fixtures {
     }
 }
 
-/// A seeded generator (SplitMix64), so failures reproduce.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Random valid text drawn from ASCII, Latin, CJK, emoji, combining marks and white space.
-func randomText(_ rng: inout SeededGenerator, maxScalars: Int = 80) -> String {
+func randomText(_ rng: inout SplitMix64, maxScalars: Int = 80) -> String {
     let ranges: [ClosedRange<UInt32>] = [0x20...0x7E, 0x09...0x0D, 0xA0...0x17F, 0x300...0x36F,
                                          0x4E00...0x4FFF, 0x1F300...0x1F64F, 0x600...0x6FF, 0x2000...0x206F]
     var scalars = String.UnicodeScalarView()

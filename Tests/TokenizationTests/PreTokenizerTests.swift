@@ -1,3 +1,4 @@
+import SeededRandom
 import Testing
 @testable import Tokenization
 
@@ -29,7 +30,7 @@ import Testing
     }
 
     @Test func piecesTileTheText() {
-        var rng = SeededGenerator(state: 3)
+        var rng = SplitMix64(seed: 3)
         for _ in 0..<500 {
             let text = randomText(&rng)
             for pattern in PreTokenizer.allCases {

@@ -1,3 +1,4 @@
+import SeededRandom
 import Testing
 @testable import Tokenization
 
@@ -20,7 +21,7 @@ import Testing
     }
 
     @Test func trainingIsDeterministic() {
-        var rng = SeededGenerator(state: 5)
+        var rng = SplitMix64(seed: 5)
         let corpus = (0..<100).map { _ in randomText(&rng, maxScalars: 200) }
         let trainer = BPETrainer(vocabularySize: 500)
         var counts: [[UInt8]: Int] = [:]

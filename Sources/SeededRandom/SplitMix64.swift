@@ -1,0 +1,20 @@
+/// SplitMix64 (Steele, Lea and Flood 2014): a tiny seeded generator whose every output is a fixed
+/// function of the seed and the draw's index, so runs and splits reproduce on any machine.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    public var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        return Self.mix(state)
+    }
+
+    /// The output for a state, without advancing anything: a hash of `z`.
+    public static func mix(_ z: UInt64) -> UInt64 {
+        var z = z
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
