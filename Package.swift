@@ -29,12 +29,14 @@ let package = Package(
             "Tokenization", "WorkerPool", "Preprocessing", "Shards", "InductionDetector",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .target(name: "Training", dependencies: ["CBLAS", "Shards", "InductionDetector", "SeededRandom", "Tokenization"]),
         .executableTarget(name: "hapax-train", dependencies: [
-            "CBLAS",
+            "Training", "Shards", "Tokenization",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "SeededRandom"]),
         .testTarget(name: "InductionDetectorTests", dependencies: ["InductionDetector", "SeededRandom"]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "SeededRandom"]),
     ]
 )

@@ -1,0 +1,64 @@
+import Foundation
+
+/// Causal multi-head self-attention on a fused `[rows, 3·width]` buffer of queries, keys and values
+/// (heads side by side within each), writing `[rows, width]`. Each (sequence, head) pair is a few
+/// matrix products over strided views of that buffer; the softmax probabilities are kept for the
+/// backward pass.
+enum Attention {
+    /// `probabilities` holds `batch · heads · T · T` floats.
+    static func forward(_ out: UnsafeMutablePointer<Float>, probabilities: UnsafeMutablePointer<Float>,
+                        qkv: UnsafePointer<Float>, batch: Int, context T: Int, width C: Int, heads: Int) {
+        let size = C / heads
+        let scale = 1 / Float(size).squareRoot()
+        for b in 0..<batch {
+            for h in 0..<heads {
+                let q = qkv + b * T * 3 * C + h * size, k = q + C, v = q + 2 * C
+                let p = probabilities + (b * heads + h) * T * T
+                gemm(false, true, m: T, n: T, k: size, alpha: scale, q, 3 * C, k, 3 * C, p, T)
+                for i in 0..<T {
+                    let row = p + i * T
+                    var maximum = -Float.infinity
+                    for j in 0...i where row[j] > maximum { maximum = row[j] }
+                    var sum: Float = 0
+                    for j in 0...i {
+                        row[j] = expf(row[j] - maximum)
+                        sum += row[j]
+                    }
+                    let inverse = 1 / sum
+                    for j in 0...i { row[j] *= inverse }
+                    for j in (i + 1)..<T { row[j] = 0 }
+                }
+                gemm(false, false, m: T, n: size, k: T, p, T, v, 3 * C, out + b * T * C + h * size, C)
+            }
+        }
+    }
+
+    /// Adds to `dQKV`; `scratch` holds `T · T` floats.
+    static func backward(dQKV: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>, probabilities: UnsafePointer<Float>,
+                         qkv: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                         batch: Int, context T: Int, width C: Int, heads: Int) {
+        let size = C / heads
+        let scale = 1 / Float(size).squareRoot()
+        for b in 0..<batch {
+            for h in 0..<heads {
+                let offset = b * T * 3 * C + h * size
+                let q = qkv + offset, k = q + C, v = q + 2 * C
+                let dq = dQKV + offset, dk = dq + C, dv = dq + 2 * C
+                let p = probabilities + (b * heads + h) * T * T
+                let dy = dOut + b * T * C + h * size
+                let ds = scratch
+                gemm(false, true, m: T, n: T, k: size, dy, C, v, 3 * C, ds, T)
+                gemm(true, false, m: T, n: size, k: T, p, T, dy, C, beta: 1, dv, 3 * C)
+                for i in 0..<T {
+                    let prow = p + i * T, drow = ds + i * T
+                    var dot: Float = 0
+                    for j in 0...i { dot += prow[j] * drow[j] }
+                    for j in 0...i { drow[j] = prow[j] * (drow[j] - dot) * scale }
+                    for j in (i + 1)..<T { drow[j] = 0 }
+                }
+                gemm(false, false, m: T, n: size, k: T, ds, T, k, 3 * C, beta: 1, dq, 3 * C)
+                gemm(true, false, m: T, n: size, k: T, ds, T, q, 3 * C, beta: 1, dk, 3 * C)
+            }
+        }
+    }
+}
