@@ -209,6 +209,14 @@ public final class GPT {
         return head(rows: Array(0..<(batch * config.context)), targets: targets, gradientScale: nil)
     }
 
+    /// The LM head's logits at one row of the batch, without gradients.
+    func logits(inputs: [UInt32], row: Int) -> [Float] {
+        forwardBody(inputs)
+        let C = config.width, V = config.vocabSize
+        gemm(false, true, m: 1, n: V, k: C, final.pointer + row * C, C, p(headWeight), C, logits.pointer, V)
+        return Array(UnsafeBufferPointer(start: logits.pointer, count: V))
+    }
+
     // MARK: backward
 
     /// From d(ln_f output) in `dNormed` back to every parameter.

@@ -1,0 +1,92 @@
+import Foundation
+import Shards
+
+/// Where a training run stands: enough, with the weights and the optimizer's moments, to continue
+/// exactly as if never stopped.
+public struct TrainerState: Codable, Equatable, Sendable {
+    public var step: Int
+    public var epoch: Int
+    public var cursor: Int
+    public var adamSteps: Int
+}
+
+/// A run folder's checkpoint files. Each save writes a complete checkpoint folder under a temporary
+/// name and renames it to `checkpoints/step-NNNNNNN` (a folder appears whole or not at all), then
+/// refreshes the run's `model.safetensors` the same way; the two newest checkpoints are kept.
+public struct RunFolder {
+    public let path: String
+
+    public init(path: String) { self.path = path }
+
+    public func file(_ relative: String) -> String { URL(fileURLWithPath: path).appendingPathComponent(relative).path }
+
+    public var checkpoints: String { file("checkpoints") }
+
+    public func save(model: GPT, optimizer: AdamW, state: TrainerState) throws(ShardError) {
+        let fileManager = FileManager.default
+        let name = String(format: "step-%07d", state.step)
+        let temporary = "\(checkpoints)/\(name).tmp-\(ProcessInfo.processInfo.processIdentifier)"
+        do {
+            try fileManager.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+        } catch { throw ShardError("cannot create \(temporary): \(error.localizedDescription)") }
+        let weights = Self.weights(model, step: state.step)
+        try AtomicFile.write(weights, to: "\(temporary)/model.safetensors")
+        try AtomicFile.write(Self.moments(model.layout, optimizer), to: "\(temporary)/optimizer.safetensors")
+        try AtomicFile.write(ManifestJSON.encode(state), to: "\(temporary)/trainer.json")
+        let final = "\(checkpoints)/\(name)"
+        try? fileManager.removeItem(atPath: final)
+        guard rename(temporary, final) == 0 else { throw ShardError("cannot rename \(temporary) to \(final): \(String(cString: strerror(errno)))") }
+        try AtomicFile.write(weights, to: file("model.safetensors"))
+        for old in completeCheckpoints().dropLast(2) { try? fileManager.removeItem(atPath: "\(checkpoints)/\(old)") }
+    }
+
+    /// Names of complete checkpoint folders, oldest first.
+    public func completeCheckpoints() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: checkpoints)) ?? []
+        return names.filter { $0.hasPrefix("step-") && !$0.contains(".tmp-") }.sorted()
+    }
+
+    /// Loads the newest checkpoint into `model` and `optimizer`.
+    public func restore(model: GPT, optimizer: AdamW) throws(ShardError) -> TrainerState {
+        guard let latest = completeCheckpoints().last else { throw ShardError("\(path): no checkpoint to resume from") }
+        let folder = "\(checkpoints)/\(latest)"
+        let state = try ManifestJSON.decode(TrainerState.self, from: "\(folder)/trainer.json")
+        try Self.load(SafeTensors.read("\(folder)/model.safetensors"), into: model.parameters, layout: model.layout, prefix: "", source: folder)
+        let moments = try SafeTensors.read("\(folder)/optimizer.safetensors")
+        try Self.load(moments, into: optimizer.firstMoment, layout: model.layout, prefix: "exp_avg.", source: folder)
+        try Self.load(moments, into: optimizer.secondMoment, layout: model.layout, prefix: "exp_avg_sq.", source: folder)
+        optimizer.stepCount = state.adamSteps
+        return state
+    }
+
+    static func weights(_ model: GPT, step: Int) -> [UInt8] {
+        let entries = model.layout.tensors.map { tensor in
+            SafeTensors.Entry(name: tensor.name, shape: tensor.shape,
+                              values: UnsafeBufferPointer(start: model.parameters.pointer + tensor.offset, count: tensor.count))
+        }
+        return SafeTensors.encode(entries, metadata: ["format": "pt", "step": String(step),
+                                                      "tied_embeddings": String(model.config.tiedEmbeddings)])
+    }
+
+    static func moments(_ layout: ParameterLayout, _ optimizer: AdamW) -> [UInt8] {
+        var entries: [SafeTensors.Entry] = []
+        for (prefix, buffer) in [("exp_avg.", optimizer.firstMoment), ("exp_avg_sq.", optimizer.secondMoment)] {
+            for tensor in layout.tensors {
+                entries.append(SafeTensors.Entry(name: prefix + tensor.name, shape: tensor.shape,
+                                                 values: UnsafeBufferPointer(start: buffer.pointer + tensor.offset, count: tensor.count)))
+            }
+        }
+        return SafeTensors.encode(entries)
+    }
+
+    /// Copies the tensors of `file` into `buffer`; every tensor of the layout must be there with its shape.
+    public static func load(_ file: SafeTensors.File, into buffer: FloatBuffer, layout: ParameterLayout, prefix: String, source: String) throws(ShardError) {
+        for tensor in layout.tensors {
+            guard let stored = file.tensors[prefix + tensor.name] else { throw ShardError("\(source): tensor \(prefix + tensor.name) is missing") }
+            guard stored.shape == tensor.shape else {
+                throw ShardError("\(source): tensor \(prefix + tensor.name) has shape \(stored.shape), the model needs \(tensor.shape)")
+            }
+            stored.values.withUnsafeBufferPointer { (buffer.pointer + tensor.offset).update(from: $0.baseAddress!, count: tensor.count) }
+        }
+    }
+}

@@ -1,0 +1,174 @@
+import Foundation
+import Shards
+
+/// The options of a training run that are not the model's shape. Stored in the run's config.json.
+public struct TrainingOptions: Codable, Equatable, Sendable {
+    public var data: String
+    public var mask: String
+    public var ngram: Int
+    public var batchSize: Int
+    public var steps: Int
+    public var learningRate: Float
+    public var warmup: Int
+    public var weightDecay: Float
+    public var gradientClip: Float
+    public var seed: UInt64
+    public var threads: Int
+    public var evalEvery: Int
+    public var evalWindows: Int
+    public var checkpointEvery: Int
+
+    public init(data: String, mask: String, ngram: Int, batchSize: Int, steps: Int, learningRate: Float, warmup: Int,
+                weightDecay: Float, gradientClip: Float, seed: UInt64, threads: Int, evalEvery: Int, evalWindows: Int,
+                checkpointEvery: Int) {
+        self.data = data
+        self.mask = mask
+        self.ngram = ngram
+        self.batchSize = batchSize
+        self.steps = steps
+        self.learningRate = learningRate
+        self.warmup = warmup
+        self.weightDecay = weightDecay
+        self.gradientClip = gradientClip
+        self.seed = seed
+        self.threads = threads
+        self.evalEvery = evalEvery
+        self.evalWindows = evalWindows
+        self.checkpointEvery = checkpointEvery
+    }
+}
+
+/// A run's config.json: the model's shape at the top level, the training options under `training`.
+public struct RunConfig: Codable, Equatable, Sendable {
+    public var layers: Int
+    public var heads: Int
+    public var width: Int
+    public var vocabSize: Int
+    public var context: Int
+    public var attentionOnly: Bool
+    public var tiedEmbeddings: Bool
+    public var training: TrainingOptions
+
+    public init(model: ModelConfig, training: TrainingOptions) {
+        layers = model.layers
+        heads = model.heads
+        width = model.width
+        vocabSize = model.vocabSize
+        context = model.context
+        attentionOnly = model.attentionOnly
+        tiedEmbeddings = model.tiedEmbeddings
+        self.training = training
+    }
+
+    public var model: ModelConfig {
+        ModelConfig(layers: layers, heads: heads, width: width, vocabSize: vocabSize, context: context,
+                    attentionOnly: attentionOnly, tiedEmbeddings: tiedEmbeddings)
+    }
+}
+
+/// Set by SIGINT; the training loop saves a checkpoint and stops at the end of the step.
+nonisolated(unsafe) public var trainingInterrupted = false
+
+public final class Trainer {
+    public let run: RunFolder
+    public let config: RunConfig
+    public let folder: ShardFolder
+    public let model: GPT
+    public let optimizer: AdamW
+    public let mask: TrainingMask
+    private let loader: WindowLoader
+    private let schedule: LearningRateSchedule
+    private var state: TrainerState
+
+    public init(run: RunFolder, config: RunConfig, resume: Bool) throws(ShardError) {
+        self.run = run
+        self.config = config
+        let options = config.training
+        folder = try ShardFolder(path: options.data)
+        guard let mask = TrainingMask(options.mask, ngram: options.ngram, seed: options.seed) else {
+            throw ShardError("unknown mask \(options.mask) (hapax, none, repeat, offset, random:P)")
+        }
+        self.mask = mask
+        setMatrixThreads(options.threads)
+        model = GPT(config: config.model, batch: options.batchSize)
+        optimizer = AdamW(layout: model.layout, weightDecay: options.weightDecay)
+        schedule = LearningRateSchedule(peak: options.learningRate, warmup: options.warmup, steps: options.steps)
+        if resume {
+            state = try run.restore(model: model, optimizer: optimizer)
+        } else {
+            model.initialize(seed: options.seed)
+            state = TrainerState(step: 0, epoch: 0, cursor: 0, adamSteps: 0)
+        }
+        loader = try WindowLoader(folder: folder, split: .train, seed: options.seed, epoch: state.epoch, cursor: state.cursor)
+    }
+
+    public var step: Int { state.step }
+
+    /// Trains up to the configured number of steps, or until interrupted; `log` receives progress
+    /// lines. Returns whether the run finished.
+    public func train(log: (String) -> Void) throws(ShardError) -> Bool {
+        let options = config.training, T = config.context
+        let metricsPath = run.file("metrics.jsonl")
+        try truncateMetrics(metricsPath, after: state.step)
+        let metrics = FileHandle(forWritingAtPath: metricsPath)!
+        metrics.seekToEndOfFile()
+        defer { try? metrics.close() }
+        let start = DispatchTime.now()
+        let startStep = state.step
+        while state.step < options.steps {
+            let stepStart = DispatchTime.now()
+            let rate = schedule.rate(at: state.step)
+            let batch = try loader.next(options.batchSize)
+            var kept: [Bool] = []
+            for (b, window) in batch.windows.enumerated() { kept += mask.kept(window: window, matches: batch.matches[b]) }
+            let (loss, keptCount) = model.forwardBackward(inputs: batch.inputs, targets: batch.targets, kept: kept)
+            let norm = clipGradients(model.gradients, maximum: options.gradientClip)
+            optimizer.update(model.parameters, model.gradients, learningRate: rate)
+            state = TrainerState(step: state.step + 1, epoch: loader.epoch, cursor: loader.cursor, adamSteps: optimizer.stepCount)
+
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - stepStart.uptimeNanoseconds) / 1e9
+            var record: [String: Any] = [
+                "step": state.step, "train_loss": Double(loss), "lr": Double(rate), "grad_norm": Double(norm),
+                "kept_share": Double(keptCount) / Double(kept.count), "tokens_per_second": Double(options.batchSize * T) / seconds,
+            ]
+            let finished = state.step == options.steps
+            if options.evalEvery > 0 && (state.step % options.evalEvery == 0 || finished) && folder.windowCount(.val) > 0 {
+                let result = try evaluate(model, folder: folder, maxWindows: options.evalWindows)
+                record["val_loss_all"] = result.lossAll
+                record["val_loss_kept"] = result.lossKept
+                record["val_loss_dropped"] = result.lossDropped ?? NSNull()
+            }
+            metrics.write(try! JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]) + Data("\n".utf8))
+
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+            let perStep = elapsed / Double(state.step - startStep)
+            var line = String(format: "step %d/%d  loss %.4f  lr %.2e  %.0f tokens/s  ETA %@", state.step, options.steps, loss, rate,
+                              Double(options.batchSize * T) / perStep, formatDuration(perStep * Double(options.steps - state.step)))
+            if let val = record["val_loss_all"] as? Double { line += String(format: "  val %.4f", val) }
+            log(line)
+
+            if finished || trainingInterrupted || (options.checkpointEvery > 0 && state.step % options.checkpointEvery == 0) {
+                try run.save(model: model, optimizer: optimizer, state: state)
+            }
+            if trainingInterrupted { return false }
+        }
+        return true
+    }
+
+    /// Keeps the metrics of steps up to `step`, so that a resumed run's file reads like an uninterrupted one.
+    private func truncateMetrics(_ path: String, after step: Int) throws(ShardError) {
+        let existing = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        let kept = existing.split(separator: "\n").filter { line in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let lineStep = object["step"] as? Int else { return false }
+            return lineStep <= step
+        }
+        try AtomicFile.write(Array(kept.map { $0 + "\n" }.joined().utf8), to: path)
+    }
+}
+
+func formatDuration(_ seconds: Double) -> String {
+    let total = Int(seconds.rounded())
+    return total >= 3600 ? String(format: "%d:%02d:%02d", total / 3600, total / 60 % 60, total % 60)
+        : String(format: "%d:%02d", total / 60, total % 60)
+}

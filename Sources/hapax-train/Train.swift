@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import Shards
+import Training
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a model on a shard folder with a loss mask.",
+        discussion: """
+            The vocabulary and the context (seq_len) come from the shards. The loss is the mean \
+            cross-entropy over the targets the mask keeps: hapax drops a target when the n-gram ending \
+            there (n = --ngram) occurred earlier in its window; none keeps all; repeat drops repeated \
+            tokens; offset drops targets right after a repeated token; random:P drops a seeded share P.
+
+            The run folder gets config.json, metrics.jsonl (one line per step, validation losses every \
+            --eval-every steps), model.safetensors (the latest weights, nanoGPT names, [out, in] \
+            matrices) and checkpoints/. Ctrl-C saves a checkpoint and stops; --resume continues \
+            exactly where the last checkpoint left off.
+            """)
+
+    @Option(help: "Shard folder written by hapax-prep shard.")
+    var data: String
+
+    @Option(help: "Run folder.")
+    var out: String
+
+    @Option(help: "hapax, none, repeat, offset, or random:P.")
+    var mask = "hapax"
+
+    @Option(help: "n of the hapax rule.")
+    var ngram = 2
+
+    @Option(help: "Transformer blocks.") var layers = 4
+    @Option(help: "Attention heads per block.") var heads = 4
+    @Option(help: "Model width.") var width = 256
+    @Option(help: "Windows per batch.") var batchSize = 16
+    @Option(help: "Optimizer steps.") var steps = 1000
+    @Option(help: "Peak learning rate.") var lr: Float = 1e-3
+    @Option(help: "Linear warm-up steps.") var warmup = 100
+    @Option(help: "AdamW weight decay on matrices and embeddings.") var weightDecay: Float = 0.1
+    @Option(help: "Gradient clipping: the largest global gradient norm.") var clip: Float = 1.0
+    @Option(help: "Seed of initialisation, shuffling and random masks.") var seed: UInt64 = 1
+    @Option(help: "Threads for matrix products.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Validate every N steps (0: only at the end).") var evalEvery = 100
+    @Option(help: "Validation windows (the first ones of the val split).") var evalWindows = 64
+    @Option(help: "Checkpoint every N steps (0: only at the end).") var checkpointEvery = 100
+    @Option(help: "Must equal the shards' seq_len when given.") var seqLen: Int?
+    @Flag(help: "Blocks without MLPs.") var attentionOnly = false
+    @Flag(help: "Tie the LM head to the token embeddings.") var tiedEmbeddings = false
+    @Flag(help: "Continue the run in --out from its last checkpoint.") var resume = false
+
+    func validate() throws {
+        guard layers >= 1, heads >= 1, width >= heads, width % heads == 0 else {
+            throw ValidationError("need layers >= 1 and a width that is a multiple of heads")
+        }
+        guard batchSize >= 1, steps >= 1, threads >= 1, warmup >= 0 else { throw ValidationError("batch size, steps and threads must be positive") }
+    }
+
+    func run() throws {
+        let folder: ShardFolder
+        do { folder = try ShardFolder(path: data) } catch { throw CommandError(error.description) }
+        let parameters = folder.parameters
+        if let seqLen, seqLen != parameters.seqLen {
+            throw CommandError("--seq-len \(seqLen) does not match the shards in \(data), whose seq_len is \(parameters.seqLen)")
+        }
+        let model = ModelConfig(layers: layers, heads: heads, width: width, vocabSize: parameters.tokenizer.vocabSize,
+                                context: parameters.seqLen, attentionOnly: attentionOnly, tiedEmbeddings: tiedEmbeddings)
+        let options = TrainingOptions(data: data, mask: mask, ngram: ngram, batchSize: batchSize, steps: steps, learningRate: lr,
+                                      warmup: warmup, weightDecay: weightDecay, gradientClip: clip, seed: seed, threads: threads,
+                                      evalEvery: evalEvery, evalWindows: evalWindows, checkpointEvery: checkpointEvery)
+        let config = RunConfig(model: model, training: options)
+        let runFolder = RunFolder(path: out)
+        let configPath = runFolder.file("config.json")
+        do {
+            if resume {
+                let saved = try ManifestJSON.decode(RunConfig.self, from: configPath)
+                guard saved.model == config.model, saved.training == config.training else {
+                    throw CommandError("\(configPath): the run was started with other options; resume with the same ones")
+                }
+            } else {
+                if FileManager.default.fileExists(atPath: configPath) {
+                    throw CommandError("\(out) already holds a run; pass --resume to continue it, or choose a new --out")
+                }
+                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                try AtomicFile.write(ManifestJSON.encode(config), to: configPath)
+            }
+            signal(SIGINT) { _ in trainingInterrupted = true }
+            let trainer = try Trainer(run: runFolder, config: config, resume: resume)
+            printError("training \(layers) layers × width \(width) (\(trainer.model.layout.count) parameters) on \(data), "
+                       + "mask \(trainer.mask), from step \(trainer.step) to \(steps)")
+            let finished = try trainer.train { printError($0) }
+            printError(finished ? "done: \(out)/model.safetensors" : "interrupted at step \(trainer.step); checkpoint saved; continue with --resume")
+        } catch let error as ShardError {
+            throw CommandError(error.description)
+        }
+    }
+}
+
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
