@@ -36,10 +36,11 @@ public final class Tokenizer: Sendable {
     /// `pattern` overrides the pre-tokenizer a rank file's name implies.
     public static func load(path: String, pattern: PreTokenizer? = nil) throws(TokenizerError) -> Tokenizer {
         if path.hasSuffix(".json") {
-            if pattern != nil {
-                throw TokenizerError("\(path): a tokenizer.json fixes its own pre-tokenizer; drop the pattern option")
+            let tokenizer = try HuggingFaceTokenizerFile.load(path: path)
+            if let pattern, pattern != tokenizer.preTokenizer {
+                throw TokenizerError("\(path): a tokenizer.json fixes its own pre-tokenizer (\(tokenizer.preTokenizer.rawValue)); drop the pattern option")
             }
-            return try HuggingFaceTokenizerFile.load(path: path)
+            return tokenizer
         }
         return try TiktokenFile.load(path: path, pattern: pattern)
     }
