@@ -150,6 +150,7 @@ public final class GPT {
         let weight = p(headWeight)
         var losses = [Float](repeating: 0, count: selected.count)
         if gradientScale != nil { dNormed.zero() }
+        losses.withUnsafeMutableBufferPointer { losses in
         withUnsafeTemporaryAllocation(of: Float.self, capacity: Self.headChunk * C) { gathered in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: Self.headChunk * C) { dGathered in
                 var start = 0
@@ -159,7 +160,8 @@ public final class GPT {
                         (gathered.baseAddress! + k * C).update(from: final.pointer + selected[start + k] * C, count: C)
                     }
                     gemm(false, true, m: count, n: V, k: C, gathered.baseAddress!, C, weight, C, logits.pointer, V)
-                    for k in 0..<count {
+                    parallelRows(count) { range in
+                    for k in range {
                         let row = logits.pointer + k * V
                         var maximum = -Float.infinity
                         for v in 0..<V where row[v] > maximum { maximum = row[v] }
@@ -176,6 +178,7 @@ public final class GPT {
                             row[target] -= scale
                         }
                     }
+                    }
                     if gradientScale != nil {
                         gemm(false, false, m: count, n: C, k: V, logits.pointer, V, weight, C, dGathered.baseAddress!, C)
                         gemm(true, false, m: V, n: C, k: count, logits.pointer, V, gathered.baseAddress!, C, beta: 1, g(headWeight), C)
@@ -186,6 +189,7 @@ public final class GPT {
                     start += count
                 }
             }
+        }
         }
         return losses
     }

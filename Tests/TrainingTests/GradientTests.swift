@@ -140,3 +140,26 @@ import Testing
         #expect(abs((losses[0] + losses[2]) / 2 - a.loss) < 1e-6)
     }
 }
+
+@Suite struct ThreadingTests {
+    /// The element-wise loops split rows over threads; the results must not change beyond the
+    /// rounding differences OpenBLAS's own threading may bring.
+    @Test func twoThreadsGiveTheSameGradients() {
+        let config = ModelConfig(layers: 1, heads: 2, width: 16, vocabSize: 300, context: 32, attentionOnly: false, tiedEmbeddings: false)
+        let model = GPT(config: config, batch: 4)
+        model.initialize(seed: 3)
+        var rng = SplitMix64(seed: 8)
+        let inputs = (0..<128).map { _ in UInt32(rng.next() % 300) }, targets = (0..<128).map { _ in UInt32(rng.next() % 300) }
+        let kept = (0..<128).map { $0 % 5 != 0 }
+        setMatrixThreads(1)
+        let one = model.forwardBackward(inputs: inputs, targets: targets, kept: kept).loss
+        let gradientsOne = model.gradients.array
+        setMatrixThreads(2)
+        defer { setMatrixThreads(1) }
+        let two = model.forwardBackward(inputs: inputs, targets: targets, kept: kept).loss
+        let gradientsTwo = model.gradients.array
+        #expect(abs(one - two) <= 1e-6 * abs(one))
+        let worst = zip(gradientsOne, gradientsTwo).map { abs($0 - $1) / max(1e-6, abs($0)) }.max()!
+        #expect(worst < 1e-3)
+    }
+}

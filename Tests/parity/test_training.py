@@ -111,3 +111,10 @@ def test_refusals(hapax_train, shards, reference_run, tmp_path):
     assert result.returncode != 0 and b"already holds a run" in result.stderr
     result = run(train_args(hapax_train, shards, tmp_path / "y", "--mask", "sometimes"), check=False)
     assert result.returncode != 0 and b"unknown mask" in result.stderr
+
+
+def test_two_threads_are_deterministic(hapax_train, shards, tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    for out in (first, second):
+        run(train_args(hapax_train, shards, out, "--threads", "2", "--steps", "6"))
+    assert (first / "model.safetensors").read_bytes() == (second / "model.safetensors").read_bytes()
