@@ -40,29 +40,25 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 
 /// A run's config.json: the model's shape at the top level, the training options under `training`.
 public struct RunConfig: Codable, Equatable, Sendable {
-    public var layers: Int
-    public var heads: Int
-    public var width: Int
-    public var vocabSize: Int
-    public var context: Int
-    public var attentionOnly: Bool
-    public var tiedEmbeddings: Bool
+    public var model: ModelConfig
     public var training: TrainingOptions
 
     public init(model: ModelConfig, training: TrainingOptions) {
-        layers = model.layers
-        heads = model.heads
-        width = model.width
-        vocabSize = model.vocabSize
-        context = model.context
-        attentionOnly = model.attentionOnly
-        tiedEmbeddings = model.tiedEmbeddings
+        self.model = model
         self.training = training
     }
 
-    public var model: ModelConfig {
-        ModelConfig(layers: layers, heads: heads, width: width, vocabSize: vocabSize, context: context,
-                    attentionOnly: attentionOnly, tiedEmbeddings: tiedEmbeddings)
+    private enum Keys: String, CodingKey { case training }
+
+    public init(from decoder: Decoder) throws {
+        model = try ModelConfig(from: decoder)
+        training = try decoder.container(keyedBy: Keys.self).decode(TrainingOptions.self, forKey: .training)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        try model.encode(to: encoder)
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(training, forKey: .training)
     }
 }
 
@@ -107,7 +103,7 @@ public final class Trainer {
     /// Trains up to the configured number of steps, or until interrupted; `log` receives progress
     /// lines. Returns whether the run finished.
     public func train(log: (String) -> Void) throws(ShardError) -> Bool {
-        let options = config.training, T = config.context
+        let options = config.training, T = config.model.context
         let metricsPath = run.file("metrics.jsonl")
         try truncateMetrics(metricsPath, after: state.step)
         let metrics = FileHandle(forWritingAtPath: metricsPath)!

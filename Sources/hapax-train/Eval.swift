@@ -35,8 +35,8 @@ struct Eval: ParsableCommand {
         let path = data ?? config.training.data
         do {
             let folder = try ShardFolder(path: path)
-            guard folder.parameters.seqLen == config.context, folder.parameters.tokenizer.vocabSize == config.vocabSize else {
-                throw CommandError("\(path): seq_len \(folder.parameters.seqLen) and vocabulary \(folder.parameters.tokenizer.vocabSize) do not match the run's context \(config.context) and vocabulary \(config.vocabSize)")
+            guard folder.parameters.seqLen == config.model.context, folder.parameters.tokenizer.vocabSize == config.model.vocabSize else {
+                throw CommandError("\(path): seq_len \(folder.parameters.seqLen) and vocabulary \(folder.parameters.tokenizer.vocabSize) do not match the run's context \(config.model.context) and vocabulary \(config.model.vocabSize)")
             }
             let result = try evaluate(model, folder: folder, maxWindows: windows)
             if json {
