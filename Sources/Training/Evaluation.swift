@@ -13,7 +13,7 @@ public struct EvaluationResult: Codable, Equatable, Sendable {
     public var windows: Int
 }
 
-public func evaluate(_ model: GPT, folder: ShardFolder, split: Split = .val, maxWindows: Int? = nil) throws(ShardError) -> EvaluationResult {
+public func evaluate(_ model: LossModel, folder: ShardFolder, split: Split = .val, maxWindows: Int? = nil) throws(ShardError) -> EvaluationResult {
     let total = min(folder.windowCount(split), maxWindows ?? Int.max)
     guard total > 0 else { throw ShardError("\(folder.path): the \(split.rawValue) split has no windows to evaluate on") }
     let rule = MaskRule.hapax(n: 2), T = model.config.context

@@ -10,25 +10,21 @@ enum GELU {
     static func tanh(_ u: Float) -> Float { 1 - 2 / (1 + expf(2 * u)) }
 
     static func forward(_ out: UnsafeMutablePointer<Float>, _ input: UnsafePointer<Float>, count: Int) {
-        parallelRows(count) { range in
-        for i in range {
+        for i in 0..<count {
             let x = input[i]
             out[i] = 0.5 * x * (1 + tanh(scale * (x + 0.044715 * x * x * x)))
-        }
         }
     }
 
     /// Adds to `dInput`.
     static func backward(dInput: UnsafeMutablePointer<Float>, _ input: UnsafePointer<Float>, dOut: UnsafePointer<Float>, count: Int) {
-        parallelRows(count) { range in
-        for i in range {
+        for i in 0..<count {
             let x = input[i]
             let u = scale * (x + 0.044715 * x * x * x)
             let t = tanh(u)
             let sech2 = 1 - t * t
             let local = 0.5 * (1 + t) + 0.5 * x * sech2 * scale * (1 + 3 * 0.044715 * x * x)
             dInput[i] += local * dOut[i]
-        }
         }
     }
 }

@@ -54,12 +54,13 @@ public final class GPT {
         var result: FloatBuffer { output ?? middle }
     }
 
-    public init(config: ModelConfig, batch: Int) {
+    /// `parameters`, when given, is shared with other models of the same configuration.
+    public init(config: ModelConfig, batch: Int, parameters: FloatBuffer? = nil) {
         precondition(config.width % config.heads == 0, "width must be a multiple of heads")
         self.config = config
         self.layout = ParameterLayout(config)
         self.batch = batch
-        parameters = FloatBuffer(count: layout.count)
+        self.parameters = parameters ?? FloatBuffer(count: layout.count)
         gradients = FloatBuffer(count: layout.count)
         let rows = batch * config.context, C = config.width, T = config.context
         layers = (0..<config.layers).map { _ in LayerActivations(rows: rows, config: config, batch: batch) }
@@ -160,8 +161,7 @@ public final class GPT {
                         (gathered.baseAddress! + k * C).update(from: final.pointer + selected[start + k] * C, count: C)
                     }
                     gemm(false, true, m: count, n: V, k: C, gathered.baseAddress!, C, weight, C, logits.pointer, V)
-                    parallelRows(count) { range in
-                    for k in range {
+                    for k in 0..<count {
                         let row = logits.pointer + k * V
                         var maximum = -Float.infinity
                         for v in 0..<V where row[v] > maximum { maximum = row[v] }
@@ -177,7 +177,6 @@ public final class GPT {
                             for v in 0..<V { row[v] *= inverse * scale }
                             row[target] -= scale
                         }
-                    }
                     }
                     if gradientScale != nil {
                         gemm(false, false, m: count, n: C, k: V, logits.pointer, V, weight, C, dGathered.baseAddress!, C)
@@ -198,13 +197,21 @@ public final class GPT {
     /// cross-entropy over the kept targets. `kept[r]` says whether row r's target counts.
     /// Returns the loss and the number of kept targets; with none kept, the gradients stay zero.
     public func forwardBackward(inputs: [UInt32], targets: [UInt32], kept: [Bool]) -> (loss: Float, kept: Int) {
+        let count = kept.reduce(0) { $0 + ($1 ? 1 : 0) }
+        let sum = forwardBackward(inputs: inputs, targets: targets, kept: kept, lossScale: 1 / Float(max(count, 1)))
+        return (count > 0 ? sum / Float(count) : 0, count)
+    }
+
+    /// The gradients (zeroed first) of `lossScale` times the summed cross-entropy of the kept targets;
+    /// returns that sum. Replicas of a batch split use the whole batch's scale.
+    func forwardBackward(inputs: [UInt32], targets: [UInt32], kept: [Bool], lossScale: Float) -> Float {
         gradients.zero()
         forwardBody(inputs)
         let selected = kept.indices.filter { kept[$0] }
-        guard !selected.isEmpty else { return (0, 0) }
-        let losses = head(rows: selected, targets: targets, gradientScale: 1 / Float(selected.count))
+        guard !selected.isEmpty else { return 0 }
+        let losses = head(rows: selected, targets: targets, gradientScale: lossScale)
         backwardBody()
-        return (losses.reduce(0, +) / Float(selected.count), selected.count)
+        return losses.reduce(0, +)
     }
 
     /// The cross-entropy of every target, without gradients (evaluation).

@@ -4,8 +4,7 @@ enum LayerNorm {
 
     static func forward(_ out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
                         _ input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, rows: Int, width: Int) {
-        parallelRows(rows) { range in
-        for r in range {
+        for r in 0..<rows {
             let x = input + r * width, y = out + r * width
             var sum: Float = 0
             for i in 0..<width { sum += x[i] }
@@ -16,7 +15,6 @@ enum LayerNorm {
             for i in 0..<width { y[i] = (x[i] - m) * s * weight[i] + bias[i] }
             mean[r] = m
             rstd[r] = s
-        }
         }
     }
 

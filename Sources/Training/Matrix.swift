@@ -11,10 +11,11 @@ func gemm(_ transposeA: Bool, _ transposeB: Bool, m: Int, n: Int, k: Int, alpha:
                 Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
 
-/// Sets the number of threads OpenBLAS and the element-wise loops use.
+/// Sets the number of threads OpenBLAS uses. Training splits batches over its own threads and keeps
+/// OpenBLAS at one: OpenBLAS's idle threads spin between calls and would take the cores the
+/// element-wise work needs.
 public func setMatrixThreads(_ threads: Int) {
     openblas_set_num_threads(Int32(threads))
-    elementwiseThreads = threads
 }
 
 /// A buffer of floats owned by a class, so that layers can share raw pointers into it.

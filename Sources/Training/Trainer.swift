@@ -69,7 +69,7 @@ public final class Trainer {
     public let run: RunFolder
     public let config: RunConfig
     public let folder: ShardFolder
-    public let model: GPT
+    public let model: ReplicatedGPT
     public let optimizer: AdamW
     public let mask: TrainingMask
     private let loader: WindowLoader
@@ -85,14 +85,13 @@ public final class Trainer {
             throw ShardError("unknown mask \(options.mask) (hapax, none, repeat, offset, random:P)")
         }
         self.mask = mask
-        setMatrixThreads(options.threads)
-        model = GPT(config: config.model, batch: options.batchSize)
+        model = ReplicatedGPT(config: config.model, batch: options.batchSize, threads: options.threads)
         optimizer = AdamW(layout: model.layout, weightDecay: options.weightDecay)
         schedule = LearningRateSchedule(peak: options.learningRate, warmup: options.warmup, steps: options.steps)
         if resume {
-            state = try run.restore(model: model, optimizer: optimizer)
+            state = try run.restore(model: model.primary, optimizer: optimizer)
         } else {
-            model.initialize(seed: options.seed)
+            model.primary.initialize(seed: options.seed)
             state = TrainerState(step: 0, epoch: 0, cursor: 0, adamSteps: 0)
         }
         loader = try WindowLoader(folder: folder, split: .train, seed: options.seed, epoch: state.epoch, cursor: state.cursor)
@@ -144,7 +143,7 @@ public final class Trainer {
             log(line)
 
             if finished || trainingInterrupted || (options.checkpointEvery > 0 && state.step % options.checkpointEvery == 0) {
-                try run.save(model: model, optimizer: optimizer, state: state)
+                try run.save(model: model.primary, optimizer: optimizer, state: state)
             }
             if trainingInterrupted { return false }
         }

@@ -4,12 +4,12 @@ import Shards
 import Tokenization
 import Training
 
-/// A trained model loaded from a run folder, with batch size `batch`.
-func loadRun(_ path: String, batch: Int) throws -> (config: RunConfig, model: GPT) {
+/// A trained model loaded from a run folder, with batch size `batch` split over `threads`.
+func loadRun(_ path: String, batch: Int, threads: Int) throws -> (config: RunConfig, model: ReplicatedGPT) {
     let run = RunFolder(path: path)
     do {
         let config = try ManifestJSON.decode(RunConfig.self, from: run.file("config.json"))
-        let model = GPT(config: config.model, batch: batch)
+        let model = ReplicatedGPT(config: config.model, batch: batch, threads: threads)
         try RunFolder.load(SafeTensors.read(run.file("model.safetensors")), into: model.parameters, layout: model.layout,
                            prefix: "", source: run.file("model.safetensors"))
         return (config, model)
@@ -26,12 +26,11 @@ struct Eval: ParsableCommand {
     @Option(help: "Shard folder (default: the one the run trained on).") var data: String?
     @Option(help: "Windows of the val split to use (default: all).") var windows: Int?
     @Option(help: "Windows per forward pass.") var batchSize = 8
-    @Option(help: "Threads for matrix products.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads; the batch is split over them.") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
-        setMatrixThreads(threads)
-        let (config, model) = try loadRun(runFolder, batch: batchSize)
+        let (config, model) = try loadRun(runFolder, batch: batchSize, threads: threads)
         let path = data ?? config.training.data
         do {
             let folder = try ShardFolder(path: path)
@@ -63,7 +62,8 @@ struct Sample: ParsableCommand {
     @Option(help: "Seed of the draws.") var seed: UInt64 = 1
 
     func run() throws {
-        let (config, model) = try loadRun(runFolder, batch: 1)
+        let (config, replicated) = try loadRun(runFolder, batch: 1, threads: 1)
+        let model = replicated.primary
         let tokenizer: Tokenizer
         do {
             let folder = try ShardFolder(path: config.training.data)

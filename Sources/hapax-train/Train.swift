@@ -40,7 +40,7 @@ struct Train: ParsableCommand {
     @Option(help: "AdamW weight decay on matrices and embeddings.") var weightDecay: Float = 0.1
     @Option(help: "Gradient clipping: the largest global gradient norm.") var clip: Float = 1.0
     @Option(help: "Seed of initialisation, shuffling and random masks.") var seed: UInt64 = 1
-    @Option(help: "Threads for matrix products.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads; each batch is split over them.") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Validate every N steps (0: only at the end).") var evalEvery = 100
     @Option(help: "Validation windows (the first ones of the val split).") var evalWindows = 64
     @Option(help: "Checkpoint every N steps (0: only at the end).") var checkpointEvery = 100
@@ -86,7 +86,7 @@ struct Train: ParsableCommand {
             }
             signal(SIGINT) { _ in trainingInterrupted = true }
             let trainer = try Trainer(run: runFolder, config: config, resume: resume)
-            printError("training \(layers) layers × width \(width) (\(trainer.model.layout.count) parameters) on \(data), "
+            printError("training \(layers) layers × width \(width) (\(trainer.model.layout.count) parameters, \(trainer.model.replicas.count) thread(s)) on \(data), "
                        + "mask \(trainer.mask), from step \(trainer.step) to \(steps)")
             let finished = try trainer.train { printError($0) }
             printError(finished ? "done: \(out)/model.safetensors" : "interrupted at step \(trainer.step); checkpoint saved; continue with --resume")
