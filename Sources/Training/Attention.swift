@@ -4,7 +4,13 @@ import Foundation
 /// (heads side by side within each), writing `[rows, width]`. Each (sequence, head) pair is a few
 /// matrix products over strided views of that buffer; the softmax probabilities are kept for the
 /// backward pass.
+///
+/// Queries go in blocks of `block` rows, and a block's products stop at its last row's position: the
+/// causal mask zeroes everything to the right, so computing it would be wasted (about 40% of the work
+/// at 256 tokens). Probability and score entries right of a block's extent are never read.
 enum Attention {
+    static let block = 64
+
     /// `probabilities` holds `batch · heads · T · T` floats.
     static func forward(_ out: UnsafeMutablePointer<Float>, probabilities: UnsafeMutablePointer<Float>,
                         qkv: UnsafePointer<Float>, batch: Int, context T: Int, width C: Int, heads: Int) {
@@ -14,21 +20,25 @@ enum Attention {
             for h in 0..<heads {
                 let q = qkv + b * T * 3 * C + h * size, k = q + C, v = q + 2 * C
                 let p = probabilities + (b * heads + h) * T * T
-                gemm(false, true, m: T, n: T, k: size, alpha: scale, q, 3 * C, k, 3 * C, p, T)
-                for i in 0..<T {
-                    let row = p + i * T
-                    var maximum = -Float.infinity
-                    for j in 0...i where row[j] > maximum { maximum = row[j] }
-                    var sum: Float = 0
-                    for j in 0...i {
-                        row[j] = expf(row[j] - maximum)
-                        sum += row[j]
+                let y = out + b * T * C + h * size
+                for first in stride(from: 0, to: T, by: block) {
+                    let rows = min(block, T - first), extent = first + rows
+                    gemm(false, true, m: rows, n: extent, k: size, alpha: scale, q + first * 3 * C, 3 * C, k, 3 * C, p + first * T, T)
+                    for i in first..<extent {
+                        let row = p + i * T
+                        var maximum = -Float.infinity
+                        for j in 0...i where row[j] > maximum { maximum = row[j] }
+                        var sum: Float = 0
+                        for j in 0...i {
+                            row[j] = expf(row[j] - maximum)
+                            sum += row[j]
+                        }
+                        let inverse = 1 / sum
+                        for j in 0...i { row[j] *= inverse }
+                        for j in (i + 1)..<extent { row[j] = 0 }
                     }
-                    let inverse = 1 / sum
-                    for j in 0...i { row[j] *= inverse }
-                    for j in (i + 1)..<T { row[j] = 0 }
+                    gemm(false, false, m: rows, n: size, k: extent, p + first * T, T, v, 3 * C, y + first * C, C)
                 }
-                gemm(false, false, m: T, n: size, k: T, p, T, v, 3 * C, out + b * T * C + h * size, C)
             }
         }
     }
@@ -47,17 +57,21 @@ enum Attention {
                 let p = probabilities + (b * heads + h) * T * T
                 let dy = dOut + b * T * C + h * size
                 let ds = scratch
-                gemm(false, true, m: T, n: T, k: size, dy, C, v, 3 * C, ds, T)
-                gemm(true, false, m: T, n: size, k: T, p, T, dy, C, beta: 1, dv, 3 * C)
-                for i in 0..<T {
-                    let prow = p + i * T, drow = ds + i * T
-                    var dot: Float = 0
-                    for j in 0...i { dot += prow[j] * drow[j] }
-                    for j in 0...i { drow[j] = prow[j] * (drow[j] - dot) * scale }
-                    for j in (i + 1)..<T { drow[j] = 0 }
+                for first in stride(from: 0, to: T, by: block) {
+                    let rows = min(block, T - first), extent = first + rows
+                    let pBlock = p + first * T, dsBlock = ds + first * T
+                    gemm(false, true, m: rows, n: extent, k: size, dy + first * C, C, v, 3 * C, dsBlock, T)
+                    gemm(true, false, m: extent, n: size, k: rows, pBlock, T, dy + first * C, C, beta: 1, dv, 3 * C)
+                    for i in first..<extent {
+                        let prow = p + i * T, drow = ds + i * T
+                        var dot: Float = 0
+                        for j in 0...i { dot += prow[j] * drow[j] }
+                        for j in 0...i { drow[j] = prow[j] * (drow[j] - dot) * scale }
+                        for j in (i + 1)..<extent { drow[j] = 0 }
+                    }
+                    gemm(false, false, m: rows, n: size, k: extent, dsBlock, T, k, 3 * C, beta: 1, dq + first * 3 * C, 3 * C)
+                    gemm(true, false, m: extent, n: size, k: rows, dsBlock, T, q + first * 3 * C, 3 * C, beta: 1, dk, 3 * C)
                 }
-                gemm(false, false, m: T, n: size, k: T, ds, T, k, 3 * C, beta: 1, dq, 3 * C)
-                gemm(true, false, m: T, n: size, k: T, ds, T, q, 3 * C, beta: 1, dk, 3 * C)
             }
         }
     }

@@ -102,6 +102,29 @@ import Testing
         Self.check(&qkv, analytic: d, step: 1e-3, "Attention") { Self.dot(run($0).y, c) }
     }
 
+    /// Longer than one query block, with a partial last block, checked on every 7th coordinate.
+    @Test func attentionAcrossQueryBlocks() {
+        var rng = SplitMix64(seed: 6)
+        let batch = 1, T = Attention.block * 2 + 22, C = 4, heads = 2
+        let qkv = Self.random(batch * T * 3 * C, &rng)
+        let c = Self.random(batch * T * C, &rng)
+        func run(_ qkv: [Float]) -> (y: [Float], p: [Float]) {
+            var y = [Float](repeating: 0, count: batch * T * C), p = [Float](repeating: 0, count: batch * heads * T * T)
+            Attention.forward(&y, probabilities: &p, qkv: qkv, batch: batch, context: T, width: C, heads: heads)
+            return (y, p)
+        }
+        let (_, p) = run(qkv)
+        var d = [Float](repeating: 0, count: qkv.count), scratch = [Float](repeating: 0, count: T * T)
+        Attention.backward(dQKV: &d, dOut: c, probabilities: p, qkv: qkv, scratch: &scratch, batch: batch, context: T, width: C, heads: heads)
+        let sampled = Array(stride(from: 0, to: qkv.count, by: 7))
+        var values = sampled.map { qkv[$0] }
+        Self.check(&values, analytic: sampled.map { d[$0] }, step: 1e-3, "Attention across blocks") { values in
+            var x = qkv
+            for (k, i) in sampled.enumerated() { x[i] = values[k] }
+            return Self.dot(run(x).y, c)
+        }
+    }
+
     @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
     func wholeModel(attentionOnly: Bool, tied: Bool) {
         let config = ModelConfig(layers: 2, heads: 2, width: 8, vocabSize: 11, context: 6, attentionOnly: attentionOnly, tiedEmbeddings: tied)
