@@ -80,14 +80,14 @@ public struct ShardHeader: Equatable, Sendable {
             tokenWidth: Int(bytes.littleEndian(UInt32.self, at: 12)),
             vocabularySize: Int(bytes.littleEndian(UInt32.self, at: 16)),
             windowLength: Int(bytes.littleEndian(UInt32.self, at: 20)),
-            windowCount: Int(bytes.littleEndian(UInt64.self, at: 24)),
+            windowCount: Int(clamping: bytes.littleEndian(UInt64.self, at: 24)),
             windowsPerFrame: Int(bytes.littleEndian(UInt32.self, at: 32)),
             frameCount: Int(bytes.littleEndian(UInt32.self, at: 36)),
-            fileSize: Int(bytes.littleEndian(UInt64.self, at: 40)),
+            fileSize: Int(clamping: bytes.littleEndian(UInt64.self, at: 40)),
             tokenizerSHA256: Array(bytes[48..<80]),
             scopeCode: bytes.littleEndian(UInt32.self, at: 80))
         guard header.tokenWidth == 2 || header.tokenWidth == 4 else { throw ShardError("token width \(header.tokenWidth) is neither 2 nor 4") }
-        guard header.windowLength >= 2, header.windowsPerFrame >= 1,
+        guard header.windowLength >= 2, header.windowsPerFrame >= 1, header.windowCount < 1 << 48, header.fileSize < 1 << 56,
               header.frameCount == (header.windowCount + header.windowsPerFrame - 1) / header.windowsPerFrame else {
             throw ShardError("inconsistent header: \(header.windowCount) windows of \(header.windowLength) tokens in \(header.frameCount) frames of \(header.windowsPerFrame)")
         }

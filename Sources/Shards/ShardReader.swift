@@ -27,9 +27,9 @@ public final class ShardReader {
             var frames: [(offset: Int, size: Int)] = []
             var expectedOffset = ShardHeader.size + header.tableSize
             for f in 0..<header.frameCount {
-                let offset = Int(table.littleEndian(UInt64.self, at: 16 * f))
-                let size = Int(table.littleEndian(UInt64.self, at: 16 * f + 8))
-                guard offset == expectedOffset, size > 0, offset + size <= header.fileSize else {
+                let offset = Int(clamping: table.littleEndian(UInt64.self, at: 16 * f))
+                let size = Int(clamping: table.littleEndian(UInt64.self, at: 16 * f + 8))
+                guard offset == expectedOffset, size > 0, size <= header.fileSize - offset else {
                     throw ShardError("frame table entry \(f) (offset \(offset), size \(size)) does not tile the file")
                 }
                 frames.append((offset, size))

@@ -40,7 +40,7 @@ public enum SafeTensors {
         guard let data = FileManager.default.contents(atPath: path) else { throw ShardError("\(path): cannot read") }
         let bytes = [UInt8](data)
         guard bytes.count >= 8 else { throw ShardError("\(path): too short for safetensors") }
-        let headerSize = Int(bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        let headerSize = Int(clamping: bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
         guard headerSize <= bytes.count - 8,
               let header = try? JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + headerSize)])) as? [String: Any] else {
             throw ShardError("\(path): the safetensors header is not valid JSON")
@@ -55,7 +55,7 @@ public enum SafeTensors {
             }
             guard let info = value as? [String: Any], info["dtype"] as? String == "F32",
                   let shape = info["shape"] as? [Int], let range = info["data_offsets"] as? [Int], range.count == 2,
-                  range[0] >= 0, range[0] <= range[1], base + range[1] <= bytes.count,
+                  range[0] >= 0, range[0] <= range[1], range[1] <= bytes.count - base,
                   range[1] - range[0] == shape.reduce(1, *) * 4 else {
                 throw ShardError("\(path): tensor \(name): expected F32 with a shape matching its byte range")
             }

@@ -59,3 +59,34 @@ import Testing
         #expect(try corrupted { $0 = $0.prefix(40) }.contains("file ends at byte 40"))
     }
 }
+
+/// Random damage to a shard gives an error naming the file, never a crash.
+@Suite struct ShardFuzzTests {
+    @Test func randomCorruptionNeverCrashes() throws {
+        let (path, _, _) = try ShardRoundTripTests.makeShard(windows: 12, windowLength: 33, perFrame: 5, vocabularySize: 70_000)
+        let original = try Data(contentsOf: URL(fileURLWithPath: path))
+        var generator = SystemRandomNumberGenerator()
+        for trial in 0..<300 {
+            var bytes = original
+            switch trial % 3 {
+            case 0:
+                for _ in 0..<Int.random(in: 1...8, using: &generator) {
+                    bytes[Int.random(in: 0..<bytes.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+                }
+            case 1:
+                bytes = bytes.prefix(Int.random(in: 0..<bytes.count, using: &generator))
+            default:
+                // Plausible but hostile header values: huge counts, sizes and offsets.
+                let field = [24, 32, 36, 40, ShardHeader.size, ShardHeader.size + 8].randomElement(using: &generator)!
+                for k in 0..<4 { bytes[field + k] = 0xFF }
+            }
+            try bytes.write(to: URL(fileURLWithPath: path))
+            do {
+                let reader = try ShardReader(path: path)
+                for k in 0..<reader.windowCount { _ = try reader.window(k) }
+            } catch {
+                #expect(error.description.hasPrefix(path))
+            }
+        }
+    }
+}
