@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Tokenization
+import Preprocessing
 import WorkerPool
 
 struct Tokenize: ParsableCommand {
@@ -33,7 +34,7 @@ struct Tokenize: ParsableCommand {
     @Option(help: "Threads to encode with; inputs are spread over them.")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
-    @Argument(help: "Files to tokenize, or - for standard input.")
+    @Argument(help: "Files, folders (read recursively) or glob patterns to tokenize, each file one line; - for standard input.")
     var inputs: [String] = ["-"]
 
     func validate() throws {
@@ -42,7 +43,11 @@ struct Tokenize: ParsableCommand {
 
     func run() throws {
         let tokenizer = try loadTokenizer(self.tokenizer, pattern: pattern)
-        let texts = try inputs.map { try readText($0, strict: strict) }
+        let files = try inputs.flatMap { input -> [String] in
+            if input == "-" { return ["-"] }
+            do { return try expandInputs([input]) } catch { throw CommandError("\(error)") }
+        }
+        let texts = try files.map { try readText($0, strict: strict) }
         let start = DispatchTime.now()
         let encoded = parallelMap(texts.count, threads: threads) { tokenizer.encode(texts[$0].text) }
         let elapsed = seconds(since: start)
@@ -57,7 +62,7 @@ struct Tokenize: ParsableCommand {
         let bytes = texts.reduce(0) { $0 + $1.text.utf8.count }
         let tokens = encoded.reduce(0) { $0 + $1.count }
         let replaced = texts.reduce(0) { $0 + $1.replacements }
-        var summary = "\(inputs.count) input(s), \(bytes) bytes, \(tokens) tokens in \(String(format: "%.3f", elapsed)) s: "
+        var summary = "\(files.count) input(s), \(bytes) bytes, \(tokens) tokens in \(String(format: "%.3f", elapsed)) s: "
             + "\(megabytesPerSecond(bytes, elapsed)) on \(min(threads, max(texts.count, 1))) thread(s)"
         if replaced > 0 { summary += "; \(replaced) invalid UTF-8 sequence(s) replaced by U+FFFD" }
         printError(summary)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Tokenization
+import Preprocessing
 import WorkerPool
 
 struct TrainTokenizer: ParsableCommand {
@@ -8,12 +9,13 @@ struct TrainTokenizer: ParsableCommand {
         commandName: "train-tokenizer",
         abstract: "Train a byte-level BPE on a corpus and write it as a Hugging Face tokenizer.json.",
         discussion: """
-            Each file is one document. The result uses the GPT-2 pre-tokenizer pattern and ends its \
-            vocabulary with <|endoftext|>; Hugging Face `tokenizers` loads it and encodes exactly as \
-            hapax does.
+            The corpus is read as `hapax-prep shard` reads it: files, folders and glob patterns; plain \
+            text (one document per file) or JSON Lines (--text-field), optionally .gz or .zst. The \
+            result uses the GPT-2 pre-tokenizer pattern and ends its vocabulary with <|endoftext|>; \
+            Hugging Face `tokenizers` loads it and encodes exactly as hapax does.
 
             Example:
-              hapax-prep train-tokenizer data/shakespeare/*.txt --vocab-size 8192 -o data/shakespeare-8k.json
+              hapax-prep train-tokenizer data/shakespeare --vocab-size 8192 -o data/shakespeare-8k.json
             """)
 
     @Option(help: "Vocabulary size, counting the 256 byte tokens and <|endoftext|>.")
@@ -25,7 +27,10 @@ struct TrainTokenizer: ParsableCommand {
     @Option(help: "Threads for counting pieces.")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
-    @Argument(help: "Text files to train on.")
+    @Option(help: "JSON Lines field that holds the text.")
+    var textField = "text"
+
+    @Argument(help: "Corpus files, folders or glob patterns.")
     var corpus: [String]
 
     func validate() throws {
@@ -37,17 +42,34 @@ struct TrainTokenizer: ParsableCommand {
     func run() throws {
         let start = DispatchTime.now()
         let trainer = BPETrainer(vocabularySize: vocabSize)
-        let texts = try corpus.map { try readText($0, strict: false).text }
-        let perThread = parallelMap(threads, threads: threads) { part in
-            var counts: [[UInt8]: Int] = [:]
-            for index in stride(from: part, to: texts.count, by: threads) {
-                trainer.countPieces(of: texts[index], into: &counts)
+        let files: [String]
+        do { files = try expandInputs(corpus) } catch { throw CommandError(error.description) }
+        // Documents stream through in batches; each batch's pieces are counted on all threads.
+        let reader = CorpusReader(files: files, textField: textField, maximumDocumentBytes: 1 << 30)
+        var counts: [[UInt8]: Int] = [:]
+        var batch: [String] = [], batchBytes = 0
+        func countBatch() {
+            let documents = batch
+            let parts = parallelMap(threads, threads: threads) { part in
+                var counts: [[UInt8]: Int] = [:]
+                for index in stride(from: part, to: documents.count, by: threads) {
+                    trainer.countPieces(of: documents[index], into: &counts)
+                }
+                return counts
             }
-            return counts
+            for part in parts { counts.merge(part, uniquingKeysWith: +) }
+            batch = []
+            batchBytes = 0
         }
-        let counts = perThread.dropFirst().reduce(into: perThread[0]) { total, part in
-            total.merge(part, uniquingKeysWith: +)
-        }
+        do {
+            while let document = try reader.next() {
+                batch.append(document.text)
+                batchBytes += document.text.utf8.count
+                if batchBytes >= 64 << 20 { countBatch() }
+            }
+        } catch { throw CommandError(error.description) }
+        countBatch()
+        guard !counts.isEmpty else { throw CommandError("the corpus holds no text (\(files.count) file(s) read)") }
         printError("counted \(counts.values.reduce(0, +)) pieces (\(counts.count) distinct) in \(String(format: "%.2f", seconds(since: start))) s")
 
         let result = trainer.train(pieceCounts: counts)
