@@ -11,7 +11,7 @@ tools/setup.sh
 tools/fetch-data.sh
 swift build -c release
 mkdir -p "$out"
-[[ -f "$out/tokenizer.json" ]] || $bin/hapax-prep train-tokenizer data/shakespeare/*.txt --vocab-size 8192 -o "$out/tokenizer.json"
+[[ -f "$out/tokenizer.json" ]] || $bin/hapax-prep train-tokenizer data/shakespeare --vocab-size 8192 -o "$out/tokenizer.json"
 $bin/hapax-prep shard data/shakespeare --tokenizer "$out/tokenizer.json" --seq-len 256 --val-fraction 0.05 -o "$out/shards"
 for mask in none hapax; do
   resume=()
