@@ -127,7 +127,8 @@ public final class Trainer {
                 "kept_share": Double(keptCount) / Double(kept.count), "tokens_per_second": Double(options.batchSize * T) / seconds,
             ]
             let finished = state.step == options.steps
-            if options.evalEvery > 0 && (state.step % options.evalEvery == 0 || finished) && folder.windowCount(.val) > 0 {
+            let evaluates = finished || (options.evalEvery > 0 && state.step % options.evalEvery == 0)
+            if evaluates && folder.windowCount(.val) > 0 {
                 let result = try evaluate(model, folder: folder, maxWindows: options.evalWindows)
                 record["val_loss_all"] = result.lossAll
                 record["val_loss_kept"] = result.lossKept
