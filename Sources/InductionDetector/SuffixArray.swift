@@ -75,7 +75,7 @@ public enum SuffixArray {
         lmsIndex[0] = -1
 
         func induce(_ seeds: UnsafeMutableBufferPointer<Int32>) {
-            for i in 0..<n { sa[i] = -1 }
+            sa.update(repeating: -1)
             for c in 0..<k { cursor[c] = sStart[c] }
             for d in seeds {
                 let c = Int(s[Int(d)])
