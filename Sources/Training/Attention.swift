@@ -26,15 +26,8 @@ enum Attention {
                     gemm(false, true, m: rows, n: extent, k: size, alpha: scale, q + first * 3 * C, 3 * C, k, 3 * C, p + first * T, T)
                     for i in first..<extent {
                         let row = p + i * T
-                        var maximum = -Float.infinity
-                        for j in 0...i where row[j] > maximum { maximum = row[j] }
-                        var sum: Float = 0
-                        for j in 0...i {
-                            row[j] = expf(row[j] - maximum)
-                            sum += row[j]
-                        }
-                        let inverse = 1 / sum
-                        for j in 0...i { row[j] *= inverse }
+                        let sum = Softmax.exponentiate(row, count: i + 1, shift: Softmax.maximum(row, count: i + 1))
+                        Softmax.scale(row, count: i + 1, by: 1 / sum)
                         for j in (i + 1)..<extent { row[j] = 0 }
                     }
                     gemm(false, false, m: rows, n: size, k: extent, p + first * T, T, v, 3 * C, y + first * C, C)

@@ -163,18 +163,13 @@ public final class GPT {
                     gemm(false, true, m: count, n: V, k: C, gathered.baseAddress!, C, weight, C, logits.pointer, V)
                     for k in 0..<count {
                         let row = logits.pointer + k * V
-                        var maximum = -Float.infinity
-                        for v in 0..<V where row[v] > maximum { maximum = row[v] }
-                        var sum: Float = 0
-                        for v in 0..<V {
-                            row[v] = expf(row[v] - maximum)
-                            sum += row[v]
-                        }
                         let target = Int(targets[selected[start + k]])
-                        losses[start + k] = -(logf(row[target]) - logf(sum))
+                        let maximum = Softmax.maximum(row, count: V)
+                        let targetLogit = row[target] - maximum
+                        let sum = Softmax.exponentiate(row, count: V, shift: maximum)
+                        losses[start + k] = logf(sum) - targetLogit
                         if let scale = gradientScale {
-                            let inverse = 1 / sum
-                            for v in 0..<V { row[v] *= inverse * scale }
+                            Softmax.scale(row, count: V, by: scale / sum)
                             row[target] -= scale
                         }
                     }
