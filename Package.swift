@@ -29,7 +29,7 @@ let package = Package(
             "Tokenization", "WorkerPool", "Preprocessing", "Shards", "InductionDetector",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .target(name: "Training", dependencies: ["CBLAS", "Shards", "InductionDetector", "SeededRandom", "Tokenization"]),
+        .target(name: "Training", dependencies: ["CBLAS", "Shards", "InductionDetector", "SeededRandom"]),
         .executableTarget(name: "hapax-train", dependencies: [
             "Training", "Shards", "Tokenization",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
