@@ -86,26 +86,9 @@ import Testing
         Self.check(&x, analytic: dx, step: 1e-3, "GELU") { Self.dot(run($0), c) }
     }
 
-    @Test func attention() {
-        var rng = SplitMix64(seed: 4)
-        let batch = 2, T = 5, C = 6, heads = 2
-        var qkv = Self.random(batch * T * 3 * C, &rng)
-        let c = Self.random(batch * T * C, &rng)
-        func run(_ qkv: [Float]) -> (y: [Float], p: [Float]) {
-            var y = [Float](repeating: 0, count: batch * T * C), p = [Float](repeating: 0, count: batch * heads * T * T)
-            Attention.forward(&y, probabilities: &p, qkv: qkv, batch: batch, context: T, width: C, heads: heads)
-            return (y, p)
-        }
-        let (_, p) = run(qkv)
-        var d = [Float](repeating: 0, count: qkv.count), scratch = [Float](repeating: 0, count: T * T)
-        Attention.backward(dQKV: &d, dOut: c, probabilities: p, qkv: qkv, scratch: &scratch, batch: batch, context: T, width: C, heads: heads)
-        Self.check(&qkv, analytic: d, step: 1e-3, "Attention") { Self.dot(run($0).y, c) }
-    }
-
-    /// Longer than one query block, with a partial last block, checked on every 7th coordinate.
-    @Test func attentionAcrossQueryBlocks() {
-        var rng = SplitMix64(seed: 6)
-        let batch = 1, T = Attention.block * 2 + 22, C = 4, heads = 2
+    /// Attention's analytic gradient against finite differences on every `stride`-th coordinate.
+    static func checkAttention(batch: Int, context T: Int, width C: Int, heads: Int, seed: UInt64, stride: Int, _ label: String) {
+        var rng = SplitMix64(seed: seed)
         let qkv = Self.random(batch * T * 3 * C, &rng)
         let c = Self.random(batch * T * C, &rng)
         func run(_ qkv: [Float]) -> (y: [Float], p: [Float]) {
@@ -116,13 +99,22 @@ import Testing
         let (_, p) = run(qkv)
         var d = [Float](repeating: 0, count: qkv.count), scratch = [Float](repeating: 0, count: T * T)
         Attention.backward(dQKV: &d, dOut: c, probabilities: p, qkv: qkv, scratch: &scratch, batch: batch, context: T, width: C, heads: heads)
-        let sampled = Array(stride(from: 0, to: qkv.count, by: 7))
+        let sampled = Array(Swift.stride(from: 0, to: qkv.count, by: stride))
         var values = sampled.map { qkv[$0] }
-        Self.check(&values, analytic: sampled.map { d[$0] }, step: 1e-3, "Attention across blocks") { values in
+        Self.check(&values, analytic: sampled.map { d[$0] }, step: 1e-3, label) { values in
             var x = qkv
             for (k, i) in sampled.enumerated() { x[i] = values[k] }
             return Self.dot(run(x).y, c)
         }
+    }
+
+    @Test func attention() {
+        Self.checkAttention(batch: 2, context: 5, width: 6, heads: 2, seed: 4, stride: 1, "Attention")
+    }
+
+    /// Longer than one query block, with a partial last block.
+    @Test func attentionAcrossQueryBlocks() {
+        Self.checkAttention(batch: 1, context: Attention.block * 2 + 22, width: 4, heads: 2, seed: 6, stride: 7, "Attention across blocks")
     }
 
     @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
