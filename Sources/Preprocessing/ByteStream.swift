@@ -29,8 +29,8 @@ public func openStream(_ path: String) throws(InputError) -> any ByteStream {
     let file = try FileStream(path: path)
     switch Compression(path: path) {
     case .none: return file
-    case .gzip: return try GzipStream(file)
-    case .zstd: return try ZstdStream(file)
+    case .gzip: return DecompressingStream(file, try GzipDecoder(path: path))
+    case .zstd: return DecompressingStream(file, try ZstdDecoder(path: path))
     }
 }
 
@@ -59,107 +59,110 @@ struct FileStream: ByteStream {
     }
 }
 
-/// gzip (and zlib) streams through zlib, including files of several concatenated gzip members.
-final class GzipStream: ByteStream {
+/// One step of a streaming decompressor: consume some of `input`, fill some of `output`.
+protocol StreamDecoder: AnyObject {
+    /// The format's name, for messages.
+    static var format: String { get }
+    /// Whether the input may end here: between members or frames, not inside one.
+    var atBoundary: Bool { get }
+    /// Bytes used and made, or the library's reason the data is corrupt.
+    func decode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) -> (used: Int, made: Int, error: String?)
+}
+
+/// A compressed file read through a decoder, chunk by chunk.
+final class DecompressingStream<Decoder: StreamDecoder>: ByteStream {
     private var file: FileStream
-    private var stream = z_stream()
+    private let decoder: Decoder
     private var input: [UInt8] = []
-    private var finishedMember = false
+    private var offset = 0
     var consumed: Int { file.consumed }
 
-    init(_ file: FileStream) throws(InputError) {
+    init(_ file: FileStream, _ decoder: Decoder) {
         self.file = file
-        // 15 window bits, +32: detect a gzip or zlib header.
-        guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw InputError("\(file.path): cannot start gzip decompression")
-        }
+        self.decoder = decoder
     }
-
-    deinit { inflateEnd(&stream) }
 
     func next() throws(InputError) -> [UInt8]? {
         var output = [UInt8](repeating: 0, count: FileStream.chunkSize)
         var produced = 0
         while produced == 0 {
-            if input.isEmpty {
+            if offset == input.count {
                 guard let chunk = try file.next() else {
-                    if finishedMember { return nil }
-                    throw InputError("\(file.path): truncated gzip data (the file ends inside a compressed stream)")
+                    if decoder.atBoundary { return nil }
+                    throw InputError("\(file.path): truncated \(Decoder.format) data (the file ends inside a compressed stream)")
                 }
                 input = chunk
+                offset = 0
             }
-            if finishedMember {
-                inflateReset(&stream)
-                finishedMember = false
-            }
-            let (status, used, made) = input.withUnsafeMutableBufferPointer { inBuffer in
-                output.withUnsafeMutableBufferPointer { outBuffer in
-                    stream.next_in = inBuffer.baseAddress
-                    stream.avail_in = UInt32(inBuffer.count)
-                    stream.next_out = outBuffer.baseAddress
-                    stream.avail_out = UInt32(outBuffer.count)
-                    let status = inflate(&stream, Z_NO_FLUSH)
-                    return (status, inBuffer.count - Int(stream.avail_in), outBuffer.count - Int(stream.avail_out))
+            let step = input.withUnsafeBytes { inBytes in
+                output.withUnsafeMutableBytes { outBytes in
+                    decoder.decode(UnsafeRawBufferPointer(rebasing: inBytes[offset...]), into: outBytes)
                 }
             }
-            input.removeFirst(used)
-            produced = made
-            switch status {
-            case Z_OK, Z_BUF_ERROR: break
-            case Z_STREAM_END: finishedMember = true
-            default:
-                let reason = stream.msg.map { String(cString: $0) } ?? "error \(status)"
-                throw InputError("\(file.path): corrupt gzip data: \(reason)")
-            }
+            if let error = step.error { throw InputError("\(file.path): corrupt \(Decoder.format) data: \(error)") }
+            offset += step.used
+            produced = step.made
         }
         output.removeLast(output.count - produced)
         return output
     }
 }
 
-/// zstd streams, including files of several concatenated frames.
-final class ZstdStream: ByteStream {
-    private var file: FileStream
-    private let context: OpaquePointer
-    private var input: [UInt8] = []
-    private var inFrame = false
-    var consumed: Int { file.consumed }
+/// gzip (and zlib) through zlib, including files of several concatenated gzip members.
+final class GzipDecoder: StreamDecoder {
+    static let format = "gzip"
+    private var stream = z_stream()
+    private(set) var atBoundary = false
 
-    init(_ file: FileStream) throws(InputError) {
-        self.file = file
-        guard let context = ZSTD_createDCtx() else { throw InputError("\(file.path): cannot start zstd decompression") }
+    init(path: String) throws(InputError) {
+        // 15 window bits, +32: detect a gzip or zlib header.
+        guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw InputError("\(path): cannot start gzip decompression")
+        }
+    }
+
+    deinit { inflateEnd(&stream) }
+
+    func decode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) -> (used: Int, made: Int, error: String?) {
+        if atBoundary {
+            inflateReset(&stream)
+            atBoundary = false
+        }
+        stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
+        stream.avail_in = UInt32(input.count)
+        stream.next_out = output.baseAddress?.assumingMemoryBound(to: Bytef.self)
+        stream.avail_out = UInt32(output.count)
+        let status = inflate(&stream, Z_NO_FLUSH)
+        let used = input.count - Int(stream.avail_in), made = output.count - Int(stream.avail_out)
+        switch status {
+        case Z_OK, Z_BUF_ERROR: return (used, made, nil)
+        case Z_STREAM_END:
+            atBoundary = true
+            return (used, made, nil)
+        default: return (used, made, stream.msg.map { String(cString: $0) } ?? "error \(status)")
+        }
+    }
+}
+
+/// zstd, including files of several concatenated frames.
+final class ZstdDecoder: StreamDecoder {
+    static let format = "zstd"
+    private let context: OpaquePointer
+    private(set) var atBoundary = true
+
+    init(path: String) throws(InputError) {
+        guard let context = ZSTD_createDCtx() else { throw InputError("\(path): cannot start zstd decompression") }
         self.context = context
     }
 
     deinit { ZSTD_freeDCtx(context) }
 
-    func next() throws(InputError) -> [UInt8]? {
-        var output = [UInt8](repeating: 0, count: FileStream.chunkSize)
-        var produced = 0
-        while produced == 0 {
-            if input.isEmpty {
-                guard let chunk = try file.next() else {
-                    if !inFrame { return nil }
-                    throw InputError("\(file.path): truncated zstd data (the file ends inside a frame)")
-                }
-                input = chunk
-            }
-            let (hint, used, made) = input.withUnsafeBytes { inBytes in
-                output.withUnsafeMutableBytes { outBytes in
-                    var source = ZSTD_inBuffer(src: inBytes.baseAddress, size: inBytes.count, pos: 0)
-                    var destination = ZSTD_outBuffer(dst: outBytes.baseAddress, size: outBytes.count, pos: 0)
-                    let hint = ZSTD_decompressStream(context, &destination, &source)
-                    return (hint, source.pos, destination.pos)
-                }
-            }
-            if ZSTD_isError(hint) != 0 {
-                throw InputError("\(file.path): corrupt zstd data: \(String(cString: ZSTD_getErrorName(hint)))")
-            }
-            input.removeFirst(used)
-            produced = made
-            inFrame = hint != 0
-        }
-        output.removeLast(output.count - produced)
-        return output
+    func decode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) -> (used: Int, made: Int, error: String?) {
+        var source = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
+        var destination = ZSTD_outBuffer(dst: output.baseAddress, size: output.count, pos: 0)
+        let hint = ZSTD_decompressStream(context, &destination, &source)
+        if ZSTD_isError(hint) != 0 { return (source.pos, destination.pos, String(cString: ZSTD_getErrorName(hint))) }
+        atBoundary = hint == 0
+        return (source.pos, destination.pos, nil)
     }
 }

@@ -298,7 +298,7 @@ public final class ShardingPipeline {
 
         let header = ShardHeader(tokenWidth: width, vocabularySize: parameters.tokenizer.vocabSize, windowLength: length,
                                  windowCount: windows, windowsPerFrame: perFrame, frameCount: frameCount, fileSize: 0,
-                                 tokenizerSHA256: hexBytes(parameters.tokenizer.sha256),
+                                 tokenizerSHA256: SHA256.bytes(hex: parameters.tokenizer.sha256),
                                  scopeCode: scope == .window ? 0 : 1)
         let bytes = ShardWriter.assemble(header, frames: encodedFrames)
         let name = Self.shardFileName(split, unit: unit)
@@ -333,19 +333,8 @@ public final class ShardingPipeline {
     }
 }
 
-func hexBytes(_ hex: String) -> [UInt8] {
-    var bytes: [UInt8] = []
-    var index = hex.startIndex
-    while index < hex.endIndex {
-        let next = hex.index(index, offsetBy: 2)
-        bytes.append(UInt8(hex[index..<next], radix: 16) ?? 0)
-        index = next
-    }
-    return bytes
-}
-
-func seconds(from start: DispatchTime, to end: DispatchTime) -> Double {
+public func seconds(from start: DispatchTime, to end: DispatchTime) -> Double {
     Double(end.uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
 }
 
-func seconds(since start: DispatchTime) -> Double { seconds(from: start, to: .now()) }
+public func seconds(since start: DispatchTime) -> Double { seconds(from: start, to: .now()) }

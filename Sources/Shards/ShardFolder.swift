@@ -46,7 +46,7 @@ public final class ShardFolder {
         compare("window length", header.windowLength, parameters.windowLength)
         compare("vocabulary size", header.vocabularySize, parameters.tokenizer.vocabSize)
         compare("token width", header.tokenWidth, parameters.tokenizer.tokenWidth)
-        compare("tokenizer sha256", header.tokenizerSHA256.map { String(format: "%02x", $0) }.joined(), parameters.tokenizer.sha256)
+        compare("tokenizer sha256", SHA256.hex(header.tokenizerSHA256), parameters.tokenizer.sha256)
         compare("scope", header.scopeCode, parameters.scope == .window ? 0 : 1)
         guard differences.isEmpty else { throw ShardError("\(reader.path): \(differences.joined(separator: "; "))") }
         readers[entry.file] = reader

@@ -17,12 +17,6 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
     case cl100k
     case o200k
 
-    /// Calls `body` with the byte range of every piece of `text`, in order; the pieces tile the text.
-    public func forEachPiece(in text: String, _ body: (Range<Int>) -> Void) {
-        var text = text
-        text.withUTF8 { forEachPiece(inValidUTF8: $0, body) }
-    }
-
     /// The pieces of `text` as strings, for inspection and tests.
     public func pieces(of text: String) -> [String] {
         var result: [String] = []
@@ -35,6 +29,7 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
         return result
     }
 
+    /// Calls `body` with the byte range of every piece, in order; the pieces tile the text.
     /// `bytes` must be valid UTF-8 (a Swift string's storage always is).
     func forEachPiece(inValidUTF8 bytes: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>) -> Void) {
         let scanner = Scanner(bytes: bytes, basicPlane: CharacterClass.basicPlane)

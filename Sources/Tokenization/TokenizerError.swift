@@ -4,8 +4,8 @@ public struct TokenizerError: Error, CustomStringConvertible, Equatable {
 
     public init(_ description: String) { self.description = description }
 
-    /// Prefixes the message with where the problem is, as `file: line 12: …` or `file: model.vocab: …`.
-    func located(in file: String, at place: String? = nil) -> TokenizerError {
-        TokenizerError([file, place, description].compactMap { $0 }.joined(separator: ": "))
+    /// Prefixes the message with the file it is about, as `file: line 12: …` or `file: model.vocab: …`.
+    func located(in file: String) -> TokenizerError {
+        TokenizerError("\(file): \(description)")
     }
 }

@@ -40,7 +40,3 @@ func printError(_ line: String) {
 func megabytesPerSecond(_ bytes: Int, _ seconds: Double) -> String {
     String(format: "%.2f MB/s", Double(bytes) / 1e6 / max(seconds, 1e-9))
 }
-
-func seconds(since start: DispatchTime) -> Double {
-    Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-}

@@ -13,7 +13,7 @@ func loadRun(_ path: String, batch: Int, threads: Int) throws -> (config: RunCon
         try RunFolder.load(SafeTensors.read(run.file("model.safetensors")), into: model.parameters, layout: model.layout,
                            prefix: "", source: run.file("model.safetensors"))
         return (config, model)
-    } catch let error as ShardError {
+    } catch {
         throw CommandError(error.description)
     }
 }
