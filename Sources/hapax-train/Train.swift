@@ -48,6 +48,7 @@ struct Train: ParsableCommand {
     @Flag(help: "Blocks without MLPs.") var attentionOnly = false
     @Flag(help: "Tie the LM head to the token embeddings.") var tiedEmbeddings = false
     @Flag(help: "Continue the run in --out from its last checkpoint.") var resume = false
+    @OptionGroup var tokenizerOption: TokenizerOption
 
     func validate() throws {
         guard layers >= 1, heads >= 1, width >= heads, width % heads == 0 else {
@@ -68,7 +69,7 @@ struct Train: ParsableCommand {
         let options = TrainingOptions(data: data, mask: mask, ngram: ngram, batchSize: batchSize, steps: steps, learningRate: lr,
                                       warmup: warmup, weightDecay: weightDecay, gradientClip: clip, seed: seed, threads: threads,
                                       evalEvery: evalEvery, evalWindows: evalWindows, checkpointEvery: checkpointEvery)
-        let config = RunConfig(model: model, training: options)
+        var config = RunConfig(model: model, training: options, tokenizer: nil)
         let runFolder = RunFolder(path: out)
         let configPath = runFolder.file("config.json")
         do {
@@ -77,11 +78,14 @@ struct Train: ParsableCommand {
                 guard saved.model == config.model, saved.training == config.training else {
                     throw CommandError("\(configPath): the run was started with other options; resume with the same ones")
                 }
+                config = saved
+                try LoadedRun.checkTokenizer(run: runFolder, config: config, shards: folder, allowOther: tokenizerOption.allowOtherTokenizer)
             } else {
                 if FileManager.default.fileExists(atPath: configPath) {
                     throw CommandError("\(out) already holds a run; pass --resume to continue it, or choose a new --out")
                 }
                 try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                config.tokenizer = try runFolder.adoptTokenizer(of: folder)
                 try AtomicFile.write(ManifestJSON.encode(config), to: configPath)
             }
             signal(SIGINT) { _ in trainingInterrupted = true }

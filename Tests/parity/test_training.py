@@ -118,3 +118,76 @@ def test_two_threads_are_deterministic(hapax_train, shards, tmp_path):
     for out in (first, second):
         run(train_args(hapax_train, shards, out, "--threads", "2", "--steps", "6"))
     assert (first / "model.safetensors").read_bytes() == (second / "model.safetensors").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def other_shards(hapax_prep, corpus_files, tmp_path_factory):
+    """The same corpus as `shards`, tokenized by another BPE of the same vocabulary size."""
+    folder = tmp_path_factory.mktemp("other")
+    tokenizer = folder / "tok.json"
+    run([hapax_prep, "train-tokenizer", "--vocab-size", "512", "-o", str(tokenizer), *map(str, corpus_files[3:6])])
+    out = folder / "shards"
+    run([hapax_prep, "shard", *map(str, corpus_files[:6]), "--tokenizer", str(tokenizer), "--seq-len", "64",
+         "--val-fraction", "0.3", "-o", str(out)])
+    return out
+
+
+def sha256_of_tokenizer(shards):
+    return json.loads((shards / "manifest.json").read_text())["parameters"]["tokenizer"]["sha256"]
+
+
+def test_a_run_records_and_copies_its_tokenizer(reference_run, shards):
+    identity = json.loads((reference_run / "config.json").read_text())["tokenizer"]
+    assert identity["sha256"] == sha256_of_tokenizer(shards)
+    assert (reference_run / identity["file"]).read_bytes() == (shards / "tokenizer" / "tok.json").read_bytes()
+
+
+def test_eval_refuses_shards_of_another_tokenizer(hapax_train, reference_run, shards, other_shards, hapax_prep, corpus_files, tmp_path):
+    result = run([hapax_train, "eval", "--run", str(reference_run), "--data", str(other_shards), "--windows", "2"], check=False)
+    err = result.stderr.decode()
+    assert result.returncode != 0, err
+    assert sha256_of_tokenizer(shards) in err and sha256_of_tokenizer(other_shards) in err and "config.json" in err, err
+    allowed = run([hapax_train, "eval", "--run", str(reference_run), "--data", str(other_shards), "--windows", "2",
+                   "--allow-other-tokenizer"])
+    assert b"warning" in allowed.stderr
+    remade = tmp_path / "remade"
+    run([hapax_prep, "shard", *map(str, corpus_files[:6]), "--tokenizer", str(shards / "tokenizer" / "tok.json"),
+         "--seq-len", "64", "--val-fraction", "0.3", "-o", str(remade)])
+    same = run([hapax_train, "eval", "--run", str(reference_run), "--data", str(remade), "--windows", "2"])
+    assert b"warning" not in same.stderr
+
+
+def test_resume_and_sample_refuse_remade_shards_of_another_tokenizer(hapax_train, shards, other_shards, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(shards, data)
+    out = tmp_path / "run"
+    run(train_args(hapax_train, data, out, "--steps", "4"))
+    shutil.rmtree(data)
+    shutil.copytree(other_shards, data)
+    result = run(train_args(hapax_train, data, out, "--steps", "4", "--resume"), check=False)
+    assert result.returncode != 0 and sha256_of_tokenizer(other_shards).encode() in result.stderr, result.stderr
+    # Without its own copy, a run decodes with the tokenizer of its shards only if it is the same one.
+    shutil.rmtree(out / "tokenizer")
+    result = run([hapax_train, "sample", "--run", str(out), "--prompt", "KING", "--tokens", "3"], check=False)
+    assert result.returncode != 0 and sha256_of_tokenizer(other_shards).encode() in result.stderr, result.stderr
+
+
+def test_a_run_moved_alone_still_samples(hapax_train, reference_run, tmp_path):
+    moved = tmp_path / "moved"
+    shutil.copytree(reference_run, moved)
+    config = json.loads((moved / "config.json").read_text())
+    config["training"]["data"] = str(tmp_path / "nowhere")
+    (moved / "config.json").write_text(json.dumps(config))
+    text = run([hapax_train, "sample", "--run", str(moved), "--prompt", "KING", "--tokens", "5"]).stdout.decode()
+    assert text.startswith("KING")
+
+
+def test_an_older_run_without_a_tokenizer_is_read_with_a_warning(hapax_train, reference_run, tmp_path):
+    old = tmp_path / "old"
+    shutil.copytree(reference_run, old)
+    config = json.loads((old / "config.json").read_text())
+    del config["tokenizer"]
+    (old / "config.json").write_text(json.dumps(config))
+    shutil.rmtree(old / "tokenizer")
+    result = run([hapax_train, "eval", "--run", str(old), "--windows", "2"])
+    assert b"records no tokenizer" in result.stderr
