@@ -30,8 +30,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "Training", dependencies: ["CBLAS", "Shards", "InductionDetector", "SeededRandom"]),
+        .target(name: "Analysis", dependencies: ["Training", "Shards", "Tokenization", "InductionDetector", "SeededRandom"]),
         .executableTarget(name: "hapax-train", dependencies: [
-            "Training", "Shards", "Tokenization",
+            "Training", "Analysis", "Shards", "Tokenization",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "SeededRandom"]),
@@ -39,5 +40,6 @@ let package = Package(
         .testTarget(name: "ShardsTests", dependencies: ["Shards"]),
         // The PyTorch fixtures are read by path, not bundled.
         .testTarget(name: "TrainingTests", dependencies: ["Training", "SeededRandom"], exclude: ["Fixtures"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Training"]),
     ]
 )

@@ -63,6 +63,11 @@ public final class Tokenizer: Sendable {
         }
     }
 
+    /// The ids that stand for text: all but special tokens and unused ids.
+    public var ordinaryIds: [UInt32] {
+        model.tokenBytes.indices.filter { !model.tokenBytes[$0].isEmpty && specialContent[UInt32($0)] == nil }.map(UInt32.init)
+    }
+
     /// The bytes the tokens stand for; special tokens give their content.
     public func decodeBytes(_ ids: [UInt32]) -> [UInt8] {
         var bytes: [UInt8] = []

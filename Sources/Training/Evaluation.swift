@@ -11,6 +11,8 @@ public struct EvaluationResult: Codable, Equatable, Sendable {
     public var keptTargets: Int
     public var droppedTargets: Int
     public var windows: Int
+    /// The mean loss of target position t = 1 … context at index t-1 (predicted from t tokens).
+    public var lossByPosition: [Double]
 }
 
 public func evaluate(_ model: LossModel, folder: ShardFolder, split: Split = .val, maxWindows: Int? = nil) throws(ShardError) -> EvaluationResult {
@@ -18,6 +20,7 @@ public func evaluate(_ model: LossModel, folder: ShardFolder, split: Split = .va
     guard total > 0 else { throw ShardError("\(folder.path): the \(split.rawValue) split has no windows to evaluate on") }
     let rule = MaskRule.hapax(n: 2), T = model.config.context
     var sums = (all: 0.0, kept: 0.0, dropped: 0.0), counts = (kept: 0, dropped: 0)
+    var byPosition = [Double](repeating: 0, count: T)
     var start = 0
     while start < total {
         let real = min(model.batch, total - start)
@@ -35,6 +38,7 @@ public func evaluate(_ model: LossModel, folder: ShardFolder, split: Split = .va
                 for t in 1...T {
                     let loss = Double(losses[b * T + t - 1])
                     sums.all += loss
+                    byPosition[t - 1] += loss
                     if rule.drops(t, m) {
                         sums.dropped += loss
                         counts.dropped += 1
@@ -50,5 +54,6 @@ public func evaluate(_ model: LossModel, folder: ShardFolder, split: Split = .va
     let targets = total * T
     return EvaluationResult(lossAll: sums.all / Double(targets), lossKept: sums.kept / Double(max(counts.kept, 1)),
                             lossDropped: counts.dropped > 0 ? sums.dropped / Double(counts.dropped) : nil,
-                            targets: targets, keptTargets: counts.kept, droppedTargets: counts.dropped, windows: total)
+                            targets: targets, keptTargets: counts.kept, droppedTargets: counts.dropped, windows: total,
+                            lossByPosition: byPosition.map { $0 / Double(total) })
 }

@@ -145,8 +145,10 @@ public final class GPT {
     }
 
     /// Cross-entropy of `targets` at the given rows; with `gradientScale`, also adds the LM head's
-    /// gradient for a loss of `gradientScale · Σ losses` and leaves d(ln_f output) in `dNormed`.
-    private func head(rows selected: [Int], targets: [UInt32], gradientScale: Float?) -> [Float] {
+    /// gradient for a loss of `gradientScale · Σ losses` and leaves d(ln_f output) in `dNormed`;
+    /// with `best`, writes each row's most likely token there.
+    private func head(rows selected: [Int], targets: [UInt32], gradientScale: Float?,
+                      best: UnsafeMutablePointer<UInt32>? = nil) -> [Float] {
         let C = config.width, V = config.vocabSize
         let weight = p(headWeight)
         var losses = [Float](repeating: 0, count: selected.count)
@@ -165,6 +167,7 @@ public final class GPT {
                         let row = logits.pointer + k * V
                         let target = Int(targets[selected[start + k]])
                         let maximum = Softmax.maximum(row, count: V)
+                        if let best { best[start + k] = UInt32((0..<V).first { row[$0] == maximum } ?? 0) }
                         let targetLogit = row[target] - maximum
                         let sum = Softmax.exponentiate(row, count: V, shift: maximum)
                         losses[start + k] = logf(sum) - targetLogit
@@ -213,6 +216,35 @@ public final class GPT {
     public func losses(inputs: [UInt32], targets: [UInt32]) -> [Float] {
         forwardBody(inputs)
         return head(rows: Array(0..<(batch * config.context)), targets: targets, gradientScale: nil)
+    }
+
+    // MARK: inspection
+
+    /// Runs the network on `inputs` (`batch × context` ids) without gradients, so that
+    /// `attentionProbabilities` and `predictions` can read what it computed.
+    public func forward(_ inputs: [UInt32]) { forwardBody(inputs) }
+
+    /// Layer `layer`'s attention from the last `forward`, `[batch, heads, T, T]`: row i of a
+    /// (sequence, head) block holds query i's weights over keys 0 … i; entries right of i mean nothing.
+    public func attentionProbabilities(layer: Int) -> UnsafePointer<Float> { UnsafePointer(layers[layer].probabilities.pointer) }
+
+    /// After `forward`: at each of `rows` (indices into `batch × context`), the cross-entropy of its
+    /// entry in `targets` (one per row of the batch) and the most likely next token.
+    public func predictions(rows: [Int], targets: [UInt32]) -> (losses: [Float], best: [UInt32]) {
+        var best = [UInt32](repeating: 0, count: rows.count)
+        let losses = best.withUnsafeMutableBufferPointer { head(rows: rows, targets: targets, gradientScale: nil, best: $0.baseAddress!) }
+        return (losses, best)
+    }
+
+    /// Copies every tensor of `source` (laid out by `sourceLayout`) into this model's parameters; the
+    /// position embeddings may be longer there, and only their first `context` rows are taken, so a
+    /// shorter model computes exactly what the full one computes on its first `context` positions.
+    public func loadPrefix(of source: UnsafePointer<Float>, layout sourceLayout: ParameterLayout) {
+        for tensor in layout.tensors {
+            let from = sourceLayout[tensor.name]!
+            precondition(from.count >= tensor.count, "\(tensor.name) is smaller in the source")
+            (parameters.pointer + tensor.offset).update(from: source + from.offset, count: tensor.count)
+        }
     }
 
     /// The LM head's logits at one row of the batch, without gradients.

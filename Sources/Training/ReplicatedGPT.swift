@@ -81,6 +81,15 @@ public final class ReplicatedGPT: LossModel {
         return (sums.reduce(0, +) * scale, count)
     }
 
+    /// Runs each replica forward on its share of `inputs` (whole sequences), then `body(replica,
+    /// sequences)` on the replica's thread, with the batch's sequence numbers that replica holds.
+    public func forwardEach(_ inputs: [UInt32], _ body: @escaping (GPT, Range<Int>) -> Void) {
+        eachReplica { i in
+            self.replicas[i].forward(Array(inputs[self.rows(i)]))
+            body(self.replicas[i], self.parts[i])
+        }
+    }
+
     public func losses(inputs: [UInt32], targets: [UInt32]) -> [Float] {
         var results = [[Float]](repeating: [], count: replicas.count)
         results.withUnsafeMutableBufferPointer { results in

@@ -39,8 +39,10 @@ public final class Trainer {
     public var step: Int { state.step }
 
     /// Trains up to the configured number of steps, or until interrupted; `log` receives progress
-    /// lines. Returns whether the run finished.
-    public func train(log: (String) -> Void) throws(ShardError) -> Bool {
+    /// lines. Every `analyzeEvery` steps (0: never), `analyze` measures the model's induction heads
+    /// for the metrics. Returns whether the run finished.
+    public func train(analyzeEvery: Int = 0, analyze: ((GPT) -> InductionSnapshot)? = nil,
+                      log: (String) -> Void) throws(ShardError) -> Bool {
         let options = config.training, T = config.model.context
         let metricsPath = run.file("metrics.jsonl")
         try truncateMetrics(metricsPath, after: state.step)
@@ -56,30 +58,38 @@ public final class Trainer {
             var kept: [Bool] = []
             for (b, window) in batch.windows.enumerated() { kept += mask.kept(window: window, matches: batch.matches[b]) }
             let (loss, keptCount) = model.forwardBackward(inputs: batch.inputs, targets: batch.targets, kept: kept)
-            let norm = clipGradients(model.gradients, maximum: options.gradientClip)
-            optimizer.update(model.parameters, model.gradients, learningRate: rate)
+            guard keptCount == 0 || loss.isFinite else {
+                let last = run.completeCheckpoints().last.map { "\(run.checkpoints)/\($0)" } ?? "none"
+                throw ShardError("step \(state.step + 1): the loss is \(loss): the run diverged (try a lower --lr); the last good checkpoint is \(last)")
+            }
+            // A batch with no kept target teaches nothing: no update, so the moments and decay do not move either.
+            let norm = keptCount > 0 ? clipGradients(model.gradients, maximum: options.gradientClip) : nil
+            if keptCount > 0 { optimizer.update(model.parameters, model.gradients, learningRate: rate) }
             state = TrainerState(step: state.step + 1, epoch: loader.epoch, cursor: loader.cursor, adamSteps: optimizer.stepCount)
 
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - stepStart.uptimeNanoseconds) / 1e9
-            var record: [String: Any] = [
-                "step": state.step, "train_loss": Double(loss), "lr": Double(rate), "grad_norm": Double(norm),
-                "kept_share": Double(keptCount) / Double(kept.count), "tokens_per_second": Double(options.batchSize * T) / seconds,
-            ]
+            var record = MetricsRecord(step: state.step, trainLoss: keptCount > 0 ? Double(loss) : nil, lr: Double(rate),
+                                       gradNorm: norm.map(Double.init), keptShare: Double(keptCount) / Double(kept.count),
+                                       tokensPerSecond: Double(options.batchSize * T) / seconds)
             let finished = state.step == options.steps
             let evaluates = finished || (options.evalEvery > 0 && state.step % options.evalEvery == 0)
             if evaluates && folder.windowCount(.val) > 0 {
-                let result = try evaluate(model, folder: folder, maxWindows: options.evalWindows)
-                record["val_loss_all"] = result.lossAll
-                record["val_loss_kept"] = result.lossKept
-                record["val_loss_dropped"] = result.lossDropped ?? NSNull()
+                record.record(try evaluate(model, folder: folder, maxWindows: options.evalWindows))
             }
-            metrics.write(try! JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]) + Data("\n".utf8))
+            if let analyze, analyzeEvery > 0, finished || state.step % analyzeEvery == 0 {
+                record.induction = analyze(model.primary)
+            }
+            metrics.write(record.jsonLine)
 
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
             let perStep = elapsed / Double(state.step - startStep)
             var line = String(format: "step %d/%d  loss %.4f  lr %.2e  %.0f tokens/s  ETA %@", state.step, options.steps, loss, rate,
                               Double(options.batchSize * T) / perStep, formatDuration(perStep * Double(options.steps - state.step)))
-            if let val = record["val_loss_all"] as? Double { line += String(format: "  val %.4f", val) }
+            if let val = record.valLossAll { line += String(format: "  val %.4f", val) }
+            if let induction = record.induction {
+                line += String(format: "  induction heads %d, top-10 PM %.3f, repetition %.3f", induction.inductionHeads,
+                               induction.top10Mean, induction.repetitionAccuracy)
+            }
             log(line)
 
             if finished || trainingInterrupted || (options.checkpointEvery > 0 && state.step % options.checkpointEvery == 0) {

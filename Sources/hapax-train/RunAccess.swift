@@ -22,6 +22,9 @@ struct LoadedRun {
         }
     }
 
+    /// The optimizer step of the weights, from the newest checkpoint.
+    var step: Int? { folder.completeCheckpoints().last.flatMap { Int($0.dropFirst("step-".count)) } }
+
     /// A shard folder checked against the run: the same context, vocabulary and tokenizer. With
     /// `allowOtherTokenizer` a different tokenizer is only warned about.
     func shards(_ path: String?, allowOtherTokenizer: Bool) throws -> ShardFolder {

@@ -1,6 +1,8 @@
+import Analysis
 import ArgumentParser
 import Foundation
 import Shards
+import Tokenization
 import Training
 
 struct Train: ParsableCommand {
@@ -45,6 +47,9 @@ struct Train: ParsableCommand {
     @Option(help: "Validation windows (the first ones of the val split).") var evalWindows = 64
     @Option(help: "Checkpoint every N steps (0: only at the end).") var checkpointEvery = 100
     @Option(help: "Must equal the shards' seq_len when given.") var seqLen: Int?
+    @Option(help: ArgumentHelp("Every K steps, add the prefix-matching scores, induction-head count and repetition accuracy to metrics.jsonl (0: never).",
+                               discussion: "Each measurement draws 32 prefix-matching and 200 repetition sequences, on uniform and on frequent tokens, with the same seed every time."))
+    var analyzeEvery = 0
     @Flag(help: "Blocks without MLPs.") var attentionOnly = false
     @Flag(help: "Tie the LM head to the token embeddings.") var tiedEmbeddings = false
     @Flag(help: "Continue the run in --out from its last checkpoint.") var resume = false
@@ -55,6 +60,7 @@ struct Train: ParsableCommand {
             throw ValidationError("need layers >= 1 and a width that is a multiple of heads")
         }
         guard batchSize >= 1, steps >= 1, threads >= 1, warmup >= 0 else { throw ValidationError("batch size, steps and threads must be positive") }
+        guard analyzeEvery >= 0 else { throw ValidationError("--analyze-every must be 0 (never) or positive") }
     }
 
     func run() throws {
@@ -92,11 +98,29 @@ struct Train: ParsableCommand {
             let trainer = try Trainer(run: runFolder, config: config, resume: resume)
             printError("training \(layers) layers × width \(width) (\(trainer.model.layout.count) parameters, \(trainer.model.replicas.count) thread(s)) on \(data), "
                        + "mask \(trainer.mask), from step \(trainer.step) to \(steps)")
-            let finished = try trainer.train { printError($0) }
+            let finished = try trainer.train(analyzeEvery: analyzeEvery, analyze: try inductionProbe(folder)) { printError($0) }
             printError(finished ? "done: \(out)/model.safetensors" : "interrupted at step \(trainer.step); checkpoint saved; continue with --resume")
         } catch let error as ShardError {
             throw CommandError(error.description)
         }
+    }
+}
+
+extension Train {
+    /// The measurement `--analyze-every` records, on the ordinary tokens of the shards' tokenizer.
+    func inductionProbe(_ folder: ShardFolder) throws -> ((GPT) -> InductionSnapshot)? {
+        guard analyzeEvery > 0 else { return nil }
+        let identity = folder.parameters.tokenizer
+        let tokenizer: Tokenizer
+        do { tokenizer = try Tokenizer.load(path: folder.file(identity.file), pattern: PreTokenizer(rawValue: identity.pattern)) } catch {
+            throw CommandError(error.description)
+        }
+        let ordinary = tokenizer.ordinaryIds.filter { Int($0) < identity.vocabSize }
+        let frequent: TokenPool
+        do { frequent = try TokenPool.frequent(in: folder, among: ordinary) } catch { throw CommandError("\(error)") }
+        let probes = CopyingProbes(sequences: 32, repetitions: 200, seed: seed, threads: threads)
+        let uniform = TokenPool(ids: ordinary)
+        return { probes.snapshot($0, uniform: uniform, frequent: frequent.ids.count >= 4 ? frequent : nil) }
     }
 }
 
