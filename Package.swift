@@ -30,7 +30,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "Training", dependencies: ["CBLAS", "Shards", "InductionDetector", "SeededRandom"]),
-        .target(name: "Analysis", dependencies: ["Training", "Shards", "Tokenization", "InductionDetector", "SeededRandom"]),
+        .target(name: "Analysis", dependencies: ["Training", "Shards", "Preprocessing", "Tokenization", "InductionDetector", "SeededRandom"]),
         .executableTarget(name: "hapax-train", dependencies: [
             "Training", "Analysis", "Shards", "Tokenization",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -13,7 +13,7 @@ struct HapaxTrain: ParsableCommand {
               hapax-train train --data data/shards --mask hapax --out runs/hapax
               hapax-train eval --run runs/hapax --json
             """,
-        subcommands: [Train.self, Eval.self, Sample.self, Analyze.self])
+        subcommands: [Train.self, Eval.self, Sample.self, Analyze.self, ICL.self, Report.self])
 }
 
 struct CommandError: Error, CustomStringConvertible {

@@ -1,0 +1,126 @@
+import Foundation
+import SeededRandom
+import Tokenization
+import Training
+
+/// Few-shot prompts and their scoring, as the function-vector evaluations do it: `shots`
+/// demonstrations `Q: {input}\nA: {output}\n\n`, then `Q: {input}\nA:`; the model continues greedily
+/// until a newline (or one token past the length of the expected answer), and a trial is correct when
+/// the continuation, trimmed, equals the expected output.
+public enum FewShotPrompt {
+    public static func text(demonstrations: [FewShotTask.Example], query: String) -> String {
+        demonstrations.map { "Q: \($0.input)\nA: \($0.output)\n\n" }.joined() + "Q: \(query)\nA:"
+    }
+
+    /// Whether a continuation answers `expected`: its text up to the first newline, trimmed.
+    public static func isCorrect(continuation: String, expected: String) -> Bool {
+        let line = continuation.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        return line.trimmingCharacters(in: .whitespaces) == expected.trimmingCharacters(in: .whitespaces)
+    }
+}
+
+/// Accuracy over trials, with a 95% Wilson score interval.
+public struct TaskAccuracy: Codable, Equatable, Sendable {
+    public var task: String
+    public var family: FewShotTask.Family
+    public var trials: Int
+    public var accuracy: Double
+    public var low: Double
+    public var high: Double
+    /// The share of trials whose first generated token is the first token of the expected answer.
+    public var firstTokenAccuracy: Double
+
+    public init(task: String, family: FewShotTask.Family, correct: Int, firstTokenCorrect: Int, trials: Int) {
+        self.task = task
+        self.family = family
+        self.trials = trials
+        let n = Double(max(trials, 1)), p = Double(correct) / n, z = 1.959964
+        let center = (p + z * z / (2 * n)) / (1 + z * z / n)
+        let half = z / (1 + z * z / n) * (p * (1 - p) / n + z * z / (4 * n * n)).squareRoot()
+        accuracy = p
+        low = max(0, center - half)
+        high = min(1, center + half)
+        firstTokenAccuracy = Double(firstTokenCorrect) / n
+    }
+}
+
+/// What `hapax-train icl` measures on one run; written to the run's icl.json.
+public struct FewShotReport: Codable, Equatable, Sendable {
+    public var step: Int?
+    public var shots: Int
+    public var seed: UInt64
+    public var tasks: [TaskAccuracy]
+    /// The mean accuracy of each family's tasks.
+    public var families: [String: Double]
+
+    public init(step: Int?, shots: Int, seed: UInt64, tasks: [TaskAccuracy]) {
+        self.step = step
+        self.shots = shots
+        self.seed = seed
+        self.tasks = tasks
+        families = Dictionary(grouping: tasks, by: \.family.rawValue).mapValues { $0.reduce(0) { $0 + $1.accuracy } / Double($0.count) }
+    }
+}
+
+/// Runs few-shot trials on a model, all trials of a task decoded together in batches.
+public struct FewShotEvaluator {
+    public let parameters: UnsafePointer<Float>
+    public let config: ModelConfig
+    public let tokenizer: Tokenizer
+    public var shots: Int
+    public var trials: Int
+    public var seed: UInt64
+    public var threads: Int
+
+    public init(parameters: UnsafePointer<Float>, config: ModelConfig, tokenizer: Tokenizer, shots: Int, trials: Int, seed: UInt64, threads: Int) {
+        self.parameters = parameters
+        self.config = config
+        self.tokenizer = tokenizer
+        self.shots = shots
+        self.trials = trials
+        self.seed = seed
+        self.threads = threads
+    }
+
+    /// The prompts of a task's trials and their expected outputs: each trial draws `shots + 1`
+    /// distinct examples, the last one the query.
+    public func trials(of task: FewShotTask, index: Int) -> [(prompt: String, expected: String)] {
+        var generator = SplitMix64(seed: SplitMix64.mix(seed ^ UInt64(index)))
+        let picks = min(shots + 1, task.examples.count)
+        return (0..<trials).map { _ in
+            var chosen: [Int] = []
+            while chosen.count < picks {
+                let k = Int(generator.next() % UInt64(task.examples.count))
+                if !chosen.contains(k) { chosen.append(k) }
+            }
+            let query = task.examples[chosen.last!]
+            return (FewShotPrompt.text(demonstrations: chosen.dropLast().map { task.examples[$0] }, query: query.input), query.output)
+        }
+    }
+
+    public func evaluate(_ task: FewShotTask, index: Int) -> TaskAccuracy {
+        let cases = trials(of: task, index: index)
+        let prompts = cases.map { Array(tokenizer.encode($0.prompt).suffix(config.context - 1)) }
+        let answers = cases.map { tokenizer.encode(" " + $0.expected) }
+        let budgets = answers.map { $0.count + 1 }
+        let context = min(config.context, zip(prompts, budgets).map { $0.count + $1 }.max() ?? 1)
+        let probe = ModelProbe(parameters: parameters, config: config, context: context, threads: threads)
+        var generated = [[UInt32]](repeating: [], count: cases.count)
+        var active = Array(cases.indices)
+        while !active.isEmpty {
+            let sequences = active.map { Array((prompts[$0] + generated[$0]).suffix(context)) }
+            let next = probe.map(sequences) { model, b, sequence in
+                model.predictions(rows: [b * context + sequence.count - 1],
+                                  targets: [UInt32](repeating: 0, count: model.batch * context)).best[0]
+            }
+            for (i, token) in zip(active, next) { generated[i].append(token) }
+            active = active.filter { i in
+                generated[i].count < budgets[i] && prompts[i].count + generated[i].count < context
+                    && !tokenizer.decode(generated[i]).contains("\n")
+            }
+        }
+        let correct = cases.indices.filter { FewShotPrompt.isCorrect(continuation: tokenizer.decode(generated[$0]), expected: cases[$0].expected) }
+        let firstToken = cases.indices.filter { generated[$0].first == answers[$0].first }
+        return TaskAccuracy(task: task.name, family: task.family, correct: correct.count, firstTokenCorrect: firstToken.count, trials: cases.count)
+    }
+}

@@ -1,0 +1,44 @@
+import Analysis
+import ArgumentParser
+import Foundation
+import Shards
+
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "One self-contained HTML page comparing runs: losses, induction heads, copying, few-shot tasks.",
+        discussion: """
+            Reads each run folder's config.json and metrics.jsonl, and the analysis.json and icl.json \
+            that `analyze` and `icl` write there, and the runs' shard folders for the share the Hapax \
+            mask drops by position. The page has inline SVG charts and no script, and fetches nothing.
+
+            Examples:
+              hapax-train report runs/vanilla runs/hapax -o report.html
+            """)
+
+    @Argument(help: "Run folders, in the order to show them.") var runs: [String]
+    @Option(name: .shortAndLong, help: "The HTML file to write.") var output: String
+    @Option(help: "The page's title.") var title = "hapax: vanilla and Hapax runs compared"
+
+    func validate() throws {
+        guard !runs.isEmpty else { throw ValidationError("give at least one run folder") }
+    }
+
+    func run() throws {
+        var records: [RunRecord] = []
+        for path in runs {
+            do { records.append(try RunRecord(path: path)) } catch { throw CommandError("\(error)") }
+        }
+        // Two runs named alike (a/run, b/run) are told apart by their parent folder.
+        for i in records.indices where records.filter({ $0.name == records[i].name }).count > 1 {
+            let url = URL(fileURLWithPath: records[i].path).standardized
+            records[i].name = url.deletingLastPathComponent().lastPathComponent + "/" + url.lastPathComponent
+        }
+        var datasets: [DatasetProfile] = []
+        for path in records.map(\.config.training.data) where !datasets.contains(where: { $0.path == path }) {
+            do { datasets.append(try DatasetProfile(path: path)) } catch { printError("note: \(path): \(error); its dropped share is left out") }
+        }
+        let page = HTMLReport(runs: records, datasets: datasets, title: title).render()
+        do { try AtomicFile.write(Array(page.utf8), to: output) } catch { throw CommandError(error.description) }
+        print("report: \(output)")
+    }
+}
