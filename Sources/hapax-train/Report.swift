@@ -40,5 +40,24 @@ struct Report: ParsableCommand {
         let page = HTMLReport(runs: records, datasets: datasets, title: title).render()
         do { try AtomicFile.write(Array(page.utf8), to: output) } catch { throw CommandError(error.description) }
         print("report: \(output)")
+        printSummary(records, datasets: datasets)
+    }
+
+    /// The final figures in a few lines, for the end of a pipeline.
+    private func printSummary(_ runs: [RunRecord], datasets: [DatasetProfile]) {
+        for dataset in datasets { print(String(format: "%@: hapax n = 2 drops %.1f%% of the targets", dataset.path, 100 * dataset.droppedShare)) }
+        func number(_ value: Double?) -> String { value.map { String(format: "%.3f", $0) } ?? "–" }
+        let header = ["run", "val loss all/kept/dropped", "induction heads", "top-10 PM", "repetition acc.", "few-shot extr./abstr."]
+        let rows = runs.map { run -> [String] in
+            let a = run.analysis, f = run.fewShot
+            return [run.name, "\(number(a?.lossAll)) / \(number(a?.lossKept)) / \(number(a?.lossDropped))",
+                    a.map { "\($0.uniform.inductionHeads) / \($0.frequent.map { "\($0.inductionHeads)" } ?? "–")" } ?? "–",
+                    a.map { "\(number($0.uniform.top10Mean)) / \(number($0.frequent?.top10Mean))" } ?? "–",
+                    a.map { "\(number($0.uniform.repetitionAccuracy)) / \(number($0.frequent?.repetitionAccuracy))" } ?? "–",
+                    "\(number(f?.families["extractive"])) / \(number(f?.families["abstractive"]))"]
+        }
+        let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max()! + 2 }
+        for row in [header] + rows { print(row.indices.map { row[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined()) }
+        print("(induction heads, top-10 PM and repetition: random tokens uniform over the vocabulary / frequent in the training data)")
     }
 }
