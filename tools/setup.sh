@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs what hapax needs on a Debian-like machine: the system libraries (libzstd, OpenBLAS, zlib,
-# pkg-config) through apt when missing, and with --python the virtual environment .venv with the
-# reference tools the parity tests use. Safe to run again: it only installs what is missing.
+# pkg-config) through apt when missing, and with --python what the tests use besides: Debian's
+# chromium (the report's screenshot is checked in a real browser) and the virtual environment .venv
+# with the reference tools of the parity tests. Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+packages=(libzstd-dev libopenblas-dev zlib1g-dev pkg-config)
+[[ "${1:-}" == "--python" ]] && packages+=(chromium)
 missing=()
-for package in libzstd-dev libopenblas-dev zlib1g-dev pkg-config; do
+for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
 if ((${#missing[@]})); then

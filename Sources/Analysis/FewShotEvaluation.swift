@@ -84,7 +84,7 @@ public struct FewShotEvaluator {
 
     /// The prompts of a task's trials and their expected outputs: each trial draws `shots + 1`
     /// distinct examples, the last one the query.
-    public func trials(of task: FewShotTask, index: Int) -> [(prompt: String, expected: String)] {
+    public static func trials(of task: FewShotTask, index: Int, shots: Int, trials: Int, seed: UInt64) -> [(prompt: String, expected: String)] {
         var generator = SplitMix64(seed: SplitMix64.mix(seed ^ UInt64(index)))
         let picks = min(shots + 1, task.examples.count)
         return (0..<trials).map { _ in
@@ -99,7 +99,7 @@ public struct FewShotEvaluator {
     }
 
     public func evaluate(_ task: FewShotTask, index: Int) -> TaskAccuracy {
-        let cases = trials(of: task, index: index)
+        let cases = Self.trials(of: task, index: index, shots: shots, trials: trials, seed: seed)
         let prompts = cases.map { Array(tokenizer.encode($0.prompt).suffix(config.context - 1)) }
         let answers = cases.map { tokenizer.encode(" " + $0.expected) }
         let budgets = answers.map { $0.count + 1 }

@@ -1,0 +1,61 @@
+import Testing
+@testable import Analysis
+
+/// The few-shot prompt builder, scorer, interval and task generators on fixed examples.
+@Suite struct FewShotTests {
+    @Test func promptFollowsTheFunctionVectorFormat() {
+        let text = FewShotPrompt.text(demonstrations: [.init("cat, dog, owl", "owl"), .init("sun, sea, sky", "sky")], query: "red, tan, blue")
+        #expect(text == "Q: cat, dog, owl\nA: owl\n\nQ: sun, sea, sky\nA: sky\n\nQ: red, tan, blue\nA:")
+        #expect(FewShotPrompt.text(demonstrations: [], query: "x") == "Q: x\nA:")
+    }
+
+    @Test func scoringTrimsAndStopsAtTheFirstNewline() {
+        #expect(FewShotPrompt.isCorrect(continuation: " owl\n\nQ:", expected: "owl"))
+        #expect(FewShotPrompt.isCorrect(continuation: " owl", expected: "owl"))
+        #expect(!FewShotPrompt.isCorrect(continuation: " owls\n", expected: "owl"))
+        #expect(!FewShotPrompt.isCorrect(continuation: "\nowl", expected: "owl"))
+        #expect(!FewShotPrompt.isCorrect(continuation: " Owl\n", expected: "owl"))
+    }
+
+    @Test func wilsonIntervalMatchesKnownValues() {
+        // 8 of 10: Wilson 95% interval 0.490 … 0.943.
+        let a = TaskAccuracy(task: "t", family: .extractive, correct: 8, firstTokenCorrect: 9, trials: 10)
+        #expect(a.accuracy == 0.8 && abs(a.low - 0.4902) < 1e-3 && abs(a.high - 0.9433) < 1e-3 && a.firstTokenAccuracy == 0.9)
+        let none = TaskAccuracy(task: "t", family: .abstractive, correct: 0, firstTokenCorrect: 0, trials: 50)
+        #expect(none.low == 0 && abs(none.high - 0.0714) < 1e-3)
+    }
+
+    @Test func builtInTasksGiveTheRightAnswers() {
+        let words = ["pear", "apple", "fig", "kiwi", "lime", "plum"]
+        let tasks = Dictionary(uniqueKeysWithValues: FewShotTask.builtIn(words: words).map { ($0.name, $0) })
+        #expect(tasks.values.filter { $0.family == .extractive }.count == 8)
+        #expect(tasks.values.filter { $0.family == .abstractive }.count == 13)
+        for example in tasks["alphabetically_first_of_3"]!.examples {
+            let items = example.input.components(separatedBy: ", ")
+            #expect(items.count == 3 && Set(items).count == 3 && example.output == items.min())
+        }
+        for example in tasks["middle_of_5"]!.examples { #expect(example.input.components(separatedBy: ", ")[2] == example.output) }
+        #expect(tasks["capitalize"]!.examples.first == .init("pear", "Pear"))
+        #expect(tasks["capitalize_first_letter"]!.examples.first == .init("pear", "P"))
+        #expect(tasks["lowercase_first_letter"]!.examples.first == .init("Pear", "p"))
+        #expect(tasks["last_letter"]!.examples.first == .init("pear", "r"))
+        #expect(tasks["word_length"]!.examples[1] == .init("apple", "5"))
+        #expect(tasks["next_day"]!.examples.contains(.init("Sunday", "Monday")))
+        #expect(tasks["previous_month"]!.examples.contains(.init("January", "December")))
+        #expect(!tasks["next_letter"]!.examples.contains { $0.input == "z" })
+        #expect(tasks["previous_number"]!.examples.first == .init("2", "1"))
+    }
+
+    @Test func trialsDrawDistinctExamplesReproducibly() {
+        let task = FewShotTask(name: "t", family: .file, examples: (0..<10).map { .init("in\($0)", "out\($0)") })
+        let prompts = (0..<20).map { _ in
+            FewShotEvaluator.trials(of: task, index: 0, shots: 3, trials: 20, seed: 4)
+        }
+        #expect(Set(prompts.map { $0.map(\.prompt).joined() }).count == 1)
+        for (prompt, expected) in prompts[0] {
+            let inputs = prompt.components(separatedBy: "Q: ").dropFirst().map { $0.prefix { $0 != "\n" } }
+            #expect(inputs.count == 4 && Set(inputs).count == 4)
+            #expect(inputs.last! == "in" + expected.dropFirst(3))
+        }
+    }
+}
