@@ -25,8 +25,9 @@ let package = Package(
         .target(name: "InductionDetector"),
         .target(name: "Shards", dependencies: ["CZstd", "InductionDetector"]),
         .target(name: "Preprocessing", dependencies: ["CZlib", "CZstd", "Tokenization", "InductionDetector", "Shards", "WorkerPool", "SeededRandom"]),
+        .target(name: "TokenEquivalence", dependencies: ["CBLAS", "Tokenization", "Shards"]),
         .executableTarget(name: "hapax-prep", dependencies: [
-            "Tokenization", "WorkerPool", "Preprocessing", "Shards", "InductionDetector",
+            "Tokenization", "WorkerPool", "Preprocessing", "Shards", "InductionDetector", "TokenEquivalence", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "Training", dependencies: ["CBLAS", "Shards", "InductionDetector", "SeededRandom"]),
@@ -41,5 +42,6 @@ let package = Package(
         // The PyTorch fixtures are read by path, not bundled.
         .testTarget(name: "TrainingTests", dependencies: ["Training", "SeededRandom"], exclude: ["Fixtures"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Training"]),
+        .testTarget(name: "TokenEquivalenceTests", dependencies: ["TokenEquivalence", "Tokenization", "InductionDetector", "SeededRandom"]),
     ]
 )

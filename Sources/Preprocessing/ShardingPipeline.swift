@@ -18,6 +18,8 @@ public struct ShardingOptions: Sendable {
     public var textField = "text"
     public var strict = false
     public var threads = 1
+    /// A class file (`hapax-prep classes`): match lengths over token classes instead of ids.
+    public var classesPath: String?
     public var output: String
 
     public init(inputs: [String], tokenizerPath: String, seqLen: Int, output: String) {
@@ -58,6 +60,7 @@ public final class ShardingPipeline {
     public let parameters: RunParameters
     public private(set) var times = StageTimes()
     private let tokenizerBytes: [UInt8]
+    private let classes: (map: TokenClasses, bytes: [UInt8])?
 
     public init(options: ShardingOptions) throws(InputError) {
         self.options = options
@@ -76,17 +79,36 @@ public final class ShardingPipeline {
             guard let size else { throw InputError("\(path): cannot read its size") }
             inputs.append(InputFile(path: path, bytes: size))
         }
+        let tokenizerSHA256 = SHA256.hex(of: tokenizerBytes)
+        var classIdentity: ClassMapIdentity?
+        if let path = options.classesPath {
+            let loaded: (file: TokenClassFile, sha256: String, bytes: [UInt8])
+            do { loaded = try TokenClassFile.load(path: path) } catch { throw InputError(error.description) }
+            guard loaded.file.tokenizerSha256 == tokenizerSHA256 else {
+                throw InputError("\(path) was made for the tokenizer with sha256 \(loaded.file.tokenizerSha256), but \(options.tokenizerPath) has \(tokenizerSHA256)")
+            }
+            guard loaded.file.vocabSize == tokenizer.vocabularySize else {
+                throw InputError("\(path) has classes for \(loaded.file.vocabSize) ids, the tokenizer has \(tokenizer.vocabularySize)")
+            }
+            guard loaded.file.classes[Int(endOfText)] == endOfText, !loaded.file.classes.enumerated().contains(where: { $0.element == endOfText && $0.offset != Int(endOfText) }) else {
+                throw InputError("\(path): the end-of-text token \(endOfText) must be alone in its class, since it separates documents")
+            }
+            classes = (loaded.file.tokenClasses, loaded.bytes)
+            classIdentity = ClassMapIdentity(file: "classes/" + URL(fileURLWithPath: path).lastPathComponent, sha256: loaded.sha256)
+        } else {
+            classes = nil
+        }
         let name = URL(fileURLWithPath: options.tokenizerPath).lastPathComponent
         parameters = RunParameters(
             seqLen: options.seqLen, windowLength: options.seqLen + 1, scope: options.scope,
             valFraction: options.valFraction, windowsPerFrame: options.windowsPerFrame, level: options.level,
             unitBytes: options.unitBytes, textField: options.textField, strict: options.strict,
             tokenizer: TokenizerIdentity(
-                file: "tokenizer/\(name)", sha256: SHA256.hex(of: tokenizerBytes),
+                file: "tokenizer/\(name)", sha256: tokenizerSHA256,
                 vocabSize: tokenizer.vocabularySize, endOfText: endOfText,
                 tokenWidth: ShardHeader.tokenWidth(vocabularySize: tokenizer.vocabularySize),
                 pattern: tokenizer.preTokenizer.rawValue),
-            inputs: inputs)
+            classes: classIdentity, inputs: inputs)
     }
 
     /// The split of document `index`: a seeded hash of the index decides, so the choice depends on
@@ -174,21 +196,28 @@ public final class ShardingPipeline {
         do {
             try fileManager.createDirectory(atPath: path(Manifest.unitsFolder), withIntermediateDirectories: true)
             try fileManager.createDirectory(atPath: path("tokenizer"), withIntermediateDirectories: true)
+            if classes != nil { try fileManager.createDirectory(atPath: path("classes"), withIntermediateDirectories: true) }
         } catch {
             throw InputError("cannot create \(options.output): \((error as NSError).localizedFailureReason ?? error.localizedDescription)")
         }
         // Temporary files of an interrupted run are never complete; remove them.
-        for sub in ["", Manifest.unitsFolder, "tokenizer"] {
+        for sub in ["", Manifest.unitsFolder, "tokenizer", "classes"] {
             for name in (try? fileManager.contentsOfDirectory(atPath: path(sub))) ?? [] where name.contains(".tmp-") {
                 try? fileManager.removeItem(atPath: folder.appendingPathComponent(sub).appendingPathComponent(name).path)
             }
+        }
+        // Parameters first: a folder interrupted after this point is recognised by a rerun, which
+        // completes the copies below.
+        if !fileManager.fileExists(atPath: parametersPath) {
+            try write(ManifestJSON.encode(parameters), to: parametersPath)
         }
         let tokenizerCopy = path(parameters.tokenizer.file)
         if (try? Data(contentsOf: URL(fileURLWithPath: tokenizerCopy))).map(Array.init) != tokenizerBytes {
             try write(tokenizerBytes, to: tokenizerCopy)
         }
-        if !fileManager.fileExists(atPath: parametersPath) {
-            try write(ManifestJSON.encode(parameters), to: parametersPath)
+        if let classes, let identity = parameters.classes,
+           (try? Data(contentsOf: URL(fileURLWithPath: path(identity.file)))).map(Array.init) != classes.bytes {
+            try write(classes.bytes, to: path(identity.file))
         }
     }
 
@@ -254,7 +283,7 @@ public final class ShardingPipeline {
                                droppedTailTokens: stream.count - used, targets: windows * seqLen, hapaxDropped: 0, shard: nil)
         guard windows > 0 else { return result }
 
-        let perFrame = options.windowsPerFrame, scope = options.scope, level = options.level
+        let perFrame = options.windowsPerFrame, scope = options.scope, level = options.level, classes = classes?.map
         let endOfText = parameters.tokenizer.endOfText, width = parameters.tokenizer.tokenWidth
         let frameCount = (windows + perFrame - 1) / perFrame
         let frames = parallelMap(frameCount, threads: options.threads) { f -> EncodedFrame in
@@ -271,7 +300,7 @@ public final class ShardingPipeline {
                     for k in 0..<(last - first) {
                         let range = (k * length)..<((k + 1) * length)
                         detector.matchLengths(UnsafeBufferPointer(rebasing: tokens[range]), scope: scope, endOfText: endOfText,
-                                              into: UnsafeMutableBufferPointer(rebasing: matches[range]))
+                                              classes: classes, into: UnsafeMutableBufferPointer(rebasing: matches[range]))
                         dropped += MaskRule.hapax(n: 2).droppedCount(UnsafeBufferPointer(rebasing: matches[range]))
                     }
                 }

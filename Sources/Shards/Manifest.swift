@@ -47,6 +47,8 @@ public struct RunParameters: Codable, Equatable, Sendable {
     public var textField: String
     public var strict: Bool
     public var tokenizer: TokenizerIdentity
+    /// Token classes match lengths were computed over (thresholded Hapax); nil for exact matching.
+    public var classes: ClassMapIdentity?
     public var inputs: [InputFile]
 
     /// Names and both values of the parameters that differ, for refusing a mismatched folder.
@@ -63,6 +65,7 @@ public struct RunParameters: Codable, Equatable, Sendable {
         compare("strict", strict, other.strict)
         compare("tokenizer.sha256", tokenizer.sha256, other.tokenizer.sha256)
         compare("tokenizer.pattern", tokenizer.pattern, other.tokenizer.pattern)
+        compare("classes.sha256", classes?.sha256 ?? "none", other.classes?.sha256 ?? "none")
         if inputs != other.inputs {
             let mine = Set(inputs.map { "\($0.path) (\($0.bytes) bytes)" }), theirs = Set(other.inputs.map { "\($0.path) (\($0.bytes) bytes)" })
             let first = mine.subtracting(theirs).sorted().first ?? theirs.subtracting(mine).sorted().first ?? "their order"
@@ -71,7 +74,7 @@ public struct RunParameters: Codable, Equatable, Sendable {
         return result
     }
 
-    public init(seqLen: Int, windowLength: Int, scope: MatchScope, valFraction: Double, windowsPerFrame: Int, level: Int, unitBytes: Int, textField: String, strict: Bool, tokenizer: TokenizerIdentity, inputs: [InputFile]) {
+    public init(seqLen: Int, windowLength: Int, scope: MatchScope, valFraction: Double, windowsPerFrame: Int, level: Int, unitBytes: Int, textField: String, strict: Bool, tokenizer: TokenizerIdentity, classes: ClassMapIdentity? = nil, inputs: [InputFile]) {
         self.seqLen = seqLen
         self.windowLength = windowLength
         self.scope = scope
@@ -82,6 +85,7 @@ public struct RunParameters: Codable, Equatable, Sendable {
         self.textField = textField
         self.strict = strict
         self.tokenizer = tokenizer
+        self.classes = classes
         self.inputs = inputs
     }
 }

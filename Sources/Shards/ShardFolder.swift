@@ -26,6 +26,16 @@ public final class ShardFolder {
 
     public var parameters: RunParameters { manifest.parameters }
 
+    /// The token classes the match lengths were computed over, from the folder's copy of the class
+    /// file (checked against the recorded hash); nil when the folder uses exact matching.
+    public func tokenClasses() throws(ShardError) -> TokenClasses? {
+        guard let identity = parameters.classes else { return nil }
+        let path = file(identity.file)
+        let (classFile, sha256, _) = try TokenClassFile.load(path: path)
+        guard sha256 == identity.sha256 else { throw ShardError("\(path): sha256 \(sha256), the manifest's classes.sha256 is \(identity.sha256)") }
+        return classFile.tokenClasses
+    }
+
     public func file(_ relative: String) -> String { URL(fileURLWithPath: path).appendingPathComponent(relative).path }
 
     public func shards(_ split: Split) -> [ShardEntry] { manifest.splits[split.rawValue]?.shards ?? [] }

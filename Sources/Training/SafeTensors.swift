@@ -36,7 +36,8 @@ public enum SafeTensors {
         public let metadata: [String: String]
     }
 
-    public static func read(_ path: String) throws(ShardError) -> File {
+    /// Reads the F32, F16 and BF16 tensors of a file as Float (all of them, or those named in `only`).
+    public static func read(_ path: String, only: Set<String>? = nil) throws(ShardError) -> File {
         guard let data = FileManager.default.contents(atPath: path) else { throw ShardError("\(path): cannot read") }
         let bytes = [UInt8](data)
         guard bytes.count >= 8 else { throw ShardError("\(path): too short for safetensors") }
@@ -53,17 +54,26 @@ public enum SafeTensors {
                 metadata = value as? [String: String] ?? [:]
                 continue
             }
-            guard let info = value as? [String: Any], info["dtype"] as? String == "F32",
-                  let shape = info["shape"] as? [Int], let range = info["data_offsets"] as? [Int], range.count == 2,
+            if let only, !only.contains(name) { continue }
+            let sizes = ["F32": 4, "F16": 2, "BF16": 2]
+            guard let info = value as? [String: Any], let dtype = info["dtype"] as? String, let size = sizes[dtype],
+                  let shape = info["shape"] as? [Int], shape.allSatisfy({ $0 >= 0 && $0 < 1 << 40 }),
+                  let range = info["data_offsets"] as? [Int], range.count == 2,
                   range[0] >= 0, range[0] <= range[1], range[1] <= bytes.count - base,
-                  range[1] - range[0] == shape.reduce(1, *) * 4 else {
-                throw ShardError("\(path): tensor \(name): expected F32 with a shape matching its byte range")
+                  range[1] - range[0] == shape.reduce(1, *) * size else {
+                throw ShardError("\(path): tensor \(name): expected F32, F16 or BF16 with a shape matching its byte range")
             }
             var values = [Float](repeating: 0, count: shape.reduce(1, *))
             for i in values.indices {
-                let at = base + range[0] + 4 * i
-                let bits = UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
-                values[i] = Float(bitPattern: bits)
+                let at = base + range[0] + size * i
+                switch dtype {
+                case "F32":
+                    values[i] = Float(bitPattern: UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24)
+                case "F16":
+                    values[i] = Float(Float16(bitPattern: UInt16(bytes[at]) | UInt16(bytes[at + 1]) << 8))
+                default:
+                    values[i] = Float(bitPattern: (UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8) << 16)
+                }
             }
             tensors[name] = (shape, values)
         }

@@ -23,6 +23,8 @@ struct Shard: ParsableCommand {
             last. Run the same command again after an interruption: finished units are reused and the \
             result is byte-identical to an uninterrupted run, whatever --threads is.
 
+            With --classes (a file from `hapax-prep classes`), match lengths are computed over token             classes, so a repeat through similar tokens counts (thresholded Hapax); stored tokens keep             their ids, and every mask rule and n works unchanged.
+
             Examples:
               hapax-prep shard data/shakespeare --tokenizer data/cl100k_base.tiktoken --seq-len 1024 -o data/shards
               hapax-prep shard 'corpus/*.jsonl.zst' --tokenizer tokenizer.json --seq-len 2048 --val-fraction 0.01 -o shards
@@ -64,6 +66,9 @@ struct Shard: ParsableCommand {
     @Option(help: "Bytes of text per work unit; also the longest document accepted.")
     var unitSize = 32 << 20
 
+    @Option(help: "Token classes to find repeats over (hapax-prep classes); copied into the folder.")
+    var classes: String?
+
     @Option(help: "Threads (the output does not depend on it).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
@@ -89,6 +94,7 @@ struct Shard: ParsableCommand {
         options.windowsPerFrame = windowsPerFrame ?? max(1, (1 << 17) / (seqLen + 1))
         options.unitBytes = unitSize
         options.threads = threads
+        options.classesPath = classes
 
         let line = ProgressLine()
         let pipeline: ShardingPipeline

@@ -10,7 +10,7 @@ struct Verify: ParsableCommand {
             Checks each shard's size and SHA-256 against the manifest, its header against the run's \
             parameters, every zstd frame's checksum, every token id against the vocabulary, and the \
             invariants m[0] = 0 and m[t] <= m[t-1] + 1. Then recomputes the match lengths of a sample \
-            of windows (every one with --all) and compares. Exits non-zero naming the shard and window \
+            of windows (every one with --all), over the folder's token classes if it has them, and compares. Exits non-zero naming the shard and window \
             at the first problem.
             """)
 
@@ -25,6 +25,8 @@ struct Verify: ParsableCommand {
         _ = try folderTokenizer(folder)
         let parameters = folder.parameters
         let detector = MatchLengthDetector()
+        let classes: TokenClasses?
+        do { classes = try folder.tokenClasses() } catch { throw CommandError(error.description) }
         var shards = 0, windows = 0, recomputed = 0
         for split in Split.allCases {
             // A sample of about 2% of windows, at least 32, spread evenly.
@@ -46,7 +48,8 @@ struct Verify: ParsableCommand {
                             throw CommandError("\(place): m[\(t)] = \(m[t]) after m[\(t - 1)] = \(m[t - 1]); a match grows by at most one")
                         }
                         if (windows + local) % stride == 0 {
-                            let expected = detector.matchLengths(Array(tokens), scope: parameters.scope, endOfText: parameters.tokenizer.endOfText)
+                            let expected = detector.matchLengths(Array(tokens), scope: parameters.scope, endOfText: parameters.tokenizer.endOfText,
+                                                                  classes: classes)
                             if let t = expected.indices.first(where: { expected[$0] != m[$0] }) {
                                 throw CommandError("\(place): stored m[\(t)] = \(m[t]), recomputed \(expected[t])")
                             }
