@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Vanilla against Hapax, measured, in one command: fetch the data, make the corpus, train a tokenizer,
-# shard, inspect, train a vanilla and a Hapax model, analyze both (induction heads, copying,
-# token-loss difference), run the few-shot tasks, and write the comparison report.
+# shard, inspect, train a vanilla and a Hapax model; derive token classes from the vanilla model's
+# embeddings (cosine >= 0.3, the paper's threshold), reshard over them and train a thresholded-Hapax
+# model; analyze all three (induction heads, copying, token-loss difference), run the few-shot tasks,
+# and write the comparison report.
 #
 #   pipelines/experiment.sh [quick|full]      (OUT=folder to choose where; default runs/experiment-MODE)
 #
@@ -39,16 +41,29 @@ $bin/hapax-prep shard data/shakespeare "$out/repeats" --tokenizer "$out/tokenize
 $bin/hapax-prep inspect "$out/shards" > "$out/inspect.txt"
 sed -n '1,12p' "$out/inspect.txt"
 
-for mask in none hapax; do
-  echo "== training with --mask $mask ($steps steps)"
-  resume=()
-  [[ -f "$out/$mask/config.json" ]] && resume=(--resume)
-  $bin/hapax-train train --data "$out/shards" --out "$out/$mask" --mask "$mask" --layers 2 --width 128 --heads 4 \
+train() { # name, shard folder, mask
+  echo "== training $1: --mask $3 on $2 ($steps steps)"
+  local resume=()
+  [[ -f "$out/$1/config.json" ]] && resume=(--resume)
+  $bin/hapax-train train --data "$2" --out "$out/$1" --mask "$3" --layers 2 --width 128 --heads 4 \
     --attention-only --batch-size 32 --steps "$steps" --warmup 100 --eval-every "$analyze_every" --eval-windows 64 \
     --analyze-every "$analyze_every" --checkpoint-every 500 "${resume[@]}" 2>&1 | grep -E "^(training|done|interrupted)|val "
-  echo "== analyzing the $mask run"
-  $bin/hapax-train analyze --run "$out/$mask" > "$out/$mask/analysis.txt"
-  $bin/hapax-train icl --run "$out/$mask" --trials "$trials" > "$out/$mask/icl.txt" 2>/dev/null
-done
+  echo "== analyzing $1"
+  $bin/hapax-train analyze --run "$out/$1" > "$out/$1/analysis.txt"
+  $bin/hapax-train icl --run "$out/$1" --trials "$trials" > "$out/$1/icl.txt" 2>/dev/null
+}
+train none "$out/shards" none
+train hapax "$out/shards" hapax
+
+echo "== token classes from the vanilla model's embeddings (cosine >= 0.3), and shards over them"
+$bin/hapax-prep classes --tokenizer "$out/tokenizer.json" --embeddings "$out/none/model.safetensors" --threshold 0.3 \
+  -o "$out/classes.json"
+$bin/hapax-prep shard data/shakespeare "$out/repeats" --tokenizer "$out/tokenizer.json" --seq-len 256 --val-fraction 0.05 \
+  --classes "$out/classes.json" -o "$out/shards-thresholded"
+$bin/hapax-prep inspect "$out/shards-thresholded" > "$out/inspect-thresholded.txt"
+grep -A1 "classes add" "$out/inspect-thresholded.txt"
+train thresholded "$out/shards-thresholded" hapax
+
 echo "== report"
-$bin/hapax-train report "$out/none" "$out/hapax" -o "$out/report.html" --title "hapax: vanilla and Hapax compared ($mode experiment)"
+$bin/hapax-train report "$out/none" "$out/hapax" "$out/thresholded" -o "$out/report.html" \
+  --title "hapax: vanilla, Hapax and thresholded Hapax compared ($mode experiment)"

@@ -28,6 +28,9 @@ public struct ShardStatistics: Codable, Sendable {
     public var byDocumentLength: [Bucket] = []
     /// The bigrams whose repeats `hapax` n = 2 drops most often.
     public var topDroppedBigrams: [Bigram] = []
+    /// In a folder made with token classes: the targets `hapax` n = 2 drops only because of them
+    /// (their exact match length, recomputed, is below 2).
+    public var addedByClasses: Int?
 
     public static let rules: [(String, MaskRule)] = (2...8).map { ("hapax\($0)", MaskRule.hapax(n: $0)) }
         + [("repeat", .repeat), ("offset", .offset)]
@@ -43,6 +46,8 @@ public struct ShardStatistics: Codable, Sendable {
         byDocumentLength = bounds.indices.map { Bucket(lower: bounds[$0], upper: $0 + 1 < bounds.count ? bounds[$0 + 1] : nil) }
         for (name, _) in Self.rules { dropped[name] = 0 }
         var bigrams: [UInt64: Int] = [:]
+        let exact = folder.parameters.classes == nil ? nil : MatchLengthDetector()
+        if exact != nil { addedByClasses = 0 }
         var document = (length: 0, targets: 0, dropped: 0)
 
         func closeDocument() {
@@ -59,6 +64,10 @@ public struct ShardStatistics: Codable, Sendable {
                 let (tokens, matches) = try reader.window(local)
                 windows += 1
                 targets += seqLen
+                if let exact {
+                    let exactMatches = exact.matchLengths(Array(tokens), scope: folder.parameters.scope, endOfText: endOfText)
+                    addedByClasses! += (1...seqLen).filter { matches[matches.startIndex + $0] >= 2 && exactMatches[$0] < 2 }.count
+                }
                 matches.withUnsafeBufferPointer { m in
                     for (name, rule) in Self.rules { dropped[name]! += rule.droppedCount(m) }
                     for j in (local == 0 ? 0 : 1)...seqLen {

@@ -14,7 +14,9 @@ struct Inspect: ParsableCommand {
             bigrams whose repeats are dropped most, and the size on disk.
 
             With --window K, prints window K decoded, dropped targets highlighted: in colour on a \
-            terminal, otherwise (or under NO_COLOR) between ⟦ and ⟧.
+            terminal, otherwise (or under NO_COLOR) between ⟦ and ⟧. In a folder made with token \
+            classes, targets dropped only through classes (not by exact repeats) are marked apart: in \
+            yellow, or between ⟪ and ⟫.
 
             Examples:
               hapax-prep inspect data/shards
@@ -89,6 +91,10 @@ struct Inspect: ParsableCommand {
             let label = name.hasPrefix("hapax") ? "  hapax n=\(name.dropFirst(5))" : "  \(name)"
             row(label, percent(train.dropped[name]!, train.targets), percent(val.dropped[name]!, val.targets))
         }
+        if let classes = parameters.classes, let added = train.addedByClasses, let addedVal = val.addedByClasses {
+            print("of which token classes add (\(classes.file); exact matching drops the rest)")
+            row("  hapax n=2", percent(added, train.targets), percent(addedVal, val.targets))
+        }
         print("hapax n=2 by position in the window (train)")
         for bucket in train.byPosition {
             let bar = String(repeating: "█", count: Int((bucket.share * 50).rounded()))
@@ -113,28 +119,36 @@ struct Inspect: ParsableCommand {
         let (tokens, matches): (ArraySlice<UInt32>, ArraySlice<UInt8>)
         do { (tokens, matches) = try folder.window(split, k) } catch { throw CommandError(error.description) }
         let colour = isatty(STDOUT_FILENO) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
-        let (open, close) = colour ? ("\u{1B}[7;31m", "\u{1B}[0m") : ("⟦", "⟧")
         let rule = MaskRule.hapax(n: ngram)
         let m = Array(matches), ids = Array(tokens)
-        var out = "", run: [UInt32] = [], runDropped = false
-        func flush() {
-            guard !run.isEmpty else { return }
-            let text = tokenizer.decode(run)
-            out += runDropped ? open + text + close : text
-            run = []
-        }
-        var dropped = 0
-        m.withUnsafeBufferPointer { m in
-            for t in ids.indices {
-                let drop = t >= 1 && rule.drops(t, m)
-                if drop != runDropped { flush() }
-                runDropped = drop
-                run.append(ids[t])
-                if drop { dropped += 1 }
+        // Exact match lengths, to tell the drops that only token classes cause.
+        let exact = folder.parameters.classes == nil ? m
+            : MatchLengthDetector().matchLengths(ids, scope: folder.parameters.scope, endOfText: folder.parameters.tokenizer.endOfText)
+        enum Mark { case kept, dropped, droppedByClass }
+        let marks: [Mark] = m.withUnsafeBufferPointer { m in
+            exact.withUnsafeBufferPointer { exact in
+                ids.indices.map { t in
+                    guard t >= 1, rule.drops(t, m) else { return .kept }
+                    return rule.drops(t, exact) ? .dropped : .droppedByClass
+                }
             }
         }
-        flush()
-        print("\(split.rawValue) window \(k): \(dropped) of \(ids.count - 1) targets dropped by \(rule), shown \(colour ? "highlighted" : "between ⟦ ⟧")")
+        func delimiters(_ mark: Mark) -> (String, String) {
+            switch mark {
+            case .kept: return ("", "")
+            case .dropped: return colour ? ("\u{1B}[7;31m", "\u{1B}[0m") : ("⟦", "⟧")
+            case .droppedByClass: return colour ? ("\u{1B}[7;33m", "\u{1B}[0m") : ("⟪", "⟫")
+            }
+        }
+        var out = "", start = 0
+        for t in 1...ids.count where t == ids.count || marks[t] != marks[start] {
+            let (open, close) = delimiters(marks[start])
+            out += open + tokenizer.decode(Array(ids[start..<t])) + close
+            start = t
+        }
+        let dropped = marks.filter { $0 != .kept }.count, byClass = marks.filter { $0 == .droppedByClass }.count
+        let classNote = folder.parameters.classes == nil ? "" : " (\(byClass) only through token classes, shown \(colour ? "in yellow" : "between ⟪ ⟫"))"
+        print("\(split.rawValue) window \(k): \(dropped) of \(ids.count - 1) targets dropped by \(rule)\(classNote), shown \(colour ? "highlighted" : "between ⟦ ⟧")")
         print(out)
     }
 }
