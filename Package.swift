@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "Training", dependencies: ["CBLAS", "Shards", "InductionDetector", "SeededRandom"]),
         .target(name: "Analysis", dependencies: ["Training", "Shards", "Preprocessing", "Tokenization", "InductionDetector", "SeededRandom"]),
         .executableTarget(name: "hapax-train", dependencies: [
-            "Training", "Analysis", "Shards", "Tokenization",
+            "Training", "Analysis", "Shards", "Tokenization", "InductionDetector", "WorkerPool",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "SeededRandom"]),

@@ -1,5 +1,9 @@
 /// Which targets leave the loss, derived from stored match lengths (docs/FORMAT.md, section 1).
 public enum MaskRule: Sendable, Equatable, CustomStringConvertible {
+    /// The n a `hapax` rule may take: stored match lengths are capped at 255, so a larger n would
+    /// never drop anything, and n = 0 would drop everything.
+    public static let ngramRange = 1...MatchLengthDetector.maximumStored
+
     /// Dropped when the n-gram ending at the target occurred earlier: `m[t] >= n` (the paper: n = 2).
     case hapax(n: Int)
     /// Dropped when the token itself occurred earlier: `m[t] >= 1`.

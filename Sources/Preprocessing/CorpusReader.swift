@@ -70,12 +70,22 @@ public final class CorpusReader {
             if strict { throw InputError("\(place): invalid UTF-8 at byte \(offset) (drop --strict to replace it with U+FFFD)") }
             replacedSequences += input.replacements
         }
-        defer { nextIndex += 1 }
-        return Document(text: input.text, index: nextIndex)
+        return try document(input.text, place)
     }
 
+    /// The rule on document length applies to the text, whatever its encoding in the file was.
+    private func document(_ text: String, _ place: String) throws(InputError) -> Document {
+        if text.utf8.count > maximumDocumentBytes { throw tooLong(place, text.utf8.count) }
+        defer { nextIndex += 1 }
+        return Document(text: text, index: nextIndex)
+    }
+
+    /// Lines are held whole in memory, so they are bounded too; JSON escapes take at most six bytes
+    /// for each byte of text, so a line within this bound can hold any document within the rule.
+    private var maximumLineBytes: Int { 6 * maximumDocumentBytes + (1 << 20) }
+
     private func tooLong(_ place: String, _ size: Int) -> InputError {
-        InputError("\(place): a document of more than \(size) bytes is longer than a work unit (\(maximumDocumentBytes) bytes); raise --unit-size")
+        InputError("\(place): a document of \(size) bytes or more is longer than a work unit (\(maximumDocumentBytes) bytes); raise --unit-size")
     }
 
     /// The whole file as one document, or nil once it has been returned.
@@ -84,6 +94,7 @@ public final class CorpusReader {
         var bytes: [UInt8] = []
         while let chunk = try stream!.next() {
             bytes += chunk
+            // Replacement characters can only make the text longer than its bytes.
             if bytes.count > maximumDocumentBytes { throw tooLong(path, bytes.count) }
         }
         endOfFile = true
@@ -115,9 +126,12 @@ public final class CorpusReader {
                 continue
             }
             replacedSequences += input.replacements
-            defer { nextIndex += 1 }
-            return Document(text: text, index: nextIndex)
+            return try document(text, place)
         }
+    }
+
+    private func lineTooLong(_ path: String, _ size: Int) -> InputError {
+        InputError("\(path):\(lineNumber + 1): a line of \(size) bytes or more is longer than any document a work unit takes (\(maximumLineBytes) bytes with JSON escapes); raise --unit-size")
     }
 
     /// The next line without its newline, or nil at the end of the file.
@@ -126,18 +140,18 @@ public final class CorpusReader {
         while true {
             if let newline = buffer[searchFrom...].firstIndex(of: UInt8(ascii: "\n")) {
                 let line = buffer[bufferStart..<newline]
+                if line.count > maximumLineBytes { throw lineTooLong(path, line.count) }
                 bufferStart = newline + 1
                 return line
             }
             if endOfFile {
                 guard bufferStart < buffer.count else { return nil }
                 let line = buffer[bufferStart...]
+                if line.count > maximumLineBytes { throw lineTooLong(path, line.count) }
                 bufferStart = buffer.count
                 return line
             }
-            if buffer.count - bufferStart > maximumDocumentBytes {
-                throw tooLong("\(path):\(lineNumber + 1)", buffer.count - bufferStart)
-            }
+            if buffer.count - bufferStart > maximumLineBytes { throw lineTooLong(path, buffer.count - bufferStart) }
             buffer.removeFirst(bufferStart)
             bufferStart = 0
             searchFrom = buffer.count

@@ -20,24 +20,42 @@ public func expandInputs(_ arguments: [String]) throws(InputError) -> [String] {
     return files
 }
 
+/// Every regular file below `folder`, hidden names excepted, following symbolic links (dataset
+/// folders of git-annex, DVC or Hugging Face caches are made of them) with a guard against loops.
+/// Anything else that is not a folder (a broken link, a FIFO, a device) is an error naming it.
 private func filesBelow(_ folder: String) throws(InputError) -> [String] {
-    guard let enumerator = FileManager.default.enumerator(atPath: folder) else {
-        throw InputError("\(folder): cannot list the folder")
-    }
     var files: [String] = []
-    while let relative = enumerator.nextObject() as? String {
-        let name = (relative as NSString).lastPathComponent
-        if name.hasPrefix(".") {
-            if (enumerator.fileAttributes?[.type] as? FileAttributeType) == .typeDirectory { enumerator.skipDescendants() }
-            continue
+    var visited: Set<[UInt64]> = []
+    func walk(_ path: String) throws(InputError) {
+        guard let status = fileStatus(path) else { throw InputError("\(path): cannot read (a broken symbolic link?)") }
+        guard visited.insert([UInt64(status.st_dev), UInt64(status.st_ino)]).inserted else { return }
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: path) } catch {
+            throw InputError("\(path): cannot list the folder")
         }
-        if (enumerator.fileAttributes?[.type] as? FileAttributeType) == .typeRegular {
-            files.append((folder as NSString).appendingPathComponent(relative))
+        for name in names where !name.hasPrefix(".") {
+            let child = (path as NSString).appendingPathComponent(name)
+            guard let entry = fileStatus(child) else { throw InputError("\(child): cannot read (a broken symbolic link?)") }
+            switch entry.st_mode & S_IFMT {
+            case S_IFDIR: try walk(child)
+            case S_IFREG: files.append(child)
+            default: throw InputError("\(child): not a regular file or folder")
+            }
         }
     }
+    try walk(folder)
     // Byte order, not locale order, so that every machine reads the files alike.
     return files.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
 }
+
+/// `stat` of a path, following symbolic links; nil when it cannot be read.
+func fileStatus(_ path: String) -> stat? {
+    var status = stat()
+    return stat(path, &status) == 0 ? status : nil
+}
+
+/// The size of a file, through symbolic links.
+public func fileSize(_ path: String) -> Int? { fileStatus(path).map { Int($0.st_size) } }
 
 private func glob(_ pattern: String) -> [String] {
     var result = glob_t()

@@ -75,8 +75,7 @@ public final class ShardingPipeline {
         }
         var inputs: [InputFile] = []
         for path in options.inputs {
-            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
-            guard let size else { throw InputError("\(path): cannot read its size") }
+            guard let size = fileSize(path) else { throw InputError("\(path): cannot read its size") }
             inputs.append(InputFile(path: path, bytes: size))
         }
         let tokenizerSHA256 = SHA256.hex(of: tokenizerBytes)
@@ -139,11 +138,13 @@ public final class ShardingPipeline {
             replacedBefore = reader.replacedSequences
             skippedBefore = reader.skippedLines
             var record: UnitRecord
-            if let reused = reusableRecord(unit: unit, firstDocument: pending[0].index, textBytes: pendingBytes) {
+            let textSHA256 = Self.digest(of: pending)
+            if let reused = reusableRecord(unit: unit, firstDocument: pending[0].index, textSHA256: textSHA256) {
                 record = reused
                 state.unitsReused += 1
             } else {
                 record = try process(unit: unit, documents: pending, textBytes: pendingBytes)
+                record.textSha256 = textSHA256
                 record.replacedSequences = replaced
                 record.skippedLines = skipped
                 try write(ManifestJSON.encode(record), to: unitRecordPath(unit))
@@ -171,7 +172,10 @@ public final class ShardingPipeline {
         guard state.documents > 0 else {
             throw InputError("the inputs hold no documents (\(options.inputs.count) file(s) read)")
         }
-        let manifest = Self.manifest(parameters: parameters, records: records)
+        var manifest = Self.manifest(parameters: parameters, records: records)
+        // Lines skipped (or bytes replaced) after the last unit closed belong to no unit.
+        manifest.statistics.skippedLines += reader.skippedLines - skippedBefore
+        manifest.statistics.replacedSequences += reader.replacedSequences - replacedBefore
         try write(ManifestJSON.encode(manifest), to: path(Manifest.fileName))
         return manifest
     }
@@ -233,16 +237,31 @@ public final class ShardingPipeline {
         "\(split.rawValue)-\(String(format: "%05d", unit)).hapax"
     }
 
-    /// The record of a unit finished by an earlier run, if it and its shards are intact.
-    private func reusableRecord(unit: Int, firstDocument: Int, textBytes: Int) -> UnitRecord? {
+    /// The record of a unit finished by an earlier run, if it holds the same text and its shards are
+    /// intact. The text is compared by its SHA-256, so an input edited in place (at the same size, or
+    /// behind a symbolic link) is never mixed with output made from its old contents.
+    private func reusableRecord(unit: Int, firstDocument: Int, textSHA256: String) -> UnitRecord? {
         guard let record = try? ManifestJSON.decode(UnitRecord.self, from: unitRecordPath(unit)),
-              record.unit == unit, record.firstDocument == firstDocument, record.textBytes == textBytes else { return nil }
+              record.unit == unit, record.firstDocument == firstDocument, record.textSha256 == textSHA256 else { return nil }
         for split in record.splits.values {
             guard let shard = split.shard else { continue }
             let size = (try? FileManager.default.attributesOfItem(atPath: path(shard.file))[.size] as? Int) ?? nil
             if size != shard.bytes { return nil }
         }
         return record
+    }
+
+    /// SHA-256 over the unit's documents, each as its UTF-8 byte count (u64, little-endian) then its bytes.
+    static func digest(of documents: [Document]) -> String {
+        var hasher = SHA256()
+        for document in documents {
+            var text = document.text
+            text.withUTF8 { bytes in
+                withUnsafeBytes(of: UInt64(bytes.count).littleEndian) { hasher.update(Array($0)) }
+                hasher.update(bytes)
+            }
+        }
+        return SHA256.hex(hasher.finalize())
     }
 
     // MARK: one work unit

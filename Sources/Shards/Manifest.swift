@@ -133,6 +133,8 @@ public struct UnitRecord: Codable, Equatable, Sendable {
     public var unit: Int
     public var firstDocument: Int
     public var textBytes: Int
+    /// SHA-256 of the unit's text (docs/FORMAT.md); a rerun reuses the unit only if it matches.
+    public var textSha256: String?
     public var replacedSequences: Int
     public var skippedLines: Int
     public var splits: [String: UnitSplit]
@@ -213,11 +215,15 @@ public struct Manifest: Codable, Equatable, Sendable {
 
 /// JSON with snake_case keys, sorted, so that equal values give equal bytes.
 public enum ManifestJSON {
+    /// Numbers that are not finite (a diverged model's losses) are written as `null`.
     public static func encode<T: Encodable>(_ value: T) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return Array(try! encoder.encode(value)) + [UInt8(ascii: "\n")]
+        let marker = "hapax-not-finite"
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: marker, negativeInfinity: marker, nan: marker)
+        let text = String(decoding: try! encoder.encode(value), as: UTF8.self).replacingOccurrences(of: "\"\(marker)\"", with: "null")
+        return Array(text.utf8) + [UInt8(ascii: "\n")]
     }
 
     public static func decode<T: Decodable>(_ type: T.Type, from path: String) throws(ShardError) -> T {

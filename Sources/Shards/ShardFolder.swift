@@ -6,7 +6,10 @@ import InductionDetector
 public final class ShardFolder {
     public let path: String
     public let manifest: Manifest
-    private var readers: [String: ShardReader] = [:]
+    /// Open readers, most recently used last: a few at a time, so that a folder of thousands of
+    /// shards never runs out of file descriptors (each reader holds one, and one decoded frame).
+    private var readers: [(file: String, reader: ShardReader)] = []
+    static let openReaders = 16
 
     public init(path: String) throws(ShardError) {
         self.path = path
@@ -44,7 +47,11 @@ public final class ShardFolder {
 
     /// The reader of a shard, opened once and checked against the manifest.
     public func reader(_ entry: ShardEntry) throws(ShardError) -> ShardReader {
-        if let reader = readers[entry.file] { return reader }
+        if let index = readers.firstIndex(where: { $0.file == entry.file }) {
+            let open = readers.remove(at: index)
+            readers.append(open)
+            return open.reader
+        }
         let reader = try ShardReader(path: file(entry.file))
         let header = reader.header, parameters = manifest.parameters
         var differences: [String] = []
@@ -59,7 +66,8 @@ public final class ShardFolder {
         compare("tokenizer sha256", SHA256.hex(header.tokenizerSHA256), parameters.tokenizer.sha256)
         compare("scope", header.scopeCode, parameters.scope == .window ? 0 : 1)
         guard differences.isEmpty else { throw ShardError("\(reader.path): \(differences.joined(separator: "; "))") }
-        readers[entry.file] = reader
+        if readers.count == Self.openReaders { readers.removeFirst() }
+        readers.append((entry.file, reader))
         return reader
     }
 

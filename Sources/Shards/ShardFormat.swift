@@ -9,6 +9,10 @@ public struct ShardHeader: Equatable, Sendable {
     public static let version: UInt32 = 1
     public static let size = 128
     static let checksumOffset = 120
+    /// Bounds a reader enforces before it allocates anything a header declares: a window of at most
+    /// 2^24 tokens, a frame of at most 2^26 tokens (320 MiB decompressed at 4-byte ids), ids below 2^32.
+    public static let maximumWindowLength = 1 << 24
+    public static let maximumFrameTokens = 1 << 26
 
     public var tokenWidth: Int
     public var vocabularySize: Int
@@ -87,7 +91,9 @@ public struct ShardHeader: Equatable, Sendable {
             tokenizerSHA256: Array(bytes[48..<80]),
             scopeCode: bytes.littleEndian(UInt32.self, at: 80))
         guard header.tokenWidth == 2 || header.tokenWidth == 4 else { throw ShardError("token width \(header.tokenWidth) is neither 2 nor 4") }
-        guard header.windowLength >= 2, header.windowsPerFrame >= 1, header.windowCount < 1 << 48, header.fileSize < 1 << 56,
+        guard header.vocabularySize >= 1 else { throw ShardError("vocabulary size is 0") }
+        guard header.windowLength >= 2, header.windowLength <= maximumWindowLength, header.windowsPerFrame >= 1,
+              header.windowsPerFrame <= maximumFrameTokens / header.windowLength, header.windowCount < 1 << 48, header.fileSize < 1 << 56,
               header.frameCount == (header.windowCount + header.windowsPerFrame - 1) / header.windowsPerFrame else {
             throw ShardError("inconsistent header: \(header.windowCount) windows of \(header.windowLength) tokens in \(header.frameCount) frames of \(header.windowsPerFrame)")
         }

@@ -85,6 +85,10 @@ public final class ShardReader {
                 }
             }
         }
+        // Ids the header's vocabulary does not have would index outside a model's embedding.
+        if let bad = tokens.firstIndex(where: { Int($0) >= header.vocabularySize }) {
+            throw ShardError("\(path): frame \(f), window \(f * header.windowsPerFrame + bad / header.windowLength): token id \(tokens[bad]) is outside the vocabulary of \(header.vocabularySize)")
+        }
         let matches = Array(content[(count * header.tokenWidth)...])
         cachedFrame = (f, tokens, matches)
         return (tokens, matches)

@@ -66,5 +66,16 @@ public enum AtomicFile {
             unlink(temporary)
             throw ShardError("cannot write \(path): \(reason)")
         }
+        try syncFolder(of: path)
+    }
+
+    /// Makes a rename in the folder holding `path` durable: until the folder itself is synced, a
+    /// crash can lose the new name even though the file's bytes are on disk.
+    public static func syncFolder(of path: String) throws(ShardError) {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        let descriptor = open(folder, O_RDONLY | O_DIRECTORY)
+        guard descriptor >= 0 else { throw ShardError("cannot open \(folder) to sync it: \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw ShardError("cannot sync \(folder): \(String(cString: strerror(errno)))") }
     }
 }

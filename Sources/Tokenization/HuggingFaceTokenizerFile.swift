@@ -59,10 +59,14 @@ enum HuggingFaceTokenizerFile {
         let vocab = try model.object("vocab")
         var tokens: [[UInt8]?] = []
         var spellingOfId: [Int: String] = [:]
+        let largestId = largestAllowedId(entries: vocab.dictionary.count + ((root["added_tokens"] as? [Any])?.count ?? 0))
         for (spelling, value) in vocab.dictionary {
             let place = "model.vocab[\(quoted(spelling))]"
-            guard let id = integer(value), id >= 0, id < Int(UInt32.max) else {
+            guard let id = integer(value), id >= 0 else {
                 throw TokenizerError("\(place): expected a non-negative integer id, got \(describe(value))")
+            }
+            guard id <= largestId else {
+                throw TokenizerError("\(place): id \(id) is far beyond the file's number of tokens (at most \(largestId))")
             }
             guard let bytes = ByteLevelAlphabet.bytes(of: spelling), !bytes.isEmpty else {
                 throw TokenizerError("\(place): the token is not spelled in the byte-level alphabet")
@@ -115,8 +119,11 @@ enum HuggingFaceTokenizerFile {
                 }
                 let entry = JSONPath(object, path: place)
                 let content = try entry.string("content")
-                guard let id = integer(object["id"] as Any), id >= 0, id < Int(UInt32.max) else {
+                guard let id = integer(object["id"] as Any), id >= 0 else {
                     throw TokenizerError("\(place).id: expected a non-negative integer, got \(describe(object["id"] as Any))")
+                }
+                guard id <= largestId else {
+                    throw TokenizerError("\(place).id: \(id) is far beyond the file's number of tokens (at most \(largestId))")
                 }
                 specials[content] = UInt32(id)
             }

@@ -52,7 +52,9 @@ enum TiktokenFile {
         var lineOfRank: [Int: Int] = [:]
         var rankOfToken: [[UInt8]: Int] = [:]
         var lineNumber = 0
-        for line in contents.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+        let lines = contents.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        let largestId = largestAllowedId(entries: lines.count)
+        for line in lines {
             lineNumber += 1
             var line = line
             if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
@@ -64,8 +66,11 @@ enum TiktokenFile {
             guard let token = Data(base64Encoded: Data(fields[0])).map(Array.init), !token.isEmpty else {
                 throw TokenizerError("line \(lineNumber): '\(String(decoding: fields[0].prefix(40), as: UTF8.self))' is not valid base64 for a token")
             }
-            guard let rank = Int(String(decoding: fields[1], as: UTF8.self)), rank >= 0, rank < Int(UInt32.max) else {
+            guard let rank = Int(String(decoding: fields[1], as: UTF8.self)), rank >= 0 else {
                 throw TokenizerError("line \(lineNumber): '\(String(decoding: fields[1].prefix(40), as: UTF8.self))' is not a rank (a non-negative integer)")
+            }
+            guard rank <= largestId else {
+                throw TokenizerError("line \(lineNumber): rank \(rank) is far beyond the \(lines.count) lines of the file (at most \(largestId))")
             }
             if let earlier = lineOfRank[rank] {
                 throw TokenizerError("line \(lineNumber): rank \(rank) is already used on line \(earlier)")
@@ -84,17 +89,32 @@ enum TiktokenFile {
 
     /// tiktoken merges two adjacent parts when their concatenation is a token, lowest rank first.
     /// As pair rules: every split of a token into two tokens merges into it, with its rank as priority.
+    ///
+    /// Splits are found with polynomial hashes of every prefix and suffix, each computed in constant
+    /// time from the token's prefix hashes, so a token of n bytes costs O(n) rather than the O(n²) of
+    /// hashing each part anew; a hash hit is confirmed byte for byte.
     static func merges(of tokens: [[UInt8]?]) -> MergeTable {
-        let table = ByteStringTable(tokens.enumerated().compactMap { id, bytes in bytes.map { (key: $0, id: UInt32(id)) } })
-        var rules: [(left: UInt32, right: UInt32, priority: UInt32, result: UInt32)] = []
+        let base: UInt64 = 0x100_0000_01B3
+        func hash(_ bytes: ArraySlice<UInt8>) -> UInt64 { bytes.reduce(0) { $0 &* base &+ UInt64($1) &+ 1 } }
+        var byHash: [UInt64: [UInt32]] = [:]
         for (id, bytes) in tokens.enumerated() {
+            if let bytes { byHash[hash(bytes[...]) ^ UInt64(bytes.count) << 56, default: []].append(UInt32(id)) }
+        }
+        func id(_ part: ArraySlice<UInt8>, hash: UInt64) -> UInt32? {
+            byHash[hash ^ UInt64(part.count) << 56]?.first { tokens[Int($0)]![...] == part }
+        }
+        var rules: [(left: UInt32, right: UInt32, priority: UInt32, result: UInt32)] = []
+        var prefix: [UInt64] = [], power: [UInt64] = [1]
+        for (result, bytes) in tokens.enumerated() {
             guard let bytes, bytes.count > 1 else { continue }
-            bytes.withUnsafeBufferPointer { bytes in
-                for split in 1..<bytes.count {
-                    if let left = table.id(of: UnsafeBufferPointer(rebasing: bytes[..<split])),
-                       let right = table.id(of: UnsafeBufferPointer(rebasing: bytes[split...])) {
-                        rules.append((left, right, UInt32(id), UInt32(id)))
-                    }
+            let n = bytes.count
+            prefix = [0]
+            for byte in bytes { prefix.append(prefix.last! &* base &+ UInt64(byte) &+ 1) }
+            while power.count <= n { power.append(power.last! &* base) }
+            for split in 1..<n {
+                let suffixHash = prefix[n] &- prefix[split] &* power[n - split]
+                if let left = id(bytes[..<split], hash: prefix[split]), let right = id(bytes[split...], hash: suffixHash) {
+                    rules.append((left, right, UInt32(result), UInt32(result)))
                 }
             }
         }

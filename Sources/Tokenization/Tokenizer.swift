@@ -54,7 +54,9 @@ public final class Tokenizer: Sendable {
 
     /// Appends the tokens of `text` to `output`.
     public func encode(_ text: String, into output: inout [UInt32]) {
-        var text = addsPrefixSpace && !text.hasPrefix(" ") ? " " + text : text
+        // Hugging Face looks at the first scalar: " \u{301}" starts with a space even though its first
+        // Character (a space with a combining accent) is not " ".
+        var text = addsPrefixSpace && text.unicodeScalars.first != " " ? " " + text : text
         var scratch = BytePairModel.Scratch()
         text.withUTF8 { bytes in
             preTokenizer.forEachPiece(inValidUTF8: bytes) { range in

@@ -64,13 +64,13 @@ public struct LearningRateSchedule: Codable, Sendable {
     }
 }
 
-/// Scales the gradients down to a global L2 norm of `maximum` when larger; returns the norm before.
+/// Scales the gradients down to a global L2 norm of `maximum` when larger (0: never); returns the norm before.
 @discardableResult
 public func clipGradients(_ gradients: FloatBuffer, maximum: Float) -> Float {
     var sum: Double = 0
     for i in 0..<gradients.count { sum += Double(gradients[i]) * Double(gradients[i]) }
     let norm = Float(sum.squareRoot())
-    if norm > maximum {
+    if maximum > 0, norm > maximum {
         let scale = maximum / norm
         for i in 0..<gradients.count { gradients.pointer[i] *= scale }
     }

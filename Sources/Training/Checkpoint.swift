@@ -36,14 +36,17 @@ public struct RunFolder {
         let final = "\(checkpoints)/\(name)"
         try? fileManager.removeItem(atPath: final)
         guard rename(temporary, final) == 0 else { throw ShardError("cannot rename \(temporary) to \(final): \(String(cString: strerror(errno)))") }
+        try AtomicFile.syncFolder(of: final)
         try AtomicFile.write(weights, to: file("model.safetensors"))
         for old in completeCheckpoints().dropLast(2) { try? fileManager.removeItem(atPath: "\(checkpoints)/\(old)") }
     }
 
-    /// Names of complete checkpoint folders, oldest first.
+    /// Names of complete checkpoint folders, oldest first (by step number: `step-10000000` comes
+    /// after `step-9999999`, which a sort by name would not give).
     public func completeCheckpoints() -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: checkpoints)) ?? []
-        return names.filter { $0.hasPrefix("step-") && !$0.contains(".tmp-") }.sorted()
+        return names.compactMap { name in Int(name.dropFirst("step-".count)).map { (name, $0) } }
+            .filter { $0.0.hasPrefix("step-") }.sorted { $0.1 < $1.1 }.map(\.0)
     }
 
     /// Loads the newest checkpoint into `model` and `optimizer`.

@@ -1,25 +1,45 @@
 import Foundation
 
+/// The most threads a command accepts: far more than any machine's cores, few enough to start.
+public let maximumThreads = 256
+
 /// Maps `0..<count` through `transform` on `threads` threads and returns the results in index order,
 /// so the output never depends on the thread count. Items are handed out one at a time, which keeps
-/// the threads busy when items differ in size (documents do).
+/// the threads busy when items differ in size (documents do). The calling thread works too, so a
+/// thread the system refuses to start (a process limit) slows the map down but never hangs it.
 public func parallelMap<T: Sendable>(_ count: Int, threads: Int, _ transform: @escaping @Sendable (Int) -> T) -> [T] {
     if threads <= 1 || count <= 1 { return (0..<count).map(transform) }
     let state = ParallelMapState<T>(count: count)
-    let group = DispatchGroup()
-    for _ in 0..<min(threads, count) {
-        group.enter()
-        let thread = Thread {
-            while let index = state.claim() {
-                state.store(transform(index), at: index)
-            }
-            group.leave()
-        }
-        thread.stackSize = 16 << 20
-        thread.start()
+    let work: @Sendable () -> Void = {
+        while let index = state.claim() { state.store(transform(index), at: index) }
     }
-    group.wait()
+    var started: [pthread_t] = []
+    var attributes = pthread_attr_t()
+    pthread_attr_init(&attributes)
+    pthread_attr_setstacksize(&attributes, 16 << 20)
+    for _ in 1..<min(threads, count) {
+        let box = Unmanaged.passRetained(WorkBox(work)).toOpaque()
+        var thread = pthread_t()
+        let result = pthread_create(&thread, &attributes, { raw in
+            Unmanaged<WorkBox>.fromOpaque(raw!).takeRetainedValue().work()
+            return nil
+        }, box)
+        if result == 0 {
+            started.append(thread)
+        } else {
+            Unmanaged<WorkBox>.fromOpaque(box).release()
+            break
+        }
+    }
+    pthread_attr_destroy(&attributes)
+    work()
+    for thread in started { pthread_join(thread, nil) }
     return state.results()
+}
+
+private final class WorkBox {
+    let work: @Sendable () -> Void
+    init(_ work: @escaping @Sendable () -> Void) { self.work = work }
 }
 
 private final class ParallelMapState<T: Sendable>: @unchecked Sendable {

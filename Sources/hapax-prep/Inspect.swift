@@ -40,7 +40,7 @@ struct Inspect: ParsableCommand {
     var ngram = 2
 
     func validate() throws {
-        guard ngram >= 1 else { throw ValidationError("--ngram must be at least 1") }
+        guard MaskRule.ngramRange.contains(ngram) else { throw ValidationError("--ngram must be between 1 and 255 (stored match lengths stop at 255)") }
     }
 
     func run() throws {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WorkerPool
 import InductionDetector
 import Preprocessing
 import Shards
@@ -73,12 +74,16 @@ struct Shard: ParsableCommand {
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {
-        guard seqLen >= 1 else { throw ValidationError("--seq-len must be at least 1") }
+        guard (1...ShardHeader.maximumWindowLength - 1).contains(seqLen) else {
+            throw ValidationError("--seq-len must be between 1 and \(ShardHeader.maximumWindowLength - 1)")
+        }
         guard (0..<1).contains(valFraction) else { throw ValidationError("--val-fraction must be in [0, 1)") }
         guard (1...22).contains(level) else { throw ValidationError("--level must be between 1 and 22") }
-        guard (windowsPerFrame ?? 1) >= 1 else { throw ValidationError("--windows-per-frame must be at least 1") }
+        guard (1...ShardHeader.maximumFrameTokens).contains((windowsPerFrame ?? 1) * (seqLen + 1)) else {
+            throw ValidationError("--windows-per-frame × (--seq-len + 1) must be between 1 and \(ShardHeader.maximumFrameTokens) tokens")
+        }
         guard unitSize >= 1 else { throw ValidationError("--unit-size must be positive") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard (1...maximumThreads).contains(threads) else { throw ValidationError("--threads must be between 1 and \(maximumThreads)") }
     }
 
     func run() throws {

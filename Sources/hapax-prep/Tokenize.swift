@@ -38,7 +38,7 @@ struct Tokenize: ParsableCommand {
     var inputs: [String] = ["-"]
 
     func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard (1...maximumThreads).contains(threads) else { throw ValidationError("--threads must be between 1 and \(maximumThreads)") }
     }
 
     func run() throws {

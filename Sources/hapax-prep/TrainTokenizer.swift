@@ -35,7 +35,7 @@ struct TrainTokenizer: ParsableCommand {
 
     func validate() throws {
         guard vocabSize >= 258 else { throw ValidationError("--vocab-size must be at least 258 (256 bytes, one merge, end-of-text)") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard (1...maximumThreads).contains(threads) else { throw ValidationError("--threads must be between 1 and \(maximumThreads)") }
         guard !corpus.isEmpty else { throw ValidationError("name at least one corpus file") }
     }
 

@@ -1,6 +1,7 @@
 import Analysis
 import ArgumentParser
 import Foundation
+import WorkerPool
 import Shards
 import Training
 
@@ -45,7 +46,7 @@ struct Analyze: ParsableCommand {
     func validate() throws {
         guard sequences >= 1, repetitions >= 1 else { throw ValidationError("--sequences and --repetitions must be at least 1") }
         guard repeatLength >= 2, repetitionLength >= 2 else { throw ValidationError("--repeat-length and --repetition-length must be at least 2") }
-        guard threads >= 1, threads <= 256 else { throw ValidationError("--threads must be between 1 and 256") }
+        guard (1...maximumThreads).contains(threads) else { throw ValidationError("--threads must be between 1 and \(maximumThreads)") }
         if let evalWindows, evalWindows < 1 { throw ValidationError("--eval-windows must be at least 1") }
     }
 

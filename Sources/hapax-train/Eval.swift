@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WorkerPool
 import Shards
 import Tokenization
 import Training
@@ -15,6 +16,12 @@ struct Eval: ParsableCommand {
     @Option(help: "Threads; the batch is split over them.") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Print one JSON object.") var json = false
     @OptionGroup var tokenizerOption: TokenizerOption
+
+    func validate() throws {
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        guard (1...maximumThreads).contains(threads) else { throw ValidationError("--threads must be between 1 and \(maximumThreads)") }
+        if let windows, windows < 1 { throw ValidationError("--windows must be at least 1") }
+    }
 
     func run() throws {
         let run = try LoadedRun(runFolder, batch: batchSize, threads: threads)
@@ -40,6 +47,12 @@ struct Sample: ParsableCommand {
     @Option(help: "Softmax temperature.") var temperature: Float = 0.8
     @Option(help: "Sample among the k most likely tokens.") var topK: Int?
     @Option(help: "Seed of the draws.") var seed: UInt64 = 1
+
+    func validate() throws {
+        guard tokens >= 0 else { throw ValidationError("--tokens must be at least 0") }
+        guard temperature.isFinite, temperature > 0 else { throw ValidationError("--temperature must be positive") }
+        if let topK, topK < 1 { throw ValidationError("--top-k must be at least 1") }
+    }
 
     func run() throws {
         let run = try LoadedRun(runFolder, batch: 1, threads: 1)

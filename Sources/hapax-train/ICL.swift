@@ -1,6 +1,7 @@
 import Analysis
 import ArgumentParser
 import Foundation
+import WorkerPool
 import Shards
 import Training
 
@@ -43,7 +44,7 @@ struct ICL: ParsableCommand {
 
     func validate() throws {
         guard shots >= 0, trials >= 1 else { throw ValidationError("--shots must be at least 0 and --trials at least 1") }
-        guard threads >= 1, threads <= 256 else { throw ValidationError("--threads must be between 1 and 256") }
+        guard (1...maximumThreads).contains(threads) else { throw ValidationError("--threads must be between 1 and \(maximumThreads)") }
         guard list || runFolder != nil else { throw ValidationError("give --run, or --list to see the tasks") }
     }
 

@@ -1,6 +1,8 @@
 import Analysis
 import ArgumentParser
 import Foundation
+import InductionDetector
+import WorkerPool
 import Shards
 import Tokenization
 import Training
@@ -40,7 +42,7 @@ struct Train: ParsableCommand {
     @Option(help: "Peak learning rate.") var lr: Float = 1e-3
     @Option(help: "Linear warm-up steps.") var warmup = 100
     @Option(help: "AdamW weight decay on matrices and embeddings.") var weightDecay: Float = 0.1
-    @Option(help: "Gradient clipping: the largest global gradient norm.") var clip: Float = 1.0
+    @Option(help: "Gradient clipping: the largest global gradient norm (0: no clipping).") var clip: Float = 1.0
     @Option(help: "Seed of initialisation, shuffling and random masks.") var seed: UInt64 = 1
     @Option(help: "Threads; each batch is split over them.") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Validate every N steps (0: only at the end).") var evalEvery = 100
@@ -59,7 +61,13 @@ struct Train: ParsableCommand {
         guard layers >= 1, heads >= 1, width >= heads, width % heads == 0 else {
             throw ValidationError("need layers >= 1 and a width that is a multiple of heads")
         }
-        guard batchSize >= 1, steps >= 1, threads >= 1, warmup >= 0 else { throw ValidationError("batch size, steps and threads must be positive") }
+        guard batchSize >= 1, steps >= 1, warmup >= 0 else { throw ValidationError("--batch-size and --steps must be positive, --warmup at least 0") }
+        guard (1...maximumThreads).contains(threads) else { throw ValidationError("--threads must be between 1 and \(maximumThreads)") }
+        guard MaskRule.ngramRange.contains(ngram) else { throw ValidationError("--ngram must be between 1 and 255 (stored match lengths stop at 255)") }
+        guard clip.isFinite, clip >= 0 else { throw ValidationError("--clip must be a finite norm, or 0 for no clipping") }
+        guard lr.isFinite, lr > 0, weightDecay.isFinite, weightDecay >= 0 else { throw ValidationError("--lr must be positive and --weight-decay at least 0") }
+        guard evalEvery >= 0, checkpointEvery >= 0 else { throw ValidationError("--eval-every and --checkpoint-every must be 0 (only at the end) or positive") }
+        guard evalWindows >= 1 else { throw ValidationError("--eval-windows must be at least 1") }
         guard analyzeEvery >= 0 else { throw ValidationError("--analyze-every must be 0 (never) or positive") }
     }
 
@@ -69,6 +77,9 @@ struct Train: ParsableCommand {
         let parameters = folder.parameters
         if let seqLen, seqLen != parameters.seqLen {
             throw CommandError("--seq-len \(seqLen) does not match the shards in \(data), whose seq_len is \(parameters.seqLen)")
+        }
+        if warmup >= steps {
+            printError("note: --warmup \(warmup) is not below --steps \(steps), so the learning rate never reaches its peak \(lr)")
         }
         let model = ModelConfig(layers: layers, heads: heads, width: width, vocabSize: parameters.tokenizer.vocabSize,
                                 context: parameters.seqLen, attentionOnly: attentionOnly, tiedEmbeddings: tiedEmbeddings)
