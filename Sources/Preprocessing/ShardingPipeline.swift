@@ -182,6 +182,8 @@ public final class ShardingPipeline {
 
     // MARK: the output folder
 
+    /// Makes the folder ready, parameters first: a run killed at any point leaves either a folder
+    /// whose parameters a rerun recognises, or one holding nothing but temporary files.
     private func prepareFolder() throws(InputError) {
         let fileManager = FileManager.default
         let parametersPath = path(Manifest.parametersFileName)
@@ -194,8 +196,17 @@ public final class ShardingPipeline {
             if !differences.isEmpty {
                 throw InputError("\(options.output) holds shards made with other parameters (\(differences.joined(separator: "; "))); use a new folder or the same arguments")
             }
-        } else if let contents = try? fileManager.contentsOfDirectory(atPath: options.output), !contents.isEmpty {
+        } else if let contents = try? fileManager.contentsOfDirectory(atPath: options.output), contents.contains(where: { !$0.contains(".tmp-") }) {
             throw InputError("\(options.output) exists, is not empty and holds no \(Manifest.parametersFileName); choose a new or empty folder")
+        }
+        do {
+            try fileManager.createDirectory(atPath: options.output, withIntermediateDirectories: true)
+        } catch {
+            throw InputError("cannot create \(options.output): \((error as NSError).localizedFailureReason ?? error.localizedDescription)")
+        }
+        removeTemporaryFiles(in: "")
+        if !fileManager.fileExists(atPath: parametersPath) {
+            try write(ManifestJSON.encode(parameters), to: parametersPath)
         }
         do {
             try fileManager.createDirectory(atPath: path(Manifest.unitsFolder), withIntermediateDirectories: true)
@@ -204,17 +215,7 @@ public final class ShardingPipeline {
         } catch {
             throw InputError("cannot create \(options.output): \((error as NSError).localizedFailureReason ?? error.localizedDescription)")
         }
-        // Temporary files of an interrupted run are never complete; remove them.
-        for sub in ["", Manifest.unitsFolder, "tokenizer", "classes"] {
-            for name in (try? fileManager.contentsOfDirectory(atPath: path(sub))) ?? [] where name.contains(".tmp-") {
-                try? fileManager.removeItem(atPath: folder.appendingPathComponent(sub).appendingPathComponent(name).path)
-            }
-        }
-        // Parameters first: a folder interrupted after this point is recognised by a rerun, which
-        // completes the copies below.
-        if !fileManager.fileExists(atPath: parametersPath) {
-            try write(ManifestJSON.encode(parameters), to: parametersPath)
-        }
+        for sub in [Manifest.unitsFolder, "tokenizer", "classes"] { removeTemporaryFiles(in: sub) }
         let tokenizerCopy = path(parameters.tokenizer.file)
         if (try? Data(contentsOf: URL(fileURLWithPath: tokenizerCopy))).map(Array.init) != tokenizerBytes {
             try write(tokenizerBytes, to: tokenizerCopy)
@@ -222,6 +223,13 @@ public final class ShardingPipeline {
         if let classes, let identity = parameters.classes,
            (try? Data(contentsOf: URL(fileURLWithPath: path(identity.file)))).map(Array.init) != classes.bytes {
             try write(classes.bytes, to: path(identity.file))
+        }
+    }
+
+    /// Temporary files of an interrupted run are never complete.
+    private func removeTemporaryFiles(in sub: String) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: path(sub))) ?? [] where name.contains(".tmp-") {
+            try? FileManager.default.removeItem(atPath: folder.appendingPathComponent(sub).appendingPathComponent(name).path)
         }
     }
 

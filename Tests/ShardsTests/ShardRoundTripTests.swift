@@ -90,3 +90,29 @@ import Testing
         }
     }
 }
+
+/// Readers refuse what a writer never makes, before it can do harm.
+@Suite struct ShardBoundsTests {
+    @Test func idsBeyondTheVocabularyAreRefused() throws {
+        let (path, _, _) = try ShardRoundTripTests.makeShard(windows: 6, windowLength: 9, perFrame: 4, vocabularySize: 300)
+        // The same frames under a header that declares a smaller vocabulary, checksums intact.
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        var header = try ShardHeader.decode(Array(bytes.prefix(ShardHeader.size)))
+        header.vocabularySize = 100
+        bytes.replaceSubrange(0..<ShardHeader.size, with: header.encoded(table: Array(bytes[ShardHeader.size..<(ShardHeader.size + header.tableSize)])))
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let reader = try ShardReader(path: path)
+        #expect {
+            _ = try reader.window(0)
+        } throws: { error in
+            (error as? ShardError)?.description.contains("outside the vocabulary of 100") == true
+        }
+    }
+
+    @Test func framesTooLargeToAllocateAreRefused() {
+        let header = ShardHeader(tokenWidth: 4, vocabularySize: 1000, windowLength: 1 << 20, windowCount: 1 << 20,
+                                 windowsPerFrame: 1 << 20, frameCount: 1, fileSize: 1000, tokenizerSHA256: [UInt8](repeating: 0, count: 32),
+                                 scopeCode: 0)
+        #expect(throws: ShardError.self) { try ShardHeader.decode(header.encoded(table: [UInt8](repeating: 0, count: 16))) }
+    }
+}

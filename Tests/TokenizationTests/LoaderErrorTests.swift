@@ -25,6 +25,7 @@ import Testing
         ("\(allBytes)\nYWI=", "line 257", "expected 'base64-token rank'"),
         ("\(allBytes)\nYWI= -4", "line 257", "is not a rank"),
         ("YQ== 0", "", "no token for the single byte 0x00"),
+        ("\(allBytes)\nYWI= 4294967000", "line 257", "rank 4294967000 is far beyond"),
         ("", "", "the file has no ranks"),
     ])
     func malformedRankFile(contents: String, place: String, what: String) {
@@ -49,6 +50,7 @@ import Testing
         (tokenizerJSON(vocab: #"{"a": "zero"}"#), #"model.vocab["a"]: expected a non-negative integer id, got a string"#),
         (tokenizerJSON(vocab: #"{"a": true}"#), #"model.vocab["a"]: expected a non-negative integer id, got a boolean"#),
         (tokenizerJSON(vocab: #"{"a b": 0}"#), #"model.vocab["a b"]: the token is not spelled in the byte-level alphabet"#),
+        (tokenizerJSON(vocab: #"{"a": 0, "b": 4294967000}"#), #"model.vocab["b"]: id 4294967000 is far beyond"#),
         (tokenizerJSON(merges: #"["a c"]"#), #"model.merges[0]: "c" is not in model.vocab"#),
         (tokenizerJSON(merges: #"["a"]"#), "model.merges[0]: expected two tokens, got 1"),
         (tokenizerJSON(merges: "[3]"), "model.merges[0]: expected \"left right\""),
@@ -65,6 +67,15 @@ import Testing
         let vocab = "{" + (0...255).map { "\"\(ByteLevelAlphabet.spell([UInt8($0)]).replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\": \($0)" }.joined(separator: ", ") + "}"
         let message = error(loading: Self.tokenizerJSON(vocab: vocab), as: "tokenizer.json")
         #expect(message.contains(#"model.merges[0]: merging "a" and "b" gives "ab", which is not in model.vocab"#), "\(message)")
+    }
+
+    /// A rank file with one very long token loads in time linear in its size (every split of the
+    /// token is looked up; hashing each part anew took hours for a megabyte).
+    @Test func aVeryLongTokenLoads() throws {
+        let long = Data(repeating: UInt8(ascii: "a"), count: 1 << 20).base64EncodedString()
+        let path = Fixtures.temporaryFile("long.tiktoken", Self.allBytes + "\nYWE= 256\n\(long) 257")
+        let tokenizer = try Tokenizer.load(path: path, pattern: .gpt2)
+        #expect(tokenizer.encode("aaaa") == [256, 256])
     }
 
     @Test func missingFileIsNamed() {

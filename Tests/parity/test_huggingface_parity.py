@@ -58,3 +58,20 @@ def test_add_prefix_space_is_honoured(hapax_prep, corpus_files, probe_files, tmp
     spec["pre_tokenizer"]["add_prefix_space"] = True
     path.write_text(json.dumps(spec))
     assert_same_encoding(hapax_prep, path, probe_files)
+
+
+def test_add_prefix_space_looks_at_the_first_scalar(hapax_prep, corpus_files, tmp_path):
+    # " \u0301x" starts with a space followed by a combining mark: one Swift Character, two scalars.
+    path = tmp_path / "hapax.json"
+    run([hapax_prep, "train-tokenizer", "--vocab-size", "600", "-o", str(path), *map(str, corpus_files[:2])])
+    spec = json.loads(path.read_text())
+    spec["pre_tokenizer"]["add_prefix_space"] = True
+    path.write_text(json.dumps(spec))
+    texts = [" \u0301abc", "\u0301abc", " \u0301", "\u00e9 x", " x"]
+    files = []
+    for i, text in enumerate(texts):
+        files.append(tmp_path / f"t{i}.txt")
+        files[-1].write_text(text, encoding="utf-8")
+    reference = Tokenizer.from_file(str(path))
+    for text, ids in zip(texts, hapax_ids(hapax_prep, path, files)):
+        assert ids == reference.encode(text, add_special_tokens=False).ids, repr(text)
