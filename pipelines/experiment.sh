@@ -6,6 +6,7 @@
 # and write the comparison report.
 #
 #   pipelines/experiment.sh [quick|full]      (OUT=folder to choose where; default runs/experiment-MODE)
+#   HAPAX_BIN=folder pipelines/experiment.sh full     (use binaries built elsewhere)
 #
 # The corpus is the Shakespeare sample plus as many bytes of synthetic text in which copying pays
 # (tools/make_repeats_corpus.py: spans of random words, each repeated 2 to 4 times). The model is the
@@ -26,10 +27,11 @@ case "$mode" in
   *) echo "usage: $0 [quick|full]" >&2; exit 2 ;;
 esac
 out="${OUT:-runs/experiment-$mode}"
-bin=.build/release
 tools/setup.sh
 tools/fetch-data.sh
-swift build -c release
+# HAPAX_BIN runs binaries built elsewhere (a copy that a rebuild cannot touch while a long run goes on).
+bin="${HAPAX_BIN:-.build/release}"
+[[ -n "${HAPAX_BIN:-}" ]] || swift build -c release
 mkdir -p "$out"
 
 echo "== corpus: the Shakespeare sample and synthetic repeated spans"
