@@ -15,13 +15,13 @@ public final class Trainer {
     private let schedule: LearningRateSchedule
     private var state: TrainerState
 
-    public init(run: RunFolder, config: RunConfig, resume: Bool) throws(ShardError) {
+    public init(run: RunFolder, config: RunConfig, resume: Bool) throws {
         self.run = run
         self.config = config
         let options = config.training
         folder = try ShardFolder(path: options.data)
         guard let mask = TrainingMask(options.mask, ngram: options.ngram, seed: options.seed) else {
-            throw ShardError("unknown mask \(options.mask) (hapax, none, repeat, offset, random:P)")
+            throw TrainingError("unknown mask \(options.mask) (hapax, none, repeat, offset, random:P)")
         }
         self.mask = mask
         model = ReplicatedGPT(config: config.model, batch: options.batchSize, threads: options.threads)

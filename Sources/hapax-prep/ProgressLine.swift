@@ -44,3 +44,7 @@ func count(_ value: Int) -> String {
     default: return String(value)
     }
 }
+
+func megabytesPerSecond(_ bytes: Int, _ seconds: Double) -> String {
+    String(format: "%.2f MB/s", Double(bytes) / 1e6 / max(seconds, 1e-9))
+}

@@ -113,6 +113,8 @@ struct Train: ParsableCommand {
             printError(finished ? "done: \(out)/model.safetensors" : "interrupted at step \(trainer.step); checkpoint saved; continue with --resume")
         } catch let error as ShardError {
             throw CommandError(error.description)
+        } catch let error as TrainingError {
+            throw CommandError(error.description)
         }
     }
 }

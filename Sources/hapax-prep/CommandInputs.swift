@@ -1,12 +1,7 @@
+// What commands read: files or standard input as bytes or text, and tokenizer files.
 import ArgumentParser
 import Foundation
 import Tokenization
-
-/// A command's failure, printed as one line naming what went wrong.
-struct CommandError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
 
 /// Reads a file, or standard input for `-`.
 func readInput(_ path: String) throws -> [UInt8] {
@@ -32,11 +27,3 @@ func loadTokenizer(_ path: String, pattern: PreTokenizer?) throws -> Tokenizer {
 }
 
 extension PreTokenizer: ExpressibleByArgument {}
-
-func printError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
-}
-
-func megabytesPerSecond(_ bytes: Int, _ seconds: Double) -> String {
-    String(format: "%.2f MB/s", Double(bytes) / 1e6 / max(seconds, 1e-9))
-}
