@@ -44,3 +44,14 @@ def run(args, input=None, check=True):
 def hapax_ids(hapax_prep, tokenizer, files, *extra):
     out = run([hapax_prep, "tokenize", "--tokenizer", str(tokenizer), *extra, *map(str, files)]).stdout
     return [[int(t) for t in line.split()] for line in out.decode().splitlines()]
+
+
+def small_shards(hapax_prep, corpus_files, folder, vocab_size, seq_len, tokenizer_files=3):
+    """A BPE trained on the first corpus files, and the first six files sharded with it, 30% to val."""
+    tokenizer = folder / "tok.json"
+    run([hapax_prep, "train-tokenizer", "--vocab-size", str(vocab_size), "-o", str(tokenizer),
+         *map(str, corpus_files[:tokenizer_files])])
+    shards = folder / "shards"
+    run([hapax_prep, "shard", *map(str, corpus_files[:6]), "--tokenizer", str(tokenizer), "--seq-len", str(seq_len),
+         "--val-fraction", "0.3", "-o", str(shards)])
+    return tokenizer, shards

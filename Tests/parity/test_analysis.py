@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from PIL import Image
 
-from conftest import run
+from conftest import run, small_shards
 
 STEPS = 30
 
@@ -16,11 +16,7 @@ STEPS = 30
 @pytest.fixture(scope="module")
 def runs(hapax_prep, corpus_files, tmp_path_factory):
     folder = tmp_path_factory.mktemp("analysis")
-    tokenizer = folder / "tok.json"
-    run([hapax_prep, "train-tokenizer", "--vocab-size", "512", "-o", str(tokenizer), *map(str, corpus_files[:3])])
-    shards = folder / "shards"
-    run([hapax_prep, "shard", *map(str, corpus_files[:6]), "--tokenizer", str(tokenizer), "--seq-len", "64",
-         "--val-fraction", "0.3", "-o", str(shards)])
+    _, shards = small_shards(hapax_prep, corpus_files, folder, vocab_size=512, seq_len=64)
     hapax_train = hapax_prep.replace("hapax-prep", "hapax-train")
     made = {}
     for mask in ["none", "hapax"]:

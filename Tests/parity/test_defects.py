@@ -11,7 +11,7 @@ import time
 import pytest
 import zstandard
 
-from conftest import run
+from conftest import run, small_shards
 
 
 @pytest.fixture(scope="module")
@@ -23,11 +23,7 @@ def tools(hapax_prep):
 def small(tools, corpus_files, tmp_path_factory):
     hapax_prep, hapax_train = tools
     folder = tmp_path_factory.mktemp("defects")
-    tokenizer = folder / "tok.json"
-    run([hapax_prep, "train-tokenizer", "--vocab-size", "400", "-o", str(tokenizer), *map(str, corpus_files[:2])])
-    shards = folder / "shards"
-    run([hapax_prep, "shard", *map(str, corpus_files[:6]), "--tokenizer", str(tokenizer), "--seq-len", "32",
-         "--val-fraction", "0.3", "-o", str(shards)])
+    tokenizer, shards = small_shards(hapax_prep, corpus_files, folder, vocab_size=400, seq_len=32, tokenizer_files=2)
     return folder, tokenizer, shards
 
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import run
+from conftest import run, small_shards
 
 STEPS = 12
 
@@ -16,11 +16,7 @@ STEPS = 12
 @pytest.fixture(scope="module")
 def shards(hapax_prep, corpus_files, tmp_path_factory):
     folder = tmp_path_factory.mktemp("train")
-    tokenizer = folder / "tok.json"
-    run([hapax_prep, "train-tokenizer", "--vocab-size", "512", "-o", str(tokenizer), *map(str, corpus_files[:3])])
-    out = folder / "shards"
-    run([hapax_prep, "shard", *map(str, corpus_files[:6]), "--tokenizer", str(tokenizer), "--seq-len", "64",
-         "--val-fraction", "0.3", "-o", str(out)])
+    _, out = small_shards(hapax_prep, corpus_files, folder, vocab_size=512, seq_len=64)
     assert json.loads((out / "manifest.json").read_text())["splits"]["val"]["windows"] > 0
     return out
 
