@@ -6,12 +6,15 @@ struct HapaxTrain: ParsableCommand {
         commandName: "hapax-train",
         abstract: "Train GPT-style models on hapax shards, with or without the Hapax loss mask.",
         discussion: """
-            Train the same model twice, once with --mask none (vanilla) and once with --mask hapax, and \
-            compare their validation losses on kept and dropped targets:
+            Train the same model twice, once with --mask none (vanilla) and once with --mask hapax, \
+            measure what Hapax changed (induction heads, copying, few-shot tasks), and compare the runs \
+            in one page:
 
-              hapax-train train --data data/shards --mask none  --out runs/vanilla
-              hapax-train train --data data/shards --mask hapax --out runs/hapax
-              hapax-train eval --run runs/hapax --json
+              hapax-train train --data data/shards --mask none  --out runs/vanilla --analyze-every 200
+              hapax-train train --data data/shards --mask hapax --out runs/hapax --analyze-every 200
+              hapax-train analyze --run runs/hapax
+              hapax-train icl --run runs/hapax
+              hapax-train report runs/vanilla runs/hapax -o report.html
             """,
         subcommands: [Train.self, Eval.self, Sample.self, Analyze.self, ICL.self, Report.self])
 }
