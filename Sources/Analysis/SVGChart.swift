@@ -151,13 +151,19 @@ public enum SVGChart {
         return svg
     }
 
+    /// The legend along the top of the plot, wrapping onto more rows when the entries do not fit.
     static func legend(_ entries: [(String, String, Bool)]) -> String {
-        var svg = "", x = margin.left + 8
+        var svg = "", x = margin.left + 8, y = margin.top + 10
         for (name, color, dashed) in entries {
-            svg += String(format: #"<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="%@" stroke-width="2"%@/>"#, x, x + 16, margin.top + 10,
-                          margin.top + 10, color, dashed ? #" stroke-dasharray="4 2""# : "")
-            svg += String(format: #"<text x="%.1f" y="%.1f" class="legend">%@</text>"#, x + 20, margin.top + 14, escape(name))
-            x += 28 + Double(name.count) * 6.2
+            let entryWidth = 28 + Double(name.count) * 6.2
+            if x + entryWidth > width - margin.right, x > margin.left + 8 {
+                x = margin.left + 8
+                y += 14
+            }
+            svg += String(format: #"<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="%@" stroke-width="2"%@/>"#, x, x + 16, y, y,
+                          color, dashed ? #" stroke-dasharray="4 2""# : "")
+            svg += String(format: #"<text x="%.1f" y="%.1f" class="legend">%@</text>"#, x + 20, y + 4, escape(name))
+            x += entryWidth
         }
         return svg
     }

@@ -33,9 +33,9 @@ struct Report: ParsableCommand {
             let url = URL(fileURLWithPath: records[i].path).standardized
             records[i].name = url.deletingLastPathComponent().lastPathComponent + "/" + url.lastPathComponent
         }
-        var datasets: [DatasetProfile] = []
-        for path in records.map(\.config.training.data) where !datasets.contains(where: { $0.path == path }) {
-            do { datasets.append(try DatasetProfile(path: path)) } catch { printError("note: \(path): \(error); its dropped share is left out") }
+        var datasets: [DatasetProfile] = [], seen: Set<String> = []
+        for path in records.map(\.config.training.data) where seen.insert(path).inserted {
+            do { datasets.append(try DatasetProfile(path: path)) } catch { printError("note: \(error); the share it drops is left out") }
         }
         let page = HTMLReport(runs: records, datasets: datasets, title: title).render()
         do { try AtomicFile.write(Array(page.utf8), to: output) } catch { throw CommandError(error.description) }
