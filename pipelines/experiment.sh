@@ -50,9 +50,10 @@ train() { # name, shard folder, mask
   $bin/hapax-train train --data "$2" --out "$out/$1" --mask "$3" --layers 2 --width 128 --heads 4 \
     --attention-only --batch-size 32 --steps "$steps" --warmup 100 --eval-every "$analyze_every" --eval-windows 64 \
     --analyze-every "$analyze_every" --checkpoint-every 500 "${resume[@]}" 2>&1 | grep -E "^(training|done|interrupted)|val "
+  # Every run is measured on the exact-matching shards, so validation losses split alike.
   echo "== analyzing $1"
-  $bin/hapax-train analyze --run "$out/$1" > "$out/$1/analysis.txt"
-  $bin/hapax-train icl --run "$out/$1" --trials "$trials" > "$out/$1/icl.txt" 2>/dev/null
+  $bin/hapax-train analyze --run "$out/$1" --data "$out/shards" > "$out/$1/analysis.txt"
+  $bin/hapax-train icl --run "$out/$1" --data "$out/shards" --trials "$trials" > "$out/$1/icl.txt" 2>/dev/null
 }
 train none "$out/shards" none
 train hapax "$out/shards" hapax
