@@ -117,7 +117,7 @@ public struct HTMLReport {
             }
             charts += chart("validation loss, \(kind) targets", SVGChart.lines(series, xLabel: "step", yLabel: "loss", yRange: range))
         }
-        return "<div class=\"charts\">\(charts)</div><p class=\"note\">The three validation charts share their vertical axis. Kept and dropped: targets the hapax n = 2 rule keeps and drops.</p>"
+        return "<div class=\"charts\">\(charts)</div><p class=\"note\">The three validation charts share their vertical axis. Kept and dropped: targets the hapax n = 2 rule keeps and drops in each run's own shards (over token classes, for a run trained on them), on the first validation windows; the final figures above split every run alike.</p>"
     }
 
     func inductionCurves() -> String {
@@ -135,6 +135,12 @@ public struct HTMLReport {
         }
         let heads = Double(runs.map { $0.config.model.layers * $0.config.model.heads }.max() ?? 1)
         return "<div class=\"charts\">"
+            + chart("prefix-matching score of the best head",
+                    SVGChart.lines(runs.indices.map { i in
+                        SVGChart.Series(name: runs[i].name, color: color(i), points: runs[i].metrics.compactMap { m in
+                            m.induction.flatMap { $0.prefixMatching.flatMap { $0 }.max() }.map { (Double(m.step), $0) }
+                        })
+                    }, xLabel: "step", yLabel: "score", yRange: 0...1))
             + chart("mean prefix-matching score of the top 10 heads", SVGChart.lines(series({ $0.top10Mean }, { $0.top10Mean }), xLabel: "step", yLabel: "score", yRange: 0...1))
             + chart("induction heads (score ≥ 0.4)", SVGChart.lines(series({ Double($0.inductionHeads) }, { Double($0.inductionHeads) }), xLabel: "step", yLabel: "heads", yRange: 0...heads))
             + chart("repetition accuracy", SVGChart.lines(series({ $0.repetitionAccuracy }, { $0.repetitionAccuracy }), xLabel: "step", yLabel: "accuracy", yRange: 0...1))

@@ -18,7 +18,7 @@ public enum SVGChart {
     }
 
     static let width = 460.0, height = 280.0
-    static let margin = (left: 56.0, right: 12.0, top: 14.0, bottom: 40.0)
+    static let margin = (left: 56.0, right: 24.0, top: 14.0, bottom: 40.0)
 
     /// Round tick values covering `low … high`, about `count` of them.
     static func ticks(_ low: Double, _ high: Double, count: Int = 5) -> [Double] {
