@@ -149,12 +149,11 @@ public struct HTMLReport {
 
     func heatMaps() -> String {
         var charts = ""
-        for (i, run) in runs.enumerated() {
+        for run in runs {
             guard let a = run.analysis else { continue }
             for (kind, measures) in [("uniform tokens", a.uniform), ("frequent tokens", a.frequent)] {
                 guard let m = measures else { continue }
                 charts += chart("\(SVGChart.escape(run.name)), \(kind)", SVGChart.heatMap(m.prefixMatching, rowLabel: { "L\($0)" }, columnLabel: { "H\($0)" }))
-                _ = i
             }
         }
         return charts.isEmpty ? "<p class=\"note\">No run has been analyzed (hapax-train analyze --run RUN).</p>"
