@@ -216,10 +216,15 @@ public struct Manifest: Codable, Equatable, Sendable {
 /// JSON with snake_case keys, sorted, so that equal values give equal bytes.
 public enum ManifestJSON {
     /// Numbers that are not finite (a diverged model's losses) are written as `null`.
-    public static func encode<T: Encodable>(_ value: T) -> [UInt8] {
+    public static func encode<T: Encodable>(_ value: T) -> [UInt8] { encode(value, formatting: [.prettyPrinted]) }
+
+    /// The same on one line, for JSON Lines files.
+    public static func line<T: Encodable>(_ value: T) -> [UInt8] { encode(value, formatting: []) }
+
+    private static func encode<T: Encodable>(_ value: T, formatting: JSONEncoder.OutputFormatting) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting = formatting.union([.sortedKeys, .withoutEscapingSlashes])
         let marker = "hapax-not-finite"
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: marker, negativeInfinity: marker, nan: marker)
         let text = String(decoding: try! encoder.encode(value), as: UTF8.self).replacingOccurrences(of: "\"\(marker)\"", with: "null")

@@ -1,8 +1,8 @@
 import Foundation
 
 /// One line of a run's metrics.jsonl; docs/FORMAT.md names every field. Numbers that are not finite
-/// (a diverged run) and losses over no target are written as null.
-public struct MetricsRecord: Decodable, Equatable, Sendable {
+/// (a diverged run) and losses over no target are written as null. `Keys` holds the field names.
+public struct MetricsRecord: Codable, Equatable, Sendable {
     public var step: Int
     /// The mean loss over the kept targets of the step's batch.
     public var trainLoss: Double?
@@ -30,35 +30,6 @@ public struct MetricsRecord: Decodable, Equatable, Sendable {
         valLossAll = evaluation.lossAll
         valLossKept = evaluation.lossKept
         valLossDropped = evaluation.lossDropped
-    }
-
-    /// The line, keys sorted; absent values are left out, except `train_loss`, which is always there.
-    public var jsonLine: Data {
-        var object: [String: Any] = ["step": step, "train_loss": Self.json(trainLoss), "lr": Self.json(lr),
-                                     "kept_share": Self.json(keptShare), "tokens_per_second": Self.json(tokensPerSecond)]
-        if let gradNorm { object["grad_norm"] = Self.json(gradNorm) }
-        if valLossAll != nil {
-            object["val_loss_all"] = Self.json(valLossAll)
-            object["val_loss_kept"] = Self.json(valLossKept)
-            object["val_loss_dropped"] = Self.json(valLossDropped)
-        }
-        if let induction {
-            object["prefix_matching"] = induction.prefixMatching.map { $0.map { Self.json($0) } }
-            object["induction_heads"] = induction.inductionHeads
-            object["top10_mean"] = Self.json(induction.top10Mean)
-            object["repetition_accuracy"] = Self.json(induction.repetitionAccuracy)
-            if let frequent = induction.frequent {
-                object["frequent_induction_heads"] = frequent.inductionHeads
-                object["frequent_top10_mean"] = Self.json(frequent.top10Mean)
-                object["frequent_repetition_accuracy"] = Self.json(frequent.repetitionAccuracy)
-            }
-        }
-        return try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) + Data("\n".utf8)
-    }
-
-    private static func json(_ value: Double?) -> Any {
-        guard let value, value.isFinite else { return NSNull() }
-        return value
     }
 
     private enum Keys: String, CodingKey {
@@ -89,6 +60,34 @@ public struct MetricsRecord: Decodable, Equatable, Sendable {
                 prefixMatching: (try c.decodeIfPresent([[Double?]].self, forKey: .prefixMatching) ?? []).map { $0.map { $0 ?? .nan } },
                 inductionHeads: heads, top10Mean: try c.decodeIfPresent(Double.self, forKey: .top10Mean) ?? .nan,
                 repetitionAccuracy: try c.decodeIfPresent(Double.self, forKey: .repetitionAccuracy) ?? .nan, frequent: frequent)
+        }
+    }
+
+    /// Absent values are left out, except `train_loss`, which is always there (null when nothing was
+    /// kept), and the evaluation's three losses, which come together.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(step, forKey: .step)
+        try c.encode(trainLoss, forKey: .trainLoss)
+        try c.encode(lr, forKey: .lr)
+        try c.encodeIfPresent(gradNorm, forKey: .gradNorm)
+        try c.encode(keptShare, forKey: .keptShare)
+        try c.encode(tokensPerSecond, forKey: .tokensPerSecond)
+        if valLossAll != nil {
+            try c.encode(valLossAll, forKey: .valLossAll)
+            try c.encode(valLossKept, forKey: .valLossKept)
+            try c.encode(valLossDropped, forKey: .valLossDropped)
+        }
+        if let induction {
+            try c.encode(induction.prefixMatching, forKey: .prefixMatching)
+            try c.encode(induction.inductionHeads, forKey: .inductionHeads)
+            try c.encode(induction.top10Mean, forKey: .top10Mean)
+            try c.encode(induction.repetitionAccuracy, forKey: .repetitionAccuracy)
+            if let frequent = induction.frequent {
+                try c.encode(frequent.inductionHeads, forKey: .frequentInductionHeads)
+                try c.encode(frequent.top10Mean, forKey: .frequentTop10Mean)
+                try c.encode(frequent.repetitionAccuracy, forKey: .frequentRepetitionAccuracy)
+            }
         }
     }
 }

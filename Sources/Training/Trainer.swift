@@ -42,7 +42,7 @@ public final class Trainer {
     /// lines. Every `analyzeEvery` steps (0: never), `analyze` measures the model's induction heads
     /// for the metrics. Returns whether the run finished.
     public func train(analyzeEvery: Int = 0, analyze: ((GPT) -> InductionSnapshot)? = nil,
-                      log: (String) -> Void) throws(ShardError) -> Bool {
+                      log: (String) -> Void) throws -> Bool {
         let options = config.training, T = config.model.context
         let metricsPath = run.file("metrics.jsonl")
         try truncateMetrics(metricsPath, after: state.step)
@@ -60,7 +60,7 @@ public final class Trainer {
             let (loss, keptCount) = model.forwardBackward(inputs: batch.inputs, targets: batch.targets, kept: kept)
             guard keptCount == 0 || loss.isFinite else {
                 let last = run.completeCheckpoints().last.map { "\(run.checkpoints)/\($0)" } ?? "none"
-                throw ShardError("step \(state.step + 1): the loss is \(loss): the run diverged (try a lower --lr); the last good checkpoint is \(last)")
+                throw TrainingError("step \(state.step + 1): the loss is \(loss): the run diverged (try a lower --lr); the last good checkpoint is \(last)")
             }
             // A batch with no kept target teaches nothing: no update, so the moments and decay do not move either.
             let norm = keptCount > 0 ? clipGradients(model.gradients, maximum: options.gradientClip) : nil
@@ -79,7 +79,7 @@ public final class Trainer {
             if let analyze, analyzeEvery > 0, finished || state.step % analyzeEvery == 0 {
                 record.induction = analyze(model.primary)
             }
-            metrics.write(record.jsonLine)
+            metrics.write(Data(ManifestJSON.line(record)))
 
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
             let perStep = elapsed / Double(state.step - startStep)
