@@ -2,7 +2,8 @@ import CZlib
 import CZstd
 import Foundation
 
-/// A source of bytes read in chunks: a file, decompressed on the fly when it ends in `.gz` or `.zst`.
+/// A source of bytes read in chunks: a file, decompressed on the fly when it ends in `.gz` or `.zst`,
+/// or the standard input, decompressed when its first bytes are a gzip or zstd magic number.
 /// Errors name the file and what is wrong with it.
 public protocol ByteStream {
     /// The next chunk, or nil at the end.
@@ -23,11 +24,21 @@ public enum Compression: Equatable {
     public init(path: String) {
         if path.hasSuffix(".gz") { self = .gzip } else if path.hasSuffix(".zst") { self = .zstd } else { self = .none }
     }
+
+    /// From the first bytes of the content: the gzip and zstd magic numbers.
+    init<Bytes: Collection<UInt8>>(head: Bytes) {
+        if head.starts(with: [0x1F, 0x8B]) { self = .gzip } else if head.starts(with: [0x28, 0xB5, 0x2F, 0xFD]) { self = .zstd } else { self = .none }
+    }
 }
 
-public func openStream(_ path: String) throws(InputError) -> any ByteStream {
-    let file = try FileStream(path: path)
-    switch Compression(path: path) {
+/// The name of an input in messages.
+func inputName(_ path: String) -> String { path == standardInputPath ? "standard input" : path }
+
+/// The bytes of `path` from byte `offset` on (which must be 0 for a compressed file), decompressed.
+public func openStream(_ path: String, from offset: Int = 0) throws(InputError) -> any ByteStream {
+    var file = try FileStream(path: path, offset: offset)
+    let compression = path == standardInputPath ? Compression(head: try file.peek()) : Compression(path: path)
+    switch compression {
     case .none: return file
     case .gzip: return DecompressingStream(file, try GzipDecoder(path: path))
     case .zstd: return DecompressingStream(file, try ZstdDecoder(path: path))
@@ -38,20 +49,45 @@ struct FileStream: ByteStream {
     let path: String
     private let handle: FileHandle
     private(set) var consumed = 0
+    /// A chunk read by `peek` and not yet returned.
+    private var unread: [UInt8]?
     static let chunkSize = 1 << 20
 
-    init(path: String) throws(InputError) {
+    init(path: String, offset: Int = 0) throws(InputError) {
         self.path = path
+        if path == standardInputPath {
+            handle = .standardInput
+            return
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw InputError("\(path): cannot open: \(String(cString: strerror(errno)))")
         }
         self.handle = handle
+        if offset > 0 {
+            do { try handle.seek(toOffset: UInt64(offset)) } catch {
+                throw InputError("\(path): cannot seek to byte \(offset): \(error.localizedDescription)")
+            }
+        }
+    }
+
+    /// The first bytes that `next` will return.
+    mutating func peek() throws(InputError) -> [UInt8] {
+        if unread == nil { unread = try read() ?? [] }
+        return unread!
     }
 
     mutating func next() throws(InputError) -> [UInt8]? {
+        if let chunk = unread {
+            unread = nil
+            return chunk.isEmpty ? nil : chunk
+        }
+        return try read()
+    }
+
+    private mutating func read() throws(InputError) -> [UInt8]? {
         let data: Data
         do { data = try handle.read(upToCount: Self.chunkSize) ?? Data() } catch {
-            throw InputError("\(path): read failed: \(error.localizedDescription)")
+            throw InputError("\(inputName(path)): read failed: \(error.localizedDescription)")
         }
         if data.isEmpty { return nil }
         consumed += data.count
@@ -89,7 +125,7 @@ final class DecompressingStream<Decoder: StreamDecoder>: ByteStream {
             if offset == input.count {
                 guard let chunk = try file.next() else {
                     if decoder.atBoundary { return nil }
-                    throw InputError("\(file.path): truncated \(Decoder.format) data (the file ends inside a compressed stream)")
+                    throw InputError("\(inputName(file.path)): truncated \(Decoder.format) data (the file ends inside a compressed stream)")
                 }
                 input = chunk
                 offset = 0
@@ -99,7 +135,7 @@ final class DecompressingStream<Decoder: StreamDecoder>: ByteStream {
                     decoder.decode(UnsafeRawBufferPointer(rebasing: inBytes[offset...]), into: outBytes)
                 }
             }
-            if let error = step.error { throw InputError("\(file.path): corrupt \(Decoder.format) data: \(error)") }
+            if let error = step.error { throw InputError("\(inputName(file.path)): corrupt \(Decoder.format) data: \(error)") }
             offset += step.used
             produced = step.made
         }

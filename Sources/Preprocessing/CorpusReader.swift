@@ -1,83 +1,112 @@
 import Foundation
 import Tokenization
 
-/// One document, numbered in input order across all files.
+/// One document and where it comes from.
 public struct Document: Sendable {
     public let text: String
-    public let index: Int
+    /// The block of the input layout it belongs to.
+    public let block: Int
+    /// Its input's index in the run's input list, and the byte where it starts in that input's
+    /// (decompressed) content; together they decide its split.
+    public let input: Int
+    public let offset: Int
+    /// Invalid UTF-8 sequences replaced by U+FFFD in it.
+    public let replacements: Int
 }
 
-/// Reads documents from the input files in order, streaming: plain-text files are one document each;
-/// JSON Lines files give one document per line, the string under `textField`.
+/// Reads documents from pieces of the inputs in order, streaming: plain-text files are one document
+/// each; JSON Lines files give one document per line, the string under `textField`.
 ///
 /// Policies: invalid UTF-8 is replaced by U+FFFD and counted, or is an error when `strict`. A JSON
-/// line that does not parse, or lacks a string `textField`, is skipped and counted, or is an error
-/// when `strict`. Blank lines are not documents. A document longer than `maximumDocumentBytes` is an
-/// error, since memory stays bounded only if documents are.
+/// line that does not parse, or lacks a string `textField`, is skipped and counted in the block
+/// holding it, or is an error when `strict`. Blank lines are not documents. A document longer than
+/// `maximumDocumentBytes` is an error, since memory stays bounded only if documents are.
 public final class CorpusReader {
-    public let files: [String]
+    public let layout: InputLayout
+    public let pieces: [InputLayout.Piece]
     public let textField: String
     public let strict: Bool
     public let maximumDocumentBytes: Int
 
-    public private(set) var replacedSequences = 0
-    public private(set) var skippedLines = 0
     /// Input bytes consumed (compressed bytes for compressed files), for progress.
-    public var consumedBytes: Int { finishedFilesBytes + (stream?.consumed ?? 0) }
+    public var consumedBytes: Int { finishedPiecesBytes + (stream?.consumed ?? 0) }
 
-    private var fileIndex = -1
+    private var skippedByBlock: [Int: Int] = [:]
+    private var pieceIndex = -1
     private var stream: (any ByteStream)?
-    private var finishedFilesBytes = 0
+    private var finishedPiecesBytes = 0
     private var buffer: [UInt8] = []
     private var bufferStart = 0
-    private var lineNumber = 0
+    /// Where `buffer[0]` lies in the input's content.
+    private var bufferOffset = 0
+    /// Lines read so far, when the piece began at the start of its input (else line numbers are unknown).
+    private var lineNumber: Int?
     private var endOfFile = false
-    private var nextIndex = 0
 
-    public init(files: [String], textField: String = "text", strict: Bool = false, maximumDocumentBytes: Int) {
-        self.files = files
+    public init(layout: InputLayout, pieces: [InputLayout.Piece], textField: String = "text", strict: Bool = false,
+                maximumDocumentBytes: Int) {
+        self.layout = layout
+        self.pieces = pieces
         self.textField = textField
         self.strict = strict
         self.maximumDocumentBytes = maximumDocumentBytes
     }
 
+    /// Every document of `files`, read whole, in order.
+    public convenience init(files: [String], format: FormatChoice = .auto, textField: String = "text", strict: Bool = false,
+                            maximumDocumentBytes: Int) {
+        let layout = InputLayout(inputs: files.map { ($0, 0) }, format: format, blockBytes: Int.max)
+        self.init(layout: layout, pieces: files.indices.map { InputLayout.Piece(input: $0, lineStarts: nil) },
+                  textField: textField, strict: strict, maximumDocumentBytes: maximumDocumentBytes)
+    }
+
+    /// Lines skipped in `block` since the last call for it.
+    public func takeSkippedLines(block: Int) -> Int { skippedByBlock.removeValue(forKey: block) ?? 0 }
+
+    /// Lines skipped and not yet taken, in blocks that gave no document.
+    public var untakenSkippedLines: Int { skippedByBlock.values.reduce(0, +) }
+
     public func next() throws(InputError) -> Document? {
         while true {
             if stream == nil {
-                fileIndex += 1
-                guard fileIndex < files.count else { return nil }
-                stream = try openStream(files[fileIndex])
-                buffer = []
-                bufferStart = 0
-                lineNumber = 0
-                endOfFile = false
+                pieceIndex += 1
+                guard pieceIndex < pieces.count else { return nil }
+                try open(pieces[pieceIndex])
             }
-            let path = files[fileIndex]
+            let piece = pieces[pieceIndex], entry = layout.entries[piece.input]
             let document: Document?
-            switch InputFormat(path: path) {
-            case .plainText: document = try wholeFile(path)
-            case .jsonLines: document = try nextLine(path)
+            switch entry.format {
+            case .plainText: document = try wholeFile(piece.input)
+            case .jsonLines: document = try nextLine(piece)
             }
             if let document { return document }
-            finishedFilesBytes += stream!.consumed
+            finishedPiecesBytes += stream!.consumed
             stream = nil
         }
     }
 
-    private func makeDocument(_ bytes: ArraySlice<UInt8>, _ place: String) throws(InputError) -> Document {
-        let input = UTF8Input(bytes)
-        if let offset = input.firstInvalidOffset {
-            if strict { throw InputError("\(place): invalid UTF-8 at byte \(offset) (drop --strict to replace it with U+FFFD)") }
-            replacedSequences += input.replacements
-        }
-        return try document(input.text, place)
+    private func open(_ piece: InputLayout.Piece) throws(InputError) {
+        let path = layout.entries[piece.input].path
+        let from = max((piece.lineStarts?.lowerBound ?? 0) - 1, 0)
+        stream = try openStream(path, from: from)
+        buffer = []
+        bufferStart = 0
+        bufferOffset = from
+        endOfFile = false
+        lineNumber = from == 0 ? 0 : nil
+        // A line starts at byte 0 or after a newline: skip what precedes the first such byte in range.
+        if from > 0 { _ = try readLine(path) }
     }
 
     /// The rule on document length applies to the text, whatever its encoding in the file was.
-    private func document(_ text: String, _ place: String) throws(InputError) -> Document {
+    private func document(_ text: String, input: Int, offset: Int, replacements: Int, _ place: String) throws(InputError) -> Document {
         if text.utf8.count > maximumDocumentBytes { throw tooLong(place, text.utf8.count) }
-        defer { nextIndex += 1 }
-        return Document(text: text, index: nextIndex)
+        return Document(text: text, block: block(input: input, offset: offset), input: input, offset: offset, replacements: replacements)
+    }
+
+    private func block(input: Int, offset: Int) -> Int {
+        let entry = layout.entries[input]
+        return layout.block(at: entry.divisible ? entry.start + offset : entry.start)
     }
 
     /// Lines are held whole in memory, so they are bounded too; JSON escapes take at most six bytes
@@ -89,27 +118,35 @@ public final class CorpusReader {
     }
 
     /// The whole file as one document, or nil once it has been returned.
-    private func wholeFile(_ path: String) throws(InputError) -> Document? {
+    private func wholeFile(_ input: Int) throws(InputError) -> Document? {
         if endOfFile { return nil }
+        let name = inputName(layout.entries[input].path)
         var bytes: [UInt8] = []
         while let chunk = try stream!.next() {
             bytes += chunk
             // Replacement characters can only make the text longer than its bytes.
-            if bytes.count > maximumDocumentBytes { throw tooLong(path, bytes.count) }
+            if bytes.count > maximumDocumentBytes { throw tooLong(name, bytes.count) }
         }
         endOfFile = true
-        return try makeDocument(bytes[...], path)
+        let text = UTF8Input(bytes[...])
+        if let offset = text.firstInvalidOffset, strict {
+            throw InputError("\(name): invalid UTF-8 at byte \(offset) (drop --strict to replace it with U+FFFD)")
+        }
+        return try document(text.text, input: input, offset: 0, replacements: text.replacements, name)
     }
 
-    /// The next document of a JSON Lines file, or nil at its end.
-    private func nextLine(_ path: String) throws(InputError) -> Document? {
+    /// The next document of a JSON Lines piece, or nil at its end.
+    private func nextLine(_ piece: InputLayout.Piece) throws(InputError) -> Document? {
+        let path = layout.entries[piece.input].path
         while true {
+            let start = bufferOffset + bufferStart
+            if let lineStarts = piece.lineStarts, start >= lineStarts.upperBound { return nil }
             guard let line = try readLine(path) else { return nil }
-            lineNumber += 1
+            lineNumber? += 1
             var content = line
             if content.last == UInt8(ascii: "\r") { content = content.dropLast() }
             if content.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-            let place = "\(path):\(lineNumber)"
+            let place = lineNumber.map { "\(inputName(path)):\($0)" } ?? "\(inputName(path)) (the line at byte \(start))"
             let input = UTF8Input(content)
             if let offset = input.firstInvalidOffset, strict {
                 throw InputError("\(place): invalid UTF-8 at byte \(offset) of the line (drop --strict to replace it with U+FFFD)")
@@ -117,21 +154,21 @@ public final class CorpusReader {
             let object = try? JSONSerialization.jsonObject(with: Data(input.text.utf8), options: [.fragmentsAllowed])
             guard let fields = object as? [String: Any] else {
                 if strict { throw InputError("\(place): not a JSON object (drop --strict to skip such lines)") }
-                skippedLines += 1
+                skippedByBlock[block(input: piece.input, offset: start), default: 0] += 1
                 continue
             }
             guard let text = fields[textField] as? String else {
                 if strict { throw InputError("\(place): no string field \"\(textField)\" (drop --strict to skip such lines, or set --text-field)") }
-                skippedLines += 1
+                skippedByBlock[block(input: piece.input, offset: start), default: 0] += 1
                 continue
             }
-            replacedSequences += input.replacements
-            return try document(text, place)
+            return try document(text, input: piece.input, offset: start, replacements: input.replacements, place)
         }
     }
 
     private func lineTooLong(_ path: String, _ size: Int) -> InputError {
-        InputError("\(path):\(lineNumber + 1): a line of \(size) bytes or more is longer than any document a work unit takes (\(maximumLineBytes) bytes with JSON escapes); raise --unit-size")
+        let place = lineNumber.map { "\(inputName(path)):\($0 + 1)" } ?? "\(inputName(path)) (the line at byte \(bufferOffset + bufferStart))"
+        return InputError("\(place): a line of \(size) bytes or more is longer than any document a work unit takes (\(maximumLineBytes) bytes with JSON escapes); raise --unit-size")
     }
 
     /// The next line without its newline, or nil at the end of the file.
@@ -153,6 +190,7 @@ public final class CorpusReader {
             }
             if buffer.count - bufferStart > maximumLineBytes { throw lineTooLong(path, buffer.count - bufferStart) }
             buffer.removeFirst(bufferStart)
+            bufferOffset += bufferStart
             bufferStart = 0
             searchFrom = buffer.count
             if let chunk = try stream!.next() { buffer += chunk } else { endOfFile = true }

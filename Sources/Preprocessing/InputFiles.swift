@@ -1,13 +1,19 @@
 import Foundation
 
+/// The input name that stands for the standard input stream.
+public let standardInputPath = "-"
+
 /// Turns command-line inputs into the ordered list of files to read: a file is itself, a folder is
-/// every regular file below it (hidden ones excepted) in sorted order, and a pattern with `*`, `?` or
-/// `[` that names no file is expanded as a glob, sorted.
+/// every regular file below it (hidden ones excepted) in sorted order, a pattern with `*`, `?` or
+/// `[` that names no file is expanded as a glob, sorted, and `-` is the standard input.
 public func expandInputs(_ arguments: [String]) throws(InputError) -> [String] {
     var files: [String] = []
     for argument in arguments {
         var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: argument, isDirectory: &isFolder) {
+        if argument == standardInputPath {
+            if files.contains(standardInputPath) { throw InputError("- (the standard input) can be read only once") }
+            files.append(argument)
+        } else if FileManager.default.fileExists(atPath: argument, isDirectory: &isFolder) {
             files += isFolder.boolValue ? try filesBelow(argument) : [argument]
         } else if argument.contains(where: { "*?[".contains($0) }) {
             let matches = glob(argument)
@@ -54,8 +60,10 @@ func fileStatus(_ path: String) -> stat? {
     return stat(path, &status) == 0 ? status : nil
 }
 
-/// The size of a file, through symbolic links.
-public func fileSize(_ path: String) -> Int? { fileStatus(path).map { Int($0.st_size) } }
+/// The size of a file, through symbolic links; 0 for the standard input, whose size is unknown.
+public func fileSize(_ path: String) -> Int? {
+    path == standardInputPath ? 0 : fileStatus(path).map { Int($0.st_size) }
+}
 
 private func glob(_ pattern: String) -> [String] {
     var result = glob_t()
@@ -65,14 +73,28 @@ private func glob(_ pattern: String) -> [String] {
         .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
 }
 
-/// How a file holds documents, from its name without the compression suffix: JSON Lines for
-/// `.jsonl`, `.ndjson` and `.json`, otherwise plain text, one document per file.
-public enum InputFormat: Equatable {
+/// How a file holds documents: plain text, one document per file, or JSON Lines, one per line.
+public enum InputFormat: Equatable, Sendable {
     case plainText, jsonLines
 
+    /// From the name without the compression suffix: JSON Lines for `.jsonl`, `.ndjson` and
+    /// `.json`, otherwise plain text (as for the standard input).
     public init(path: String) {
         var name = path
         for suffix in [".gz", ".zst"] where name.hasSuffix(suffix) { name.removeLast(suffix.count) }
         self = [".jsonl", ".ndjson", ".json"].contains(where: { name.hasSuffix($0) }) ? .jsonLines : .plainText
+    }
+}
+
+/// The format the user asked for: from each file's name, or one format for every input.
+public enum FormatChoice: String, Codable, CaseIterable, Sendable {
+    case auto, text, jsonl
+
+    public func format(of path: String) -> InputFormat {
+        switch self {
+        case .auto: InputFormat(path: path)
+        case .text: .plainText
+        case .jsonl: .jsonLines
+        }
     }
 }

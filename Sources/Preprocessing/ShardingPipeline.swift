@@ -16,7 +16,10 @@ public struct ShardingOptions: Sendable {
     public var level = 3
     public var unitBytes = 32 << 20
     public var textField = "text"
+    public var format = FormatChoice.auto
     public var strict = false
+    /// Which part of the run this process makes, of how many (`--part I/N`); nil for the whole run.
+    public var part: PartIdentity?
     public var threads = 1
     /// A class file (`hapax-prep classes`): match lengths over token classes instead of ids.
     public var classesPath: String?
@@ -49,15 +52,19 @@ public struct StageTimes: Sendable {
 }
 
 /// Corpus files to shards: documents are read in order and grouped into work units of about
-/// `unitBytes` of text. Each unit is tokenized, packed into windows of `seqLen + 1` tokens (stride
-/// `seqLen`) per split, its match lengths computed, and written as one shard per split, followed by
-/// a unit record; the manifest is written last. Units depend only on the inputs and parameters, so
-/// the bytes never depend on the thread count, and a rerun reuses every unit whose record and shards
-/// are in place.
+/// `unitBytes` of text that never span a block of the input layout. Each unit is tokenized, packed
+/// into windows of `seqLen + 1` tokens (stride `seqLen`) per split, its match lengths computed, and
+/// written as one shard per split, followed by a unit record; the manifest is written last. Units
+/// depend only on the inputs and parameters, so the bytes never depend on the thread count, a part
+/// of the run (a range of blocks) makes exactly the units the whole run makes for those blocks, and a
+/// rerun reuses every unit whose record and shards are in place.
 public final class ShardingPipeline {
     public let options: ShardingOptions
     public let tokenizer: Tokenizer
     public let parameters: RunParameters
+    public let layout: InputLayout
+    /// The blocks this run reads: all of them, or its part's.
+    public let blocks: Range<Int>
     public private(set) var times = StageTimes()
     private let tokenizerBytes: [UInt8]
     private let classes: (map: TokenClasses, bytes: [UInt8])?
@@ -77,6 +84,15 @@ public final class ShardingPipeline {
         for path in options.inputs {
             guard let size = fileSize(path) else { throw InputError("\(path): cannot read its size") }
             inputs.append(InputFile(path: path, bytes: size))
+        }
+        layout = InputLayout(inputs: inputs.map { ($0.path, $0.bytes) }, format: options.format, blockBytes: options.unitBytes)
+        if let part = options.part {
+            if part.count > 1, options.inputs.contains(standardInputPath) {
+                throw InputError("the standard input (-) cannot be divided into parts: its size is unknown until it is read")
+            }
+            blocks = layout.blocks(part: part.index, of: part.count)
+        } else {
+            blocks = 0..<layout.blockCount
         }
         let tokenizerSHA256 = SHA256.hex(of: tokenizerBytes)
         var classIdentity: ClassMapIdentity?
@@ -101,20 +117,20 @@ public final class ShardingPipeline {
         parameters = RunParameters(
             seqLen: options.seqLen, windowLength: options.seqLen + 1, scope: options.scope,
             valFraction: options.valFraction, windowsPerFrame: options.windowsPerFrame, level: options.level,
-            unitBytes: options.unitBytes, textField: options.textField, strict: options.strict,
+            unitBytes: options.unitBytes, textField: options.textField, format: options.format.rawValue, strict: options.strict,
             tokenizer: TokenizerIdentity(
                 file: "tokenizer/\(name)", sha256: tokenizerSHA256,
                 vocabSize: tokenizer.vocabularySize, endOfText: endOfText,
                 tokenWidth: ShardHeader.tokenWidth(vocabularySize: tokenizer.vocabularySize),
                 pattern: tokenizer.preTokenizer.rawValue),
-            classes: classIdentity, inputs: inputs)
+            classes: classIdentity, inputs: inputs, part: options.part)
     }
 
-    /// The split of document `index`: a seeded hash of the index decides, so the choice depends on
-    /// nothing but the document's place in the input order.
-    public static func split(ofDocument index: Int, valFraction: Double) -> Split {
+    /// The split of a document: a seeded hash of its input's index and its start in that input
+    /// decides, so the choice depends on nothing but where the document is, whoever reads it.
+    public static func split(of document: Document, valFraction: Double) -> Split {
         guard valFraction > 0 else { return .train }
-        var generator = SplitMix64(seed: UInt64(index))
+        var generator = SplitMix64(seed: UInt64(document.input) << 40 ^ UInt64(document.offset))
         return Double(generator.next() >> 11) / Double(UInt64(1) << 53) < valFraction ? .val : .train
     }
 
@@ -123,45 +139,50 @@ public final class ShardingPipeline {
 
     public func run(progress: (ShardingProgress) -> Void) throws(InputError) -> Manifest {
         try prepareFolder()
-        let reader = CorpusReader(files: options.inputs, textField: options.textField, strict: options.strict,
-                                  maximumDocumentBytes: options.unitBytes)
+        let reader = CorpusReader(layout: layout, pieces: layout.pieces(for: blocks), textField: options.textField,
+                                  strict: options.strict, maximumDocumentBytes: options.unitBytes)
         var state = ShardingProgress(documents: 0, tokens: 0, consumedBytes: 0,
-                                     totalBytes: parameters.inputs.reduce(0) { $0 + $1.bytes }, unitsDone: 0, unitsReused: 0)
+                                     totalBytes: layout.bytesRead(in: blocks), unitsDone: 0, unitsReused: 0)
         var records: [UnitRecord] = []
         var pending: [Document] = []
         var pendingBytes = 0
-        var replacedBefore = 0, skippedBefore = 0
+        var unitsBlock = -1, unitInBlock = 0
 
+        // A unit ends when the next document starts another unit, or at the end: the lines skipped
+        // before that document in the same block count in the unit that ends.
         func finishUnit() throws(InputError) {
-            let unit = records.count
-            let replaced = reader.replacedSequences - replacedBefore, skipped = reader.skippedLines - skippedBefore
-            replacedBefore = reader.replacedSequences
-            skippedBefore = reader.skippedLines
+            let name = UnitName(block: pending[0].block, index: unitInBlock)
+            let skipped = reader.takeSkippedLines(block: name.block)
             var record: UnitRecord
             let textSHA256 = Self.digest(of: pending)
-            if let reused = reusableRecord(unit: unit, firstDocument: pending[0].index, textSHA256: textSHA256) {
+            if let reused = reusableRecord(name, textSHA256: textSHA256) {
                 record = reused
                 state.unitsReused += 1
             } else {
-                record = try process(unit: unit, documents: pending, textBytes: pendingBytes)
+                record = try process(name, documents: pending, textBytes: pendingBytes)
                 record.textSha256 = textSHA256
-                record.replacedSequences = replaced
+                record.replacedSequences = pending.reduce(0) { $0 + $1.replacements }
                 record.skippedLines = skipped
-                try write(ManifestJSON.encode(record), to: unitRecordPath(unit))
+                try write(ManifestJSON.encode(record), to: unitRecordPath(name))
             }
             records.append(record)
             state.tokens += record.splits.values.reduce(0) { $0 + $1.tokens }
             state.unitsDone += 1
+            unitInBlock += 1
             pending = []
             pendingBytes = 0
         }
 
         while let document = try reader.next() {
+            if let first = pending.first, document.block != first.block || pendingBytes >= options.unitBytes { try finishUnit() }
+            if document.block != unitsBlock {
+                unitsBlock = document.block
+                unitInBlock = 0
+            }
             pending.append(document)
             pendingBytes += document.text.utf8.count
             state.documents += 1
-            if pendingBytes >= options.unitBytes { try finishUnit() }
-            if state.documents % 256 == 0 || pending.isEmpty {
+            if state.documents % 256 == 0 || pendingBytes >= options.unitBytes {
                 state.consumedBytes = reader.consumedBytes
                 progress(state)
             }
@@ -169,13 +190,12 @@ public final class ShardingPipeline {
         if !pending.isEmpty { try finishUnit() }
         state.consumedBytes = reader.consumedBytes
         progress(state)
-        guard state.documents > 0 else {
+        guard state.documents > 0 || options.part != nil else {
             throw InputError("the inputs hold no documents (\(options.inputs.count) file(s) read)")
         }
         var manifest = Self.manifest(parameters: parameters, records: records)
-        // Lines skipped (or bytes replaced) after the last unit closed belong to no unit.
-        manifest.statistics.skippedLines += reader.skippedLines - skippedBefore
-        manifest.statistics.replacedSequences += reader.replacedSequences - replacedBefore
+        // Lines skipped in blocks that gave no document belong to no unit.
+        manifest.statistics.skippedLines += reader.untakenSkippedLines
         try write(ManifestJSON.encode(manifest), to: path(Manifest.fileName))
         return manifest
     }
@@ -237,20 +257,16 @@ public final class ShardingPipeline {
         do { try AtomicFile.write(bytes, to: path) } catch { throw InputError(error.description) }
     }
 
-    private func unitRecordPath(_ unit: Int) -> String {
-        path("\(Manifest.unitsFolder)/unit-\(String(format: "%05d", unit)).json")
-    }
-
-    public static func shardFileName(_ split: Split, unit: Int) -> String {
-        "\(split.rawValue)-\(String(format: "%05d", unit)).hapax"
+    private func unitRecordPath(_ name: UnitName) -> String {
+        path("\(Manifest.unitsFolder)/unit-\(name).json")
     }
 
     /// The record of a unit finished by an earlier run, if it holds the same text and its shards are
     /// intact. The text is compared by its SHA-256, so an input edited in place (at the same size, or
     /// behind a symbolic link) is never mixed with output made from its old contents.
-    private func reusableRecord(unit: Int, firstDocument: Int, textSHA256: String) -> UnitRecord? {
-        guard let record = try? ManifestJSON.decode(UnitRecord.self, from: unitRecordPath(unit)),
-              record.unit == unit, record.firstDocument == firstDocument, record.textSha256 == textSHA256 else { return nil }
+    private func reusableRecord(_ name: UnitName, textSHA256: String) -> UnitRecord? {
+        guard let record = try? ManifestJSON.decode(UnitRecord.self, from: unitRecordPath(name)),
+              record.block == name.block, record.unit == name.index, record.textSha256 == textSHA256 else { return nil }
         for split in record.splits.values {
             guard let shard = split.shard else { continue }
             let size = (try? FileManager.default.attributesOfItem(atPath: path(shard.file))[.size] as? Int) ?? nil
@@ -274,7 +290,7 @@ public final class ShardingPipeline {
 
     // MARK: one work unit
 
-    private func process(unit: Int, documents: [Document], textBytes: Int) throws(InputError) -> UnitRecord {
+    private func process(_ name: UnitName, documents: [Document], textBytes: Int) throws(InputError) -> UnitRecord {
         let tokenizer = self.tokenizer
         let start = DispatchTime.now()
         let encoded = parallelMap(documents.count, threads: options.threads) { tokenizer.encode(documents[$0].text) }
@@ -282,16 +298,16 @@ public final class ShardingPipeline {
 
         var splits: [String: UnitSplit] = [:]
         for split in Split.allCases {
-            let members = documents.indices.filter { Self.split(ofDocument: documents[$0].index, valFraction: options.valFraction) == split }
+            let members = documents.indices.filter { Self.split(of: documents[$0], valFraction: options.valFraction) == split }
             var stream: [UInt32] = []
             stream.reserveCapacity(members.reduce(0) { $0 + encoded[$1].count + 1 })
             for i in members {
                 stream += encoded[i]
                 stream.append(parameters.tokenizer.endOfText)
             }
-            splits[split.rawValue] = try writeShard(split, unit: unit, stream: stream, documents: members.count)
+            splits[split.rawValue] = try writeShard(split, unit: name, stream: stream, documents: members.count)
         }
-        return UnitRecord(unit: unit, firstDocument: documents[0].index, textBytes: textBytes,
+        return UnitRecord(block: name.block, unit: name.index, textBytes: textBytes,
                           replacedSequences: 0, skippedLines: 0, splits: splits)
     }
 
@@ -302,7 +318,7 @@ public final class ShardingPipeline {
         var compressSeconds: Double
     }
 
-    private func writeShard(_ split: Split, unit: Int, stream: [UInt32], documents: Int) throws(InputError) -> UnitSplit {
+    private func writeShard(_ split: Split, unit: UnitName, stream: [UInt32], documents: Int) throws(InputError) -> UnitSplit {
         let seqLen = options.seqLen, length = seqLen + 1
         let windows = stream.count > seqLen ? (stream.count - 1) / seqLen : 0
         let used = windows > 0 ? windows * seqLen + 1 : 0
@@ -357,7 +373,7 @@ public final class ShardingPipeline {
                                  tokenizerSHA256: SHA256.bytes(hex: parameters.tokenizer.sha256),
                                  scopeCode: scope == .window ? 0 : 1)
         let bytes = ShardWriter.assemble(header, frames: encodedFrames)
-        let name = Self.shardFileName(split, unit: unit)
+        let name = "\(split.rawValue)-\(unit).hapax"
         try write(bytes, to: path(name))
         result.shard = ShardEntry(file: name, windows: windows, bytes: bytes.count, sha256: SHA256.hex(of: bytes))
         return result

@@ -35,6 +35,19 @@ public struct InputFile: Codable, Equatable, Sendable {
     }
 }
 
+/// Which part of a partitioned run a folder holds (`hapax-prep shard --part INDEX/COUNT`).
+public struct PartIdentity: Codable, Equatable, Sendable, CustomStringConvertible {
+    public var index: Int
+    public var count: Int
+
+    public init(index: Int, count: Int) {
+        self.index = index
+        self.count = count
+    }
+
+    public var description: String { "\(index)/\(count)" }
+}
+
 /// Everything that determines the output bytes. A folder's runs must all have equal parameters.
 public struct RunParameters: Codable, Equatable, Sendable {
     public var seqLen: Int
@@ -45,11 +58,16 @@ public struct RunParameters: Codable, Equatable, Sendable {
     public var level: Int
     public var unitBytes: Int
     public var textField: String
+    /// How inputs hold documents: `auto` (from each file's name), `text` or `jsonl`; absent in
+    /// folders made before the option existed, which read by name.
+    public var format: String?
     public var strict: Bool
     public var tokenizer: TokenizerIdentity
     /// Token classes match lengths were computed over (thresholded Hapax); nil for exact matching.
     public var classes: ClassMapIdentity?
     public var inputs: [InputFile]
+    /// The part this folder holds; nil for a whole run, or a merge of all parts.
+    public var part: PartIdentity?
 
     /// Names and both values of the parameters that differ, for refusing a mismatched folder.
     public func differences(from other: RunParameters) -> [String] {
@@ -62,10 +80,12 @@ public struct RunParameters: Codable, Equatable, Sendable {
         compare("level", level, other.level)
         compare("unit_bytes", unitBytes, other.unitBytes)
         compare("text_field", textField, other.textField)
+        compare("format", format ?? "auto", other.format ?? "auto")
         compare("strict", strict, other.strict)
         compare("tokenizer.sha256", tokenizer.sha256, other.tokenizer.sha256)
         compare("tokenizer.pattern", tokenizer.pattern, other.tokenizer.pattern)
         compare("classes.sha256", classes?.sha256 ?? "none", other.classes?.sha256 ?? "none")
+        compare("part", part?.description ?? "none", other.part?.description ?? "none")
         if inputs != other.inputs {
             let mine = Set(inputs.map { "\($0.path) (\($0.bytes) bytes)" }), theirs = Set(other.inputs.map { "\($0.path) (\($0.bytes) bytes)" })
             let first = mine.subtracting(theirs).sorted().first ?? theirs.subtracting(mine).sorted().first ?? "their order"
@@ -74,7 +94,7 @@ public struct RunParameters: Codable, Equatable, Sendable {
         return result
     }
 
-    public init(seqLen: Int, windowLength: Int, scope: MatchScope, valFraction: Double, windowsPerFrame: Int, level: Int, unitBytes: Int, textField: String, strict: Bool, tokenizer: TokenizerIdentity, classes: ClassMapIdentity? = nil, inputs: [InputFile]) {
+    public init(seqLen: Int, windowLength: Int, scope: MatchScope, valFraction: Double, windowsPerFrame: Int, level: Int, unitBytes: Int, textField: String, format: String? = nil, strict: Bool, tokenizer: TokenizerIdentity, classes: ClassMapIdentity? = nil, inputs: [InputFile], part: PartIdentity? = nil) {
         self.seqLen = seqLen
         self.windowLength = windowLength
         self.scope = scope
@@ -83,10 +103,12 @@ public struct RunParameters: Codable, Equatable, Sendable {
         self.level = level
         self.unitBytes = unitBytes
         self.textField = textField
+        self.format = format
         self.strict = strict
         self.tokenizer = tokenizer
         self.classes = classes
         self.inputs = inputs
+        self.part = part
     }
 }
 
@@ -128,10 +150,25 @@ public struct UnitSplit: Codable, Equatable, Sendable {
     }
 }
 
+/// A work unit's name: its block of the input layout and its place among the block's units, as in
+/// `train-00012-000.hapax`.
+public struct UnitName: Equatable, Sendable, CustomStringConvertible {
+    public var block: Int
+    public var index: Int
+
+    public init(block: Int, index: Int) {
+        self.block = block
+        self.index = index
+    }
+
+    public var description: String { String(format: "%05d-%03d", block, index) }
+}
+
 /// A finished work unit: written after its shards, so its presence means they are complete.
 public struct UnitRecord: Codable, Equatable, Sendable {
+    public var block: Int
+    /// The unit's place among its block's units.
     public var unit: Int
-    public var firstDocument: Int
     public var textBytes: Int
     /// SHA-256 of the unit's text (docs/FORMAT.md); a rerun reuses the unit only if it matches.
     public var textSha256: String?
@@ -139,9 +176,9 @@ public struct UnitRecord: Codable, Equatable, Sendable {
     public var skippedLines: Int
     public var splits: [String: UnitSplit]
 
-    public init(unit: Int, firstDocument: Int, textBytes: Int, replacedSequences: Int, skippedLines: Int, splits: [String: UnitSplit]) {
+    public init(block: Int, unit: Int, textBytes: Int, replacedSequences: Int, skippedLines: Int, splits: [String: UnitSplit]) {
+        self.block = block
         self.unit = unit
-        self.firstDocument = firstDocument
         self.textBytes = textBytes
         self.replacedSequences = replacedSequences
         self.skippedLines = skippedLines

@@ -10,5 +10,5 @@ struct HapaxPrep: ParsableCommand {
             `hapax-prep train-tokenizer`. Tokenizers are tiktoken rank files (`*.tiktoken`) or \
             Hugging Face `tokenizer.json` files of the GPT-2 family.
             """,
-        subcommands: [Tokenize.self, Pretokenize.self, TrainTokenizer.self, Classes.self, Shard.self, Inspect.self, Export.self, Verify.self])
+        subcommands: [Tokenize.self, Pretokenize.self, TrainTokenizer.self, Classes.self, Shard.self, Merge.self, Inspect.self, Export.self, Verify.self])
 }

@@ -10,9 +10,12 @@ struct Shard: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Tokenize a corpus, pack it into windows, compute Hapax match lengths, and write shards.",
         discussion: """
-            Inputs are files, folders (read recursively in sorted order) and glob patterns. Plain-text \
-            files are one document each; .jsonl/.ndjson/.json files are JSON Lines, one document per \
-            line under --text-field. Any of them may be gzip (.gz) or zstd (.zst) compressed.
+            Inputs are files, folders (read recursively in sorted order), glob patterns, and - for the \
+            standard input. Plain-text files are one document each; .jsonl/.ndjson/.json files are JSON \
+            Lines, one document per line under --text-field (--format sets one format for all inputs; \
+            the standard input is plain text unless --format jsonl). Files may be gzip (.gz) or zstd \
+            (.zst) compressed; the standard input is decompressed when its first bytes say so, so \
+            `curl -s URL | hapax-prep shard - --format jsonl …` needs no local copy.
 
             Documents, each followed by end-of-text, are grouped into work units of about --unit-size \
             bytes of text. Each unit's token stream is cut into windows of seq-len + 1 tokens that overlap \
@@ -24,14 +27,24 @@ struct Shard: ParsableCommand {
             last. Run the same command again after an interruption: finished units are reused and the \
             result is byte-identical to an uninterrupted run, whatever --threads is.
 
-            With --classes (a file from `hapax-prep classes`), match lengths are computed over token             classes, so a repeat through similar tokens counts (thresholded Hapax); stored tokens keep             their ids, and every mask rule and n works unchanged.
+            With --classes (a file from `hapax-prep classes`), match lengths are computed over token \
+            classes, so a repeat through similar tokens counts (thresholded Hapax); stored tokens keep \
+            their ids, and every mask rule and n works unchanged.
+
+            To spread a run over machines, give each one --part I/N and its own folder, then join the \
+            folders with `hapax-prep merge`: the merged folder holds exactly the shards one process \
+            would have written. Parts are ranges of the input bytes, balanced by size; under a Slurm \
+            job array or a Kubernetes indexed Job, --part auto/N reads I from the scheduler \
+            (docs/SCALING.md).
 
             Examples:
               hapax-prep shard data/shakespeare --tokenizer data/cl100k_base.tiktoken --seq-len 1024 -o data/shards
               hapax-prep shard 'corpus/*.jsonl.zst' --tokenizer tokenizer.json --seq-len 2048 --val-fraction 0.01 -o shards
+              hapax-prep shard corpus/ --tokenizer tokenizer.json --seq-len 2048 --part 3/8 -o parts/3
+              zstdcat dump.jsonl.zst | hapax-prep shard - --format jsonl --tokenizer tokenizer.json --seq-len 2048 -o shards
             """)
 
-    @Argument(help: "Corpus files, folders or glob patterns.")
+    @Argument(help: "Corpus files, folders, glob patterns, or - for the standard input.")
     var inputs: [String]
 
     @Option(help: "A tiktoken rank file (*.tiktoken) or a Hugging Face tokenizer.json.")
@@ -52,6 +65,9 @@ struct Shard: ParsableCommand {
     @Option(help: "Share of documents (chosen by a hash of their index) that go to the val split.")
     var valFraction: Double = 0
 
+    @Option(help: "How inputs hold documents: auto (by name), text (one document per input) or jsonl (one per line).")
+    var format: FormatChoice = .auto
+
     @Option(help: "JSON Lines field that holds the text.")
     var textField = "text"
 
@@ -69,6 +85,9 @@ struct Shard: ParsableCommand {
 
     @Option(help: "Token classes to find repeats over (hapax-prep classes); copied into the folder.")
     var classes: String?
+
+    @Option(help: ArgumentHelp("Make part I of N (from 0) of the run, for `hapax-prep merge`; auto/N reads I from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX.", valueName: "I/N"))
+    var part: PartOption?
 
     @Option(help: "Threads (the output does not depend on it).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
@@ -100,6 +119,8 @@ struct Shard: ParsableCommand {
         options.unitBytes = unitSize
         options.threads = threads
         options.classesPath = classes
+        options.format = format
+        options.part = try part?.resolve()
 
         let line = ProgressLine()
         let pipeline: ShardingPipeline
@@ -127,7 +148,8 @@ struct Shard: ParsableCommand {
         let stats = manifest.statistics
         let train = manifest.splits["train"]!, val = manifest.splits["val"]!
         let shards = train.shards.count + val.shards.count
-        printError("wrote \(shards) shard(s) and \(Manifest.fileName) to \(output) in \(String(format: "%.2f", wall)) s "
+        let what = manifest.parameters.part.map { "part \($0) (blocks \(pipeline.blocks.lowerBound)..<\(pipeline.blocks.upperBound) of \(pipeline.layout.blockCount))" } ?? "the run"
+        printError("wrote \(what): \(shards) shard(s) and \(Manifest.fileName) to \(output) in \(String(format: "%.2f", wall)) s "
             + String(format: "(%.1f MB/s of text)", Double(stats.textBytes) / 1e6 / max(wall, 1e-9)))
         printError("  \(stats.documents) documents (train \(train.documents), val \(val.documents)), \(count(stats.textBytes)) bytes of text, "
             + "\(count(stats.tokens)) tokens; windows of \(seqLen + 1): train \(train.windows), val \(val.windows)")
@@ -144,3 +166,4 @@ struct Shard: ParsableCommand {
 }
 
 extension MatchScope: ExpressibleByArgument {}
+extension FormatChoice: ExpressibleByArgument {}

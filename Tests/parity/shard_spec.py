@@ -10,27 +10,55 @@ import zstandard
 M64 = (1 << 64) - 1
 
 
-def split_of(index, val_fraction):
+def split_of(input_index, offset, val_fraction):
+    """The split of the document starting at byte `offset` of input `input_index`."""
     if val_fraction <= 0:
         return "train"
-    z = (index + 0x9E3779B97F4A7C15) & M64
+    z = (((input_index << 40) ^ offset) + 0x9E3779B97F4A7C15) & M64
     z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
     z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
     z ^= z >> 31
     return "val" if (z >> 11) / float(1 << 53) < val_fraction else "train"
 
 
-def units(texts, unit_bytes):
-    """Lists of document indices, grouped as the format says."""
-    groups, current, size = [], [], 0
-    for index, text in enumerate(texts):
-        current.append(index)
-        size += len(text.encode("utf-8"))
-        if size >= unit_bytes:
-            groups.append(current)
+def documents(files, unit_bytes, text_field="text"):
+    """(block, input index, offset, text) of every document of plain-text and JSON Lines files laid
+    end to end: a JSON line belongs to the block holding its first byte, a plain-text file to the block
+    holding its start. Compressed files take their place but are not read."""
+    result, start = [], 0
+    for index, path in enumerate(map(pathlib.Path, files)):
+        data = path.read_bytes()
+        if path.suffix in (".gz", ".zst"):
+            pass
+        elif path.suffix in (".jsonl", ".ndjson", ".json"):
+            offset = 0
+            for line in data.split(b"\n"):
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    record = None
+                if isinstance(record, dict) and isinstance(record.get(text_field), str):
+                    result.append(((start + offset) // unit_bytes, index, offset, record[text_field]))
+                offset += len(line) + 1
+        else:
+            result.append((start // unit_bytes, index, 0, data.decode("utf-8")))
+        start += len(data)
+    return result
+
+
+def units(docs, unit_bytes):
+    """(unit name, indices into docs): per block, documents grouped in order until their text reaches
+    unit_bytes."""
+    groups, current, size, index_in_block = [], [], 0, 0
+    for i, (block, _, _, text) in enumerate(docs):
+        if current and (block != docs[current[0]][0] or size >= unit_bytes):
+            groups.append((f"{docs[current[0]][0]:05d}-{index_in_block:03d}", current))
+            index_in_block = index_in_block + 1 if block == docs[current[0]][0] else 0
             current, size = [], 0
+        current.append(i)
+        size += len(text.encode("utf-8"))
     if current:
-        groups.append(current)
+        groups.append((f"{docs[current[0]][0]:05d}-{index_in_block:03d}", current))
     return groups
 
 

@@ -55,18 +55,18 @@ def sharded(hapax_prep, cl100k_path, subset, tmp_path_factory):
 
 def test_windows_rebuild_documents_and_match_the_oracle(sharded, cl100k_path, subset):
     encoding = cl100k(cl100k_path)
-    texts = [f.read_text(encoding="utf-8") for f in subset]
-    tokens = [encoding.encode_ordinary(t) for t in texts]
+    docs = shard_spec.documents(subset, UNIT_BYTES)
+    tokens = [encoding.encode_ordinary(text) for _, _, _, text in docs]
     eot = 100257
     spec = shard_spec.manifest(sharded)
-    groups = shard_spec.units(texts, UNIT_BYTES)
+    groups = shard_spec.units(docs, UNIT_BYTES)
     assert spec["units"] == len(groups) > 1
     checked = 0
     for split in ("train", "val"):
         shards = {s["file"]: s for s in spec["splits"][split]["shards"]}
-        for unit, members in enumerate(groups):
-            stream = [t for i in members if shard_spec.split_of(i, 0.3) == split for t in tokens[i] + [eot]]
-            name = f"{split}-{unit:05d}.hapax"
+        for unit, members in groups:
+            stream = [t for i in members if shard_spec.split_of(docs[i][1], docs[i][2], 0.3) == split for t in tokens[i] + [eot]]
+            name = f"{split}-{unit}.hapax"
             if len(stream) <= SEQ_LEN:
                 assert name not in shards
                 continue
@@ -134,8 +134,8 @@ def test_rerun_after_interruption_gives_the_same_bytes(hapax_prep, cl100k_path, 
     (out / "manifest.json").unlink()
     records = sorted((out / "units").glob("unit-*.json"))
     records[-1].unlink()
-    (out / "train-00000.hapax").unlink()
-    (out / "train-00001.hapax.tmp-123").write_bytes(b"partial")
+    (out / "train-00000-000.hapax").unlink()
+    (out / "train-00001-000.hapax.tmp-123").write_bytes(b"partial")
     result = run(args)
     assert b"wrote" in result.stderr
     assert folder_digest(out) == folder_digest(sharded)
