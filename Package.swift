@@ -39,6 +39,7 @@ let package = Package(
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "SeededRandom"]),
         .testTarget(name: "InductionDetectorTests", dependencies: ["InductionDetector", "SeededRandom"]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards"]),
+        .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing", "SeededRandom"]),
         // The PyTorch fixtures are read by path, not bundled.
         .testTarget(name: "TrainingTests", dependencies: ["Training", "SeededRandom"], exclude: ["Fixtures"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Training"]),

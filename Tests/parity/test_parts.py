@@ -5,17 +5,20 @@ standard input (`-`) is read as a file of the same content is."""
 import gzip
 import json
 import os
+import pathlib
 import random
+import re
 import shutil
 import signal
 import subprocess
 import time
 
 import pytest
+import yaml
 import zstandard
 
 import shard_spec
-from conftest import run
+from conftest import ROOT, run
 from test_shards import folder_digest
 from test_tiktoken_parity import cl100k
 
@@ -204,3 +207,29 @@ def test_part_auto_reads_the_scheduler_index(hapax_prep, cl100k_path, corpus, tm
     assert result.returncode != 0 and b"from 0 to 1" in result.stderr
     subprocess.run(args, check=True, capture_output=True, env={**environment, "JOB_COMPLETION_INDEX": "1"})
     assert shard_spec.manifest(tmp_path / "auto")["parameters"]["part"] == {"index": 1, "count": 2}
+
+
+def test_the_kubernetes_jobs_run_as_written(hapax_prep, corpus_files, tmp_path):
+    """The commands of pipelines/kubernetes/, run as their pods would run them (each index of the
+    indexed Job, then the merge), with /data a local folder."""
+    folder = ROOT / "pipelines" / "kubernetes"
+    shard_job = yaml.safe_load((folder / "shard-parts.yaml").read_text())
+    merge_job = yaml.safe_load((folder / "merge.yaml").read_text())
+    spec = shard_job["spec"]
+    command = spec["template"]["spec"]["containers"][0]["args"][0]
+    count = int(re.search(r"--part auto/(\d+)", command).group(1))
+    assert spec["completionMode"] == "Indexed" and spec["completions"] == spec["parallelism"] == count
+    merge_command = merge_job["spec"]["template"]["spec"]["containers"][0]["args"][0].replace("$$", "$")
+    assert f"0 {count - 1})" in merge_command
+
+    data = tmp_path / "data"
+    (data / "corpus").mkdir(parents=True)
+    for file in corpus_files[:5]:
+        shutil.copy(file, data / "corpus")
+    run([hapax_prep, "train-tokenizer", "--vocab-size", "400", "-o", str(data / "tokenizer.json"), *map(str, corpus_files[:2])])
+    environment = {**os.environ, "PATH": f"{pathlib.Path(hapax_prep).parent}:{os.environ['PATH']}"}
+    for index in range(count):
+        subprocess.run(["sh", "-c", command.replace("/data", str(data))], check=True, capture_output=True,
+                       env={**environment, "JOB_COMPLETION_INDEX": str(index)})
+    subprocess.run(["sh", "-c", merge_command.replace("/data", str(data))], check=True, capture_output=True, env=environment)
+    assert b"ok" in run([hapax_prep, "verify", str(data / "out" / "shards")]).stdout
