@@ -5,7 +5,8 @@ generated benchmark corpus of tools/bench_shard.py.
 
 Prints, per part count: the wall time until the last part finished, the slowest and fastest part, the
 merge time, and whether the merged folder equals the one-part run (manifest and every shard). Then the
-merge time on the Shakespeare sample, to show it does not grow with the size of the shards.
+merge time on a twin corpus with the same files at 1/100 of their size, to show that it follows the
+number of files, not their bytes.
 
     .venv/bin/python tools/bench_parts.py [--gigabytes 1.0] [--parts 1 2 4]
 """
@@ -74,19 +75,26 @@ def main():
         shard_bytes = sum(p.stat().st_size for p in (out / "shards").glob("*.hapax"))
         print(f"{parts:>5} {wall:>8.1f} {size / 1e6 / wall:>7.1f} {max(times):>10.1f} {min(times):>10.1f} {merge:>8.3f} "
               f"{shard_bytes / 1e6:>10.0f}  {same}")
-    files = len(list((first / "shards").glob("*.hapax")))
     for parts in args.parts:
         shutil.rmtree(ROOT / ".build" / f"bench-parts-{parts}", ignore_errors=True)
 
-    # About as many shards, two hundred times smaller: the Shakespeare sample in as many units.
-    sample = ROOT / "data/shakespeare"
-    sizes = [f.stat().st_size for f in sample.iterdir()]
-    small = ROOT / ".build" / "bench-parts-sample"
-    unit = max(sum(sizes) // files, max(sizes))  # no document may be longer than a unit
-    _, _, merge = shard_in_parts(args.binary, sample, small, 2, cores, "--unit-size", str(unit))
-    shard_bytes = sum(p.stat().st_size for p in (small / "shards").glob("*.hapax"))
-    print(f"merge of 2 parts of the Shakespeare sample in {len(list((small / 'shards').glob('*.hapax')))} shards "
-          f"({shard_bytes / 1e6:.1f} MB; the runs above: {files} shards): {merge:.3f} s")
+    # The merge reads manifests, which list every input file, and links every shard: its time follows
+    # those counts. A twin corpus with the same files at 1/100 of their size, in units 1/100 as large,
+    # has about as many of both and 1/100 of the bytes.
+    twin = ROOT / ".build" / f"bench-corpus-{args.gigabytes:g}GB-twin"
+    if not (twin / "done").exists():
+        shutil.rmtree(twin, ignore_errors=True)
+        for f in corpus.rglob("*.txt"):
+            target = twin / f.relative_to(corpus)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            text = f.read_text(encoding="utf-8")
+            target.write_text(text[: len(text) // 100], encoding="utf-8")
+        (twin / "done").write_text("")
+    small = ROOT / ".build" / "bench-parts-twin"
+    _, _, merge = shard_in_parts(args.binary, twin, small, 2, cores, "--unit-size", str((32 << 20) // 100))
+    shards = list((small / "shards").glob("*.hapax"))
+    print(f"merge of 2 parts of the twin corpus (same {len(list(twin.rglob('*.txt')))} files, 1/100 of the bytes): "
+          f"{len(shards)} shards, {sum(p.stat().st_size for p in shards) / 1e6:.1f} MB: {merge:.3f} s")
     shutil.rmtree(small, ignore_errors=True)
 
 

@@ -43,10 +43,8 @@ struct Tokenize: ParsableCommand {
 
     func run() throws {
         let tokenizer = try loadTokenizer(self.tokenizer, pattern: pattern)
-        let files = try inputs.flatMap { input -> [String] in
-            if input == "-" { return ["-"] }
-            do { return try expandInputs([input]) } catch { throw CommandError("\(error)") }
-        }
+        let files: [String]
+        do { files = try expandInputs(inputs) } catch { throw CommandError(error.description) }
         let texts = try files.map { try readText($0, strict: strict) }
         let start = DispatchTime.now()
         let encoded = parallelMap(texts.count, threads: threads) { tokenizer.encode(texts[$0].text) }
