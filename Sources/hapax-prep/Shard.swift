@@ -18,7 +18,8 @@ struct Shard: ParsableCommand {
             `curl -s URL | hapax-prep shard - --format jsonl …` needs no local copy.
 
             Documents, each followed by end-of-text, are grouped into work units of about --unit-size \
-            bytes of text. Each unit's token stream is cut into windows of seq-len + 1 tokens that overlap \
+            bytes of text; a unit never spans a block of --unit-size input bytes, which is what lets a \
+            run be split into parts. Each unit's token stream is cut into windows of seq-len + 1 tokens that overlap \
             by one; tokens at a unit's end that fill no window (fewer than seq-len) are dropped. Every \
             token's match length (the longest n-gram ending there that occurred earlier in its window, or \
             document with --scope document) is stored next to it, so training can apply any mask rule.
