@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test suite: Swift unit tests, then the parity tests against tiktoken, Hugging Face tokenizers
-# and the Python regex module (never skipped). Installs what is missing first.
+# and the Python regex module (never skipped), then the PyTorch bridge's tests against PyTorch, OLMo
+# and Hugging Face datasets. Installs what is missing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh --python
@@ -9,3 +10,6 @@ if [[ -d "$mirror" ]]; then tools/fetch-data.sh --from "$mirror"; else tools/fet
 swift build -c release
 swift test
 .venv/bin/python -m pytest Tests/parity -q
+# The PyTorch bridge, in its own environment outside the clone (PyTorch is large; reruns reuse it).
+torch_env="$(tools/setup-torch.sh)"
+"$torch_env/bin/python" -m pytest Tests/torch -q
