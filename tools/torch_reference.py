@@ -12,7 +12,6 @@ Needs torch, numpy, safetensors and zstandard, in a virtual environment outside 
 """
 import argparse
 import json
-import math
 import pathlib
 import sys
 

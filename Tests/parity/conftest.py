@@ -3,9 +3,14 @@
 The parity tests compare hapax with independent implementations (tiktoken, Hugging Face tokenizers,
 the Python regex module). They are never skipped: missing data or a missing binary is a failure.
 """
+import gzip
+import json
 import os
 import pathlib
+import random
+import signal
 import subprocess
+import time
 
 import pytest
 
@@ -34,11 +39,43 @@ def corpus_files():
     return files
 
 
+@pytest.fixture(scope="session")
+def corpus(corpus_files, tmp_path_factory):
+    """JSON Lines files (one cut across many blocks, with lines to skip), a gzip one and a plain text."""
+    folder = tmp_path_factory.mktemp("corpus")
+    words = " ".join(f.read_text(encoding="utf-8") for f in corpus_files[:8]).split()
+    rng = random.Random(8)
+
+    def text():
+        n = rng.randint(3, 1500)
+        start = rng.randrange(len(words) - n)
+        return " ".join(words[start : start + n])
+
+    with open(folder / "a.jsonl", "w") as f:
+        for k in range(700):
+            f.write("not json\n" if k % 53 == 5 else "\n" if k % 41 == 3 else json.dumps({"text": text(), "id": k}) + "\n")
+    (folder / "b.jsonl.gz").write_bytes(gzip.compress("".join(json.dumps({"text": text()}) + "\n" for _ in range(80)).encode()))
+    (folder / "c.txt").write_text(text(), encoding="utf-8")
+    with open(folder / "d.jsonl", "w") as f:
+        f.write("\n".join(json.dumps({"text": text()}) for _ in range(400)))
+    return folder
+
+
 def run(args, input=None, check=True):
     result = subprocess.run(args, input=input, capture_output=True)
     if check and result.returncode != 0:
         raise AssertionError(f"{args} failed ({result.returncode}): {result.stderr.decode(errors='replace')}")
     return result
+
+
+def kill_after_first_unit(args, folder):
+    """Starts `hapax-prep shard` and SIGKILLs it once its first unit record exists (or after 60 s)."""
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline and not list((folder / "units").glob("unit-*.json")):
+        time.sleep(0.002)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
 
 
 def hapax_ids(hapax_prep, tokenizer, files, *extra):

@@ -1,7 +1,6 @@
 """Scenarios that once gave silent wrong data, traps or hangs (issue 14), each now a correct result
 or a refusal that names the file or option and what is wrong."""
 import json
-import os
 import shutil
 import signal
 import struct

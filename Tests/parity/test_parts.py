@@ -6,46 +6,21 @@ import gzip
 import json
 import os
 import pathlib
-import random
 import re
 import shutil
-import signal
 import subprocess
-import time
 
 import pytest
 import yaml
 import zstandard
 
 import shard_spec
-from conftest import ROOT, run
+from conftest import ROOT, kill_after_first_unit, run
 from test_shards import folder_digest
 from test_tiktoken_parity import cl100k
 
 SEQ_LEN = 128
 UNIT_BYTES = 150_000
-
-
-@pytest.fixture(scope="module")
-def corpus(corpus_files, tmp_path_factory):
-    """JSON Lines files (one cut across many blocks, with lines to skip), a gzip one and a plain text."""
-    folder = tmp_path_factory.mktemp("corpus")
-    words = " ".join(f.read_text(encoding="utf-8") for f in corpus_files[:8]).split()
-    rng = random.Random(8)
-
-    def text():
-        n = rng.randint(3, 1500)
-        start = rng.randrange(len(words) - n)
-        return " ".join(words[start : start + n])
-
-    with open(folder / "a.jsonl", "w") as f:
-        for k in range(700):
-            f.write("not json\n" if k % 53 == 5 else "\n" if k % 41 == 3 else json.dumps({"text": text(), "id": k}) + "\n")
-    (folder / "b.jsonl.gz").write_bytes(gzip.compress("".join(json.dumps({"text": text()}) + "\n" for _ in range(80)).encode()))
-    (folder / "c.txt").write_text(text(), encoding="utf-8")
-    with open(folder / "d.jsonl", "w") as f:
-        f.write("\n".join(json.dumps({"text": text()}) for _ in range(400)))
-    return folder
 
 
 def shard_args(hapax_prep, cl100k_path, inputs, out, *extra):
@@ -111,12 +86,7 @@ def test_a_killed_part_rerun_merges_to_the_whole_run(hapax_prep, cl100k_path, co
     victim = parts[1]
     shutil.rmtree(victim)
     args = shard_args(hapax_prep, cl100k_path, [corpus], victim, "--part", "1/3", "--threads", "1")
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 60
-    while time.time() < deadline and not list((victim / "units").glob("unit-*.json")):
-        time.sleep(0.002)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    kill_after_first_unit(args, victim)
     # Had it finished first, it is as if killed just before writing its manifest.
     (victim / "manifest.json").unlink(missing_ok=True)
     refused = run([hapax_prep, "merge", *map(str, parts), "-o", str(tmp_path / "merged")], check=False)
@@ -137,7 +107,7 @@ def test_merge_refuses_missing_duplicate_and_foreign_parts(hapax_prep, cl100k_pa
         return result.stderr.decode()
 
     assert "part(s) 1/3 missing" in refused(parts[0], parts[2])
-    assert f"both hold part 2/3" in refused(*parts, parts[2])
+    assert "both hold part 2/3" in refused(*parts, parts[2])
     assert f"{whole} holds a whole run" in refused(*parts[:2], whole)
     foreign = tmp_path / "foreign"
     run(shard_args(hapax_prep, cl100k_path, [corpus], foreign, "--part", "2/3", "--scope", "document"))

@@ -4,19 +4,14 @@ the bytes depend on nothing but the inputs and parameters."""
 import gzip
 import hashlib
 import json
-import os
 import pathlib
-import signal
-import subprocess
-import time
 
 import numpy as np
 import pytest
-import tiktoken
 import zstandard
 
 import shard_spec
-from conftest import run
+from conftest import kill_after_first_unit, run
 from test_tiktoken_parity import cl100k
 
 SEQ_LEN = 256
@@ -122,12 +117,7 @@ def test_rerun_after_interruption_gives_the_same_bytes(hapax_prep, cl100k_path, 
     args = [hapax_prep, "shard", *map(str, subset), "--tokenizer", str(cl100k_path), "--seq-len", str(SEQ_LEN),
             "-o", str(out), "--val-fraction", "0.3", "--unit-size", str(UNIT_BYTES), "--threads", "2"]
     # A real kill: SIGKILL once the first unit is recorded, before the run can finish.
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 60
-    while time.time() < deadline and not list((out / "units").glob("unit-*.json")):
-        time.sleep(0.005)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    kill_after_first_unit(args, out)
     assert not (out / "manifest.json").exists() or folder_digest(out) == folder_digest(sharded)
     # And a run whose last unit, manifest and a shard vanished, with a stray temporary file.
     run(args)

@@ -9,7 +9,7 @@ import subprocess
 import time
 
 from conftest import ROOT, run
-from test_parts import SEQ_LEN, UNIT_BYTES, corpus, shard_args  # noqa: F401  (corpus is a fixture)
+from test_parts import SEQ_LEN, UNIT_BYTES, shard_args
 from test_shards import folder_digest
 
 SLURM = ROOT / "pipelines" / "slurm"

@@ -12,7 +12,6 @@ import sys
 
 import numpy as np
 import pytest
-import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 from safetensors.numpy import load_file
