@@ -246,3 +246,21 @@ def test_the_command_line(shards, tmp_path):
     assert settings["memmap_dtype"] == "uint16" and settings["max_sequence_length"] == SEQ_LEN
     failed = subprocess.run([command, "info", tmp_path], capture_output=True)
     assert failed.returncode != 0 and b"no manifest.json" in failed.stderr
+
+
+def test_the_map_style_dataset_under_a_distributed_sampler(shards):
+    """Two ranks' DistributedSamplers over HapaxDataset, through DataLoaders with workers: every
+    window once, each batch row the example of its index."""
+    from torch.utils.data.distributed import DistributedSampler
+
+    ds = HapaxDataset(shards, mask="offset")
+    covered = []
+    for rank in range(2):
+        sampler = DistributedSampler(ds, num_replicas=2, rank=rank, shuffle=True, seed=3)
+        indices = list(sampler)
+        covered += indices
+        rows = [row for batch in DataLoader(ds, batch_size=4, sampler=sampler, num_workers=2)
+                for row in zip(batch["input_ids"].tolist(), batch["labels"].tolist())]
+        assert rows == [(ds[i]["input_ids"].tolist(), ds[i]["labels"].tolist()) for i in indices]
+    # DistributedSampler pads to equal shares by repeating the first indices.
+    assert set(covered) == set(range(len(ds))) and len(covered) - len(ds) == len(ds) % 2
