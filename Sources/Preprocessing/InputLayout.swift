@@ -15,8 +15,9 @@ public struct InputLayout: Sendable {
         public let format: InputFormat
         /// Where the input starts in the byte space.
         public let start: Int
-        /// Whether its documents can be reached from any byte: an uncompressed JSON Lines file.
-        public var divisible: Bool { format == .jsonLines && Compression(path: path) == .none && path != standardInputPath }
+        /// Whether its documents can be reached from any byte: an uncompressed JSON Lines file (a
+        /// stream, such as the standard input or a named pipe, has no size and is read whole).
+        public var divisible: Bool { format == .jsonLines && Compression(path: path) == .none && bytes > 0 }
     }
 
     /// What a reader reads of one input: the documents starting in `lineStarts` (a byte range of

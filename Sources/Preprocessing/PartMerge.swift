@@ -97,12 +97,16 @@ public struct PartMerge {
             guard differences.isEmpty else {
                 throw InputError("\(output) holds shards made with other parameters (\(differences.joined(separator: "; "))); merge into a new folder")
             }
-        } else if let contents = try? fileManager.contentsOfDirectory(atPath: output), contents.contains(where: { !$0.contains(".tmp-") }) {
+        } else if let contents = try? fileManager.contentsOfDirectory(atPath: output),
+                  contents.contains(where: { !$0.contains(".tmp-") && $0 != FolderLock.fileName }) {
             throw InputError("\(output) exists, is not empty and holds no \(Manifest.parametersFileName); merge into a new or empty folder")
         }
         do {
             try fileManager.createDirectory(at: folder.appendingPathComponent(Manifest.unitsFolder), withIntermediateDirectories: true)
         } catch { throw InputError("cannot create \(output): \(error.localizedDescription)") }
+        let lock: FolderLock
+        do { lock = try FolderLock(folder: output, user: "hapax-prep merge") } catch { throw InputError(error.description) }
+        defer { withExtendedLifetime(lock) {} }
         // Temporary links of an interrupted merge.
         for sub in [folder, folder.appendingPathComponent(Manifest.unitsFolder)] {
             for name in (try? fileManager.contentsOfDirectory(atPath: sub.path)) ?? [] where name.contains(".tmp-") {

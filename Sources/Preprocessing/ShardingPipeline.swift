@@ -67,6 +67,8 @@ public final class ShardingPipeline {
     public let blocks: Range<Int>
     public private(set) var times = StageTimes()
     private let tokenizerBytes: [UInt8]
+    /// Held from the moment the folder exists until the pipeline is released.
+    private var lock: FolderLock?
     private let classes: (map: TokenClasses, bytes: [UInt8])?
 
     public init(options: ShardingOptions) throws(InputError) {
@@ -163,7 +165,7 @@ public final class ShardingPipeline {
                 record.textSha256 = textSHA256
                 record.replacedSequences = pending.reduce(0) { $0 + $1.replacements }
                 record.skippedLines = skipped
-                try write(ManifestJSON.encode(record), to: unitRecordPath(name))
+                try write(ManifestJSON.encodeChecked(record), to: unitRecordPath(name))
             }
             records.append(record)
             state.tokens += record.splits.values.reduce(0) { $0 + $1.tokens }
@@ -216,7 +218,8 @@ public final class ShardingPipeline {
             if !differences.isEmpty {
                 throw InputError("\(options.output) holds shards made with other parameters (\(differences.joined(separator: "; "))); use a new folder or the same arguments")
             }
-        } else if let contents = try? fileManager.contentsOfDirectory(atPath: options.output), contents.contains(where: { !$0.contains(".tmp-") }) {
+        } else if let contents = try? fileManager.contentsOfDirectory(atPath: options.output),
+                  contents.contains(where: { !$0.contains(".tmp-") && $0 != FolderLock.fileName }) {
             throw InputError("\(options.output) exists, is not empty and holds no \(Manifest.parametersFileName); choose a new or empty folder")
         }
         do {
@@ -224,6 +227,7 @@ public final class ShardingPipeline {
         } catch {
             throw InputError("cannot create \(options.output): \((error as NSError).localizedFailureReason ?? error.localizedDescription)")
         }
+        do { lock = try FolderLock(folder: options.output, user: "hapax-prep shard") } catch { throw InputError(error.description) }
         removeTemporaryFiles(in: "")
         if !fileManager.fileExists(atPath: parametersPath) {
             try write(ManifestJSON.encode(parameters), to: parametersPath)
@@ -265,7 +269,7 @@ public final class ShardingPipeline {
     /// intact. The text is compared by its SHA-256, so an input edited in place (at the same size, or
     /// behind a symbolic link) is never mixed with output made from its old contents.
     private func reusableRecord(_ name: UnitName, textSHA256: String) -> UnitRecord? {
-        guard let record = try? ManifestJSON.decode(UnitRecord.self, from: unitRecordPath(name)),
+        guard let record = try? ManifestJSON.decodeChecked(UnitRecord.self, from: unitRecordPath(name)),
               record.block == name.block, record.unit == name.index, record.textSha256 == textSHA256 else { return nil }
         for split in record.splits.values {
             guard let shard = split.shard else { continue }

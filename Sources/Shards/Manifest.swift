@@ -165,7 +165,7 @@ public struct UnitName: Equatable, Sendable, CustomStringConvertible {
 }
 
 /// A finished work unit: written after its shards, so its presence means they are complete.
-public struct UnitRecord: Codable, Equatable, Sendable {
+public struct UnitRecord: SelfChecked, Equatable, Sendable {
     public var block: Int
     /// The unit's place among its block's units.
     public var unit: Int
@@ -175,6 +175,7 @@ public struct UnitRecord: Codable, Equatable, Sendable {
     public var replacedSequences: Int
     public var skippedLines: Int
     public var splits: [String: UnitSplit]
+    public var checksum: String?
 
     public init(block: Int, unit: Int, textBytes: Int, replacedSequences: Int, skippedLines: Int, splits: [String: UnitSplit]) {
         self.block = block

@@ -25,6 +25,12 @@ public final class ShardFolder {
             throw ShardError("\(manifestPath): format version \(manifest.formatVersion), this hapax reads version \(ShardHeader.version)")
         }
         self.manifest = manifest
+        for entry in Split.allCases.flatMap({ manifest.splits[$0.rawValue]?.shards ?? [] }) {
+            let components = entry.file.split(separator: "/")
+            guard !entry.file.hasPrefix("/"), !components.contains("..") else {
+                throw ShardError("\(manifestPath): shard \(entry.file) is outside the folder (an absolute path or ..)")
+            }
+        }
     }
 
     public var parameters: RunParameters { manifest.parameters }
@@ -45,6 +51,15 @@ public final class ShardFolder {
 
     public func windowCount(_ split: Split) -> Int { shards(split).reduce(0) { $0 + $1.windows } }
 
+    /// A shard reached through a symbolic link that leads out of the folder is refused: the folder's
+    /// files are what its manifest vouches for.
+    private func checkInside(_ shard: String) throws(ShardError) {
+        guard let real = realPath(shard) else { return }  // missing: the reader says so
+        guard let base = realPath(path), real.hasPrefix(base.hasSuffix("/") ? base : base + "/") else {
+            throw ShardError("\(shard): a symbolic link to \(real), outside the folder \(path)")
+        }
+    }
+
     /// The reader of a shard, opened once and checked against the manifest.
     public func reader(_ entry: ShardEntry) throws(ShardError) -> ShardReader {
         if let index = readers.firstIndex(where: { $0.file == entry.file }) {
@@ -52,6 +67,7 @@ public final class ShardFolder {
             readers.append(open)
             return open.reader
         }
+        try checkInside(file(entry.file))
         let reader = try ShardReader(path: file(entry.file))
         let header = reader.header, parameters = manifest.parameters
         var differences: [String] = []
@@ -105,4 +121,10 @@ public final class ShardFolder {
         let digest = SHA256.hex(of: data)
         guard digest == entry.sha256 else { throw ShardError("\(path): sha256 \(digest), the manifest says \(entry.sha256)") }
     }
+}
+
+private func realPath(_ path: String) -> String? {
+    guard let resolved = realpath(path, nil) else { return nil }
+    defer { free(resolved) }
+    return String(cString: resolved)
 }

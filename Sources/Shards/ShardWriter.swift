@@ -39,11 +39,17 @@ public enum ShardWriter {
 
 /// Writes files so that a reader never sees a partial one: the bytes go to a temporary file in the
 /// same folder, are flushed to disk, and the temporary file is renamed over the destination.
+/// An errno as a message, saying plainly when the disk is full.
+func describe(_ error: Int32) -> String {
+    let text = String(cString: strerror(error))
+    return error == ENOSPC || error == EDQUOT ? "the disk is full (\(text)); the files already complete are kept: free space and run the same command again" : text
+}
+
 public enum AtomicFile {
     public static func write(_ bytes: [UInt8], to path: String) throws(ShardError) {
         let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard descriptor >= 0 else { throw ShardError("cannot write \(path): \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else { throw ShardError("cannot write \(path): \(describe(errno))") }
         var written = 0
         let failure: Int32? = bytes.withUnsafeBytes { buffer in
             while written < buffer.count {
@@ -59,10 +65,10 @@ public enum AtomicFile {
         close(descriptor)
         if let failure {
             unlink(temporary)
-            throw ShardError("cannot write \(path): \(String(cString: strerror(failure)))")
+            throw ShardError("cannot write \(path): \(describe(failure))")
         }
         guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
+            let reason = describe(errno)
             unlink(temporary)
             throw ShardError("cannot write \(path): \(reason)")
         }

@@ -3,11 +3,23 @@ import Shards
 
 /// Where a training run stands: enough, with the weights and the optimizer's moments, to continue
 /// exactly as if never stopped.
-public struct TrainerState: Codable, Equatable, Sendable {
+public struct TrainerState: SelfChecked, Equatable, Sendable {
     public var step: Int
     public var epoch: Int
     public var cursor: Int
     public var adamSteps: Int
+    /// SHA-256 of the checkpoint's model.safetensors and optimizer.safetensors, and of this record
+    /// itself; absent in checkpoints of older runs, which are read unchecked.
+    public var modelSha256: String?
+    public var optimizerSha256: String?
+    public var checksum: String?
+
+    public init(step: Int, epoch: Int, cursor: Int, adamSteps: Int) {
+        self.step = step
+        self.epoch = epoch
+        self.cursor = cursor
+        self.adamSteps = adamSteps
+    }
 }
 
 /// A run folder's checkpoint files. Each save writes a complete checkpoint folder under a temporary
@@ -29,10 +41,13 @@ public struct RunFolder {
         do {
             try fileManager.createDirectory(atPath: temporary, withIntermediateDirectories: true)
         } catch { throw ShardError("cannot create \(temporary): \(error.localizedDescription)") }
-        let weights = Self.weights(model, step: state.step)
+        let weights = Self.weights(model, step: state.step), moments = Self.moments(model.layout, optimizer)
         try AtomicFile.write(weights, to: "\(temporary)/model.safetensors")
-        try AtomicFile.write(Self.moments(model.layout, optimizer), to: "\(temporary)/optimizer.safetensors")
-        try AtomicFile.write(ManifestJSON.encode(state), to: "\(temporary)/trainer.json")
+        try AtomicFile.write(moments, to: "\(temporary)/optimizer.safetensors")
+        var sealed = state
+        sealed.modelSha256 = SHA256.hex(of: weights)
+        sealed.optimizerSha256 = SHA256.hex(of: moments)
+        try AtomicFile.write(ManifestJSON.encodeChecked(sealed), to: "\(temporary)/trainer.json")
         let final = "\(checkpoints)/\(name)"
         try? fileManager.removeItem(atPath: final)
         guard rename(temporary, final) == 0 else { throw ShardError("cannot rename \(temporary) to \(final): \(String(cString: strerror(errno)))") }
@@ -49,11 +64,34 @@ public struct RunFolder {
             .filter { $0.0.hasPrefix("step-") }.sorted { $0.1 < $1.1 }.map(\.0)
     }
 
-    /// Loads the newest checkpoint into `model` and `optimizer`.
-    public func restore(model: GPT, optimizer: AdamW) throws(ShardError) -> TrainerState {
-        guard let latest = completeCheckpoints().last else { throw ShardError("\(path): no checkpoint to resume from") }
-        let folder = "\(checkpoints)/\(latest)"
-        let state = try ManifestJSON.decode(TrainerState.self, from: "\(folder)/trainer.json")
+    /// Loads the newest intact checkpoint into `model` and `optimizer`. A damaged checkpoint (its
+    /// files do not match the hashes its trainer.json records, or that record its own checksum) is
+    /// passed over for the one before it, and named in `skipped`.
+    public func restore(model: GPT, optimizer: AdamW) throws(ShardError) -> (state: TrainerState, skipped: [String]) {
+        let names = completeCheckpoints()
+        guard !names.isEmpty else { throw ShardError("\(path): no checkpoint to resume from") }
+        var skipped: [String] = []
+        for name in names.reversed() {
+            do {
+                return (try load(checkpoint: "\(checkpoints)/\(name)", model: model, optimizer: optimizer), skipped)
+            } catch {
+                skipped.append(error.description)
+            }
+        }
+        throw ShardError("\(path): no intact checkpoint to resume from: \(skipped.joined(separator: "; "))")
+    }
+
+    private func load(checkpoint folder: String, model: GPT, optimizer: AdamW) throws(ShardError) -> TrainerState {
+        let record = "\(folder)/trainer.json"
+        let unchecked = try ManifestJSON.decode(TrainerState.self, from: record)
+        let sealed = unchecked.checksum != nil || unchecked.modelSha256 != nil
+        let state = sealed ? try ManifestJSON.decodeChecked(TrainerState.self, from: record) : unchecked
+        for (file, expected) in [("model.safetensors", state.modelSha256), ("optimizer.safetensors", state.optimizerSha256)] where sealed {
+            guard let bytes = FileManager.default.contents(atPath: "\(folder)/\(file)") else { throw ShardError("\(folder)/\(file): cannot read") }
+            guard SHA256.hex(of: bytes) == expected else {
+                throw ShardError("\(folder)/\(file): its SHA-256 differs from the one trainer.json records (the file is damaged)")
+            }
+        }
         try Self.load(SafeTensors.read("\(folder)/model.safetensors"), into: model.parameters, layout: model.layout, prefix: "", source: folder)
         let moments = try SafeTensors.read("\(folder)/optimizer.safetensors")
         try Self.load(moments, into: optimizer.firstMoment, layout: model.layout, prefix: "exp_avg.", source: folder)

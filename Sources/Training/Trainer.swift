@@ -14,6 +14,8 @@ public final class Trainer {
     private let loader: WindowLoader
     private let schedule: LearningRateSchedule
     private var state: TrainerState
+    /// Damaged checkpoints a resumed run passed over, each named with what is wrong.
+    public private(set) var skippedCheckpoints: [String] = []
 
     public init(run: RunFolder, config: RunConfig, resume: Bool) throws {
         self.run = run
@@ -27,9 +29,10 @@ public final class Trainer {
         model = ReplicatedGPT(config: config.model, batch: options.batchSize, threads: options.threads)
         optimizer = AdamW(layout: model.layout, weightDecay: options.weightDecay)
         schedule = LearningRateSchedule(peak: options.learningRate, warmup: options.warmup, steps: options.steps)
-        if resume {
-            state = try run.restore(model: model.primary, optimizer: optimizer)
+        if resume && !run.completeCheckpoints().isEmpty {
+            (state, skippedCheckpoints) = try run.restore(model: model.primary, optimizer: optimizer)
         } else {
+            // A run stopped before its first checkpoint resumes from the start: nothing was finished.
             model.primary.initialize(seed: options.seed)
             state = TrainerState(step: 0, epoch: 0, cursor: 0, adamSteps: 0)
         }

@@ -90,6 +90,16 @@ struct Train: ParsableCommand {
         let runFolder = RunFolder(path: out)
         let configPath = runFolder.file("config.json")
         do {
+            if !resume && FileManager.default.fileExists(atPath: configPath) {
+                throw CommandError("\(out) already holds a run; pass --resume to continue it, or choose a new --out")
+            }
+            if resume && !FileManager.default.fileExists(atPath: configPath) {
+                throw CommandError("\(out) holds no run to resume (no config.json)")
+            }
+            if !resume { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
+            // Checked again under the lock: another process may have started a run here meanwhile.
+            let lock = try FolderLock(folder: out, user: "hapax-train train")
+            defer { withExtendedLifetime(lock) {} }
             if resume {
                 let saved = try ManifestJSON.decode(RunConfig.self, from: configPath)
                 guard saved.model == config.model, saved.training == config.training else {
@@ -101,12 +111,12 @@ struct Train: ParsableCommand {
                 if FileManager.default.fileExists(atPath: configPath) {
                     throw CommandError("\(out) already holds a run; pass --resume to continue it, or choose a new --out")
                 }
-                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
                 config.tokenizer = try runFolder.adoptTokenizer(of: folder)
                 try AtomicFile.write(ManifestJSON.encode(config), to: configPath)
             }
             signal(SIGINT) { _ in trainingInterrupted = true }
             let trainer = try Trainer(run: runFolder, config: config, resume: resume)
+            for skipped in trainer.skippedCheckpoints { printError("warning: passed over a damaged checkpoint: \(skipped)") }
             printError("training \(layers) layers × width \(width) (\(trainer.model.layout.count) parameters, \(trainer.model.replicas.count) thread(s)) on \(data), "
                        + "mask \(trainer.mask), from step \(trainer.step) to \(steps)")
             let finished = try trainer.train(analyzeEvery: analyzeEvery, analyze: try inductionProbe(folder)) { printError($0) }

@@ -58,7 +58,7 @@ import SeededRandom
         #expect(layout.blockBytesRead() == [100, 100, 50 + 120, 10])
         #expect(layout.pieces(for: 1..<3).map(\.input) == [0, 1])
         #expect(layout.pieces(for: 1..<3).first?.lineStarts == 100..<250)
-        #expect(layout.pieces(for: 3..<4).map(\.input) == [2])
+        #expect(layout.pieces(for: 3..<4).map(\.input) == [2, 3])  // d.jsonl, empty, is read whole
         let text = InputLayout(inputs: [("a.jsonl", 250)], format: .text, blockBytes: 100)
         #expect(text.blockCount == 1 && text.pieces(for: 0..<1).first?.lineStarts == nil)
     }

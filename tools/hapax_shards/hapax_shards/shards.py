@@ -153,7 +153,11 @@ class ShardFolder:
     def shard(self, entry):
         name = entry["file"]
         if name not in self._shards:
-            self._shards[name] = Shard(os.path.join(self.path, name), entry, self.parameters)
+            path = os.path.join(self.path, name)
+            real, base = os.path.realpath(path), os.path.realpath(self.path)
+            if not real.startswith(base.rstrip("/") + "/"):
+                raise ShardError(f"{path}: a symbolic link to {real}, outside the folder {self.path}")
+            self._shards[name] = Shard(path, entry, self.parameters)
         return self._shards[name]
 
     def verify(self):
