@@ -24,6 +24,9 @@ public final class ShardFolder {
         guard manifest.formatVersion == Int(ShardHeader.version) else {
             throw ShardError("\(manifestPath): format version \(manifest.formatVersion), this hapax reads version \(ShardHeader.version)")
         }
+        guard manifest.parameters.windowLength == manifest.parameters.seqLen + 1 else {
+            throw ShardError("\(manifestPath): window_length \(manifest.parameters.windowLength) is not seq_len \(manifest.parameters.seqLen) + 1")
+        }
         self.manifest = manifest
         for entry in Split.allCases.flatMap({ manifest.splits[$0.rawValue]?.shards ?? [] }) {
             let components = entry.file.split(separator: "/")

@@ -46,6 +46,10 @@ enum TiktokenFile {
                          source: "\(path) (tiktoken ranks, \(pattern.rawValue) pattern)")
     }
 
+    /// Bounds what a hostile file can make the loader hold: real vocabularies' longest tokens are a
+    /// few hundred bytes.
+    static let maximumTokenBytes = 1 << 16
+
     /// Token byte strings indexed by rank.
     static func parse(_ contents: Data) throws(TokenizerError) -> [[UInt8]?] {
         var tokens: [[UInt8]?] = []
@@ -62,6 +66,9 @@ enum TiktokenFile {
             let fields = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
             guard fields.count == 2 else {
                 throw TokenizerError("line \(lineNumber): expected 'base64-token rank', got \(fields.count) space-separated fields")
+            }
+            guard fields[0].count <= (maximumTokenBytes + 2) / 3 * 4 else {
+                throw TokenizerError("line \(lineNumber): a token of \(fields[0].count / 4 * 3) bytes or more is longer than any tokenizer uses (at most \(maximumTokenBytes))")
             }
             guard let token = Data(base64Encoded: Data(fields[0])).map(Array.init), !token.isEmpty else {
                 throw TokenizerError("line \(lineNumber): '\(String(decoding: fields[0].prefix(40), as: UTF8.self))' is not valid base64 for a token")

@@ -138,6 +138,8 @@ class ShardFolder:
             self.parameters = self.manifest["parameters"]
             self.seq_len = self.parameters["seq_len"]
             self.vocab_size = self.parameters["tokenizer"]["vocab_size"]
+            if self.parameters["window_length"] != self.seq_len + 1:
+                raise ShardError(f"{manifest_path}: window_length {self.parameters['window_length']} is not seq_len {self.seq_len} + 1")
             for split in self.manifest["splits"].values():
                 for entry in split["shards"]:
                     name = entry["file"]
