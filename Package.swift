@@ -36,6 +36,8 @@ let package = Package(
             "Training", "Analysis", "Shards", "Tokenization", "InductionDetector", "WorkerPool",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // Built with -DFUZZING and -sanitize=fuzzer by tools/fuzz.sh; otherwise it replays saved inputs.
+        .executableTarget(name: "hapax-fuzz", dependencies: ["Tokenization", "Preprocessing", "Shards", "Training"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "SeededRandom"]),
         .testTarget(name: "InductionDetectorTests", dependencies: ["InductionDetector", "SeededRandom"]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards"]),

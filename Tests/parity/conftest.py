@@ -61,8 +61,8 @@ def corpus(corpus_files, tmp_path_factory):
     return folder
 
 
-def run(args, input=None, check=True):
-    result = subprocess.run(args, input=input, capture_output=True)
+def run(args, input=None, check=True, cwd=None):
+    result = subprocess.run(args, input=input, capture_output=True, cwd=cwd)
     if check and result.returncode != 0:
         raise AssertionError(f"{args} failed ({result.returncode}): {result.stderr.decode(errors='replace')}")
     return result
