@@ -46,9 +46,9 @@ enum TiktokenFile {
                          source: "\(path) (tiktoken ranks, \(pattern.rawValue) pattern)")
     }
 
-    /// Bounds what a hostile file can make the loader hold: real vocabularies' longest tokens are a
-    /// few hundred bytes.
-    static let maximumTokenBytes = 1 << 16
+    /// Bounds what a hostile file can make the loader hold (about twenty bytes per token byte): real
+    /// vocabularies' longest tokens are a few hundred bytes.
+    static let maximumTokenBytes = 1 << 20
 
     /// Token byte strings indexed by rank.
     static func parse(_ contents: Data) throws(TokenizerError) -> [[UInt8]?] {
