@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT / "tools" / "hapax_shards"))
 from hapax_shards import HapaxDataset, ShardError  # noqa: E402
 
 SEQ_LEN = 32
+SUDO = [] if os.geteuid() == 0 else ["sudo"]
 TRAIN_ARGS = ["--layers", "1", "--heads", "2", "--width", "16", "--batch-size", "4", "--warmup", "2",
               "--eval-every", "0", "--threads", "1"]
 
@@ -342,7 +343,7 @@ class Campaign:
         mount = self.work / "small-disk"
         mount.mkdir()
         total = sum(p.stat().st_size for p in self.reference.rglob("*") if p.is_file())
-        if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={total // 2}", "tmpfs", str(mount)], capture_output=True).returncode:
+        if subprocess.run([*SUDO, "mount", "-t", "tmpfs", "-o", f"size={total // 2}", "tmpfs", str(mount)], capture_output=True).returncode:
             self.report("full disk", "cannot mount a tmpfs here (needs root)", False)
             return
         checks = []
@@ -352,7 +353,7 @@ class Campaign:
             checks.append(failed.code != 0 and "the disk is full" in failed.stderr)
             kept = [p for p in (out / "units").glob("unit-*.json")]
             checks.append(all(digest(out).get(f"units/{p.name}") == self.reference_digest.get(f"units/{p.name}") for p in kept))
-            subprocess.run(["mount", "-o", f"remount,size={total * 4}", str(mount)], check=True)
+            subprocess.run([*SUDO, "mount", "-o", f"remount,size={total * 4}", str(mount)], check=True)
             checks.append(Outcome([PREP, "shard", self.corpus, *self.shard_args, "-o", out]).code == 0
                           and digest(out) == self.reference_digest)
             shutil.rmtree(out)
@@ -361,15 +362,15 @@ class Campaign:
             self.train(self.work / "disk-reference", *steps)
             weights = (self.work / "disk-reference" / "model.safetensors").read_bytes()
             checkpoint = sum(p.stat().st_size for p in (self.work / "disk-reference" / "checkpoints").iterdir() for p in p.iterdir()) // 2
-            subprocess.run(["mount", "-o", f"remount,size={5 * checkpoint // 2}", str(mount)], check=True)
+            subprocess.run([*SUDO, "mount", "-o", f"remount,size={5 * checkpoint // 2}", str(mount)], check=True)
             run = mount / "run"
             failed = self.train(run, *steps)
             checks.append(failed.code != 0 and "the disk is full" in failed.stderr)
-            subprocess.run(["mount", "-o", f"remount,size={20 * checkpoint + (1 << 20)}", str(mount)], check=True)
+            subprocess.run([*SUDO, "mount", "-o", f"remount,size={20 * checkpoint + (1 << 20)}", str(mount)], check=True)
             resumed = self.train(run, *steps, "--resume")
             checks.append(resumed.code == 0 and (run / "model.safetensors").read_bytes() == weights)
         finally:
-            subprocess.run(["umount", str(mount)], capture_output=True)
+            subprocess.run([*SUDO, "umount", str(mount)], capture_output=True)
         self.report("full disk", f"{sum(checks)}/{len(checks)}: shard and a checkpoint on a full tmpfs say the disk is full, keep "
                     "finished files, and finish identically with space", all(checks))
 

@@ -38,9 +38,10 @@ sanitizers=(thread)
 for sanitizer in "${sanitizers[@]}"; do
   log=".build-$sanitizer/tests.log"
   mkdir -p ".build-$sanitizer"
+  # Leaks are not checked: XCTest and Foundation leak allocations of their own.
   # shellcheck disable=SC2086
-  if swift test --sanitize="$sanitizer" --scratch-path ".build-$sanitizer" $filter > "$log" 2>&1 \
-     && ! grep -q "Sanitizer" "$log"; then verdict=clean; else verdict=FAILED; failed=1; fi
+  if ASAN_OPTIONS=detect_leaks=0 swift test --sanitize="$sanitizer" --scratch-path ".build-$sanitizer" $filter > "$log" 2>&1 \
+     && ! grep -qE "WARNING: ThreadSanitizer|ERROR: AddressSanitizer" "$log"; then verdict=clean; else verdict=FAILED; failed=1; fi
   summary=$(grep -E "Test run with [0-9]+ tests" "$log" | tail -1 | sed -E 's/.*(Test run with [0-9]+ tests).*/\1/')
   printf '%-22s %s, %s sanitizer reports (log %s)  %s\n' "sanitizer: $sanitizer" "${summary:-no test run}" \
     "$(grep -c "WARNING: ThreadSanitizer\|ERROR: AddressSanitizer" "$log" || true)" "$log" "$verdict"
