@@ -35,7 +35,9 @@ if [[ ! -d "$seeds" ]]; then
     tokenizer-json) cp "$made/tokenizer.json" "$seeds/" ;;
     encode) cp "$made/text" "$seeds/"; printf 'héllo wörld 123 ĀĂĄ \t\n  😀 ' > "$seeds/unicode" ;;
     json-lines) cp "$made/lines.jsonl" "$seeds/" ;;
-    compressed) gzip -c "$made/text" > "$seeds/text.gz"; zstd -q -c "$made/lines.jsonl" > "$seeds/lines.zst" ;;
+    compressed) gzip -c "$made/text" > "$seeds/text.gz"
+      .venv/bin/python -c "import sys, zstandard; sys.stdout.buffer.write(zstandard.compress(open(sys.argv[1], 'rb').read()))" \
+        "$made/lines.jsonl" > "$seeds/lines.zst" ;;
     shard) cp "$made"/shards/*.hapax "$seeds/" ;;
     manifest) cp "$made/shards/manifest.json" "$seeds/" ;;
     safetensors) cp "$made/run/model.safetensors" "$seeds/" ;;

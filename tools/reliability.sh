@@ -26,7 +26,7 @@ for target in tiktoken tokenizer-json encode json-lines compressed shard manifes
   mkdir -p .build-fuzz
   if tools/fuzz.sh "$target" "$seconds" > "$log" 2>&1; then verdict=clean; else verdict=FAILED; failed=1; fi
   runs=$(grep -oE "^Done [0-9]+ runs" "$log" | grep -oE "[0-9]+" || echo 0)
-  crashes=$(ls .build-fuzz/crashes/"$target"-* 2>/dev/null | wc -l)
+  crashes=$(find .build-fuzz/crashes -name "$target-*" 2>/dev/null | wc -l)
   printf '%-22s %s inputs tried in %s s, %s crashes (log %s)  %s\n' "fuzz: $target" "$runs" "$seconds" "$crashes" "$log" "$verdict"
 done
 
