@@ -34,30 +34,27 @@ TRAIN_ARGS = ["--layers", "1", "--heads", "2", "--width", "16", "--batch-size", 
 
 
 class Outcome:
-    """What a run did: exit status, standard error, and its peak resident memory in MB."""
+    """What a run did: exit status, standard output and error, and its peak resident memory in MB."""
 
-    def __init__(self, args, stdin=None, env=None, timeout=600):
-        process = subprocess.Popen([str(a) for a in args], stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-        self.stdout, self.stderr = process.communicate(stdin, timeout=timeout)
-        self.stderr = self.stderr.decode(errors="replace")
-        self.code = process.returncode
-        self.peak_mb = 0.0
+    def __init__(self, code, stdout=b"", stderr="", peak_mb=0.0):
+        self.code, self.stdout, self.stderr, self.peak_mb = code, stdout, stderr, peak_mb
 
     def crashed(self):
         return self.code < 0 or "Fatal error" in self.stderr or "Trace/breakpoint" in self.stderr or "Sanitizer" in self.stderr
 
 
-def measured(args, **kwargs):
-    """An Outcome with the peak memory of the process, from wait4."""
-    process = subprocess.Popen([str(a) for a in args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kwargs)
+def execute(args, timeout=600):
+    process = subprocess.Popen([str(a) for a in args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    stdout, stderr = process.communicate(timeout=timeout)
+    return Outcome(process.returncode, stdout, stderr.decode(errors="replace"))
+
+
+def measured(args):
+    """Runs `args` (output discarded) and takes its peak memory from wait4."""
+    process = subprocess.Popen([str(a) for a in args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     error = process.stderr.read()
     _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    outcome = Outcome.__new__(Outcome)
-    outcome.code, outcome.stderr, outcome.stdout = process.returncode, error.decode(errors="replace"), b""
-    outcome.peak_mb = usage.ru_maxrss / 1024
-    return outcome
+    return Outcome(os.waitstatus_to_exitcode(status), b"", error.decode(errors="replace"), usage.ru_maxrss / 1024)
 
 
 def digest(folder):
@@ -98,14 +95,14 @@ class Campaign:
         self.reference_windows = self.windows_of(self.reference)
 
     def shard(self, out, *extra, check=True):
-        outcome = Outcome([PREP, "shard", self.corpus, *self.shard_args, "-o", out, *extra])
+        outcome = execute([PREP, "shard", self.corpus, *self.shard_args, "-o", out, *extra])
         if check and outcome.code != 0:
             raise RuntimeError(f"shard failed: {outcome.stderr}")
         return out
 
     def windows_of(self, folder):
         """Everything a trainer reads of a folder: the export of every window of both splits."""
-        return [Outcome([PREP, "export", folder, "--split", split]) for split in ("train", "val")]
+        return [execute([PREP, "export", folder, "--split", split]) for split in ("train", "val")]
 
     def report(self, name, line, clean):
         print(f"{name:<22} {line}  {'clean' if clean else 'FAILED'}", flush=True)
@@ -117,7 +114,7 @@ class Campaign:
         """SIGKILL `shard` at seeded random moments, rerun until it finishes: the same bytes."""
         args = [PREP, "shard", ROOT / "data" / "shakespeare", *self.shard_args]
         start = time.perf_counter()
-        Outcome(args + ["-o", self.work / "kill-reference"])
+        execute(args + ["-o", self.work / "kill-reference"])
         full = time.perf_counter() - start
         reference = digest(self.work / "kill-reference")
         kills = tried = identical = 0
@@ -128,14 +125,14 @@ class Campaign:
             for _ in range(self.rng.randint(1, 3)):
                 tried += 1
                 kills += killed_at(run, self.rng.uniform(0, full))
-            Outcome(run)
+            execute(run)
             identical += digest(out) == reference
             shutil.rmtree(out)
         self.report("kills: shard", f"{kills} kills in {tried} tries over {trials} runs (full run {full:.2f} s); "
                     f"{identical}/{trials} finished byte-identical", identical == trials and kills >= (5 if self.short else 20))
 
     def train(self, out, *extra, data=None):
-        return Outcome([TRAIN, "train", "--data", data or self.reference, "--out", out, *TRAIN_ARGS, *extra])
+        return execute([TRAIN, "train", "--data", data or self.reference, "--out", out, *TRAIN_ARGS, *extra])
 
     def kills_train(self):
         """SIGKILL `train` at seeded random moments, resume until it finishes: the same weights."""
@@ -199,7 +196,7 @@ class Campaign:
                 else:
                     counts[tool]["silent"] += 1
 
-            verify = Outcome([PREP, "verify", folder, "--all"])
+            verify = execute([PREP, "verify", folder, "--all"])
             exported = self.windows_of(folder)
             judge("verify", verify, lambda: [e.stdout for e in exported] == [e.stdout for e in self.reference_windows])
             failed = next((e for e in exported if e.code != 0), exported[0])
@@ -216,8 +213,6 @@ class Campaign:
     def python_read(self, folder):
         """The Python reader over every window, as an Outcome: an error, or the intact windows (code 0),
         or different windows without an error (code 2)."""
-        outcome = Outcome.__new__(Outcome)
-        outcome.stdout, outcome.peak_mb = b"", 0
         try:
             same = True
             for split, reference in zip(("train", "val"), self.reference_windows):
@@ -228,12 +223,11 @@ class Campaign:
                     tokens, match = ds.window(i)
                     expected = json.loads(lines[i])
                     same &= tokens.tolist() == expected["tokens"] and match.tolist() == expected["match"]
-            outcome.code, outcome.stderr = (0, "") if same else (2, "different data without an error")
+            return Outcome(0) if same else Outcome(2, stderr="different data without an error")
         except ShardError as error:
-            outcome.code, outcome.stderr = 1, str(error)
+            return Outcome(1, stderr=str(error))
         except Exception as error:  # anything else is the reader failing, not refusing
-            outcome.code, outcome.stderr = -1, f"Fatal error: {type(error).__name__}: {error}"
-        return outcome
+            return Outcome(-1, stderr=f"Fatal error: {type(error).__name__}: {error}")
 
     def corrupt_records(self):
         """Damage a unit record: a rerun recomputes what it cannot trust, giving the same bytes."""
@@ -298,7 +292,7 @@ class Campaign:
                 (folder / entry["file"]).unlink()
                 (folder / entry["file"]).symlink_to(outside)
             (folder / "manifest.json").write_text(json.dumps(manifest))
-            for outcome in [Outcome([PREP, "verify", folder]), Outcome([PREP, "export", folder]),
+            for outcome in [execute([PREP, "verify", folder]), execute([PREP, "export", folder]),
                             self.train(folder / "run", "--steps", "1", data=folder), self.python_read(folder)]:
                 tried += 1
                 refused += outcome.code > 0 and ("outside the folder" in outcome.stderr)
@@ -322,12 +316,12 @@ class Campaign:
             while time.time() < deadline and not (out / "parameters.json" if kind == "shard" else out / "config.json").exists():
                 time.sleep(0.01)
             time.sleep(0.2)
-            second = Outcome(args + (["--resume"] if kind == "train" else []))
+            second = execute(args + (["--resume"] if kind == "train" else []))
             checks.append(second.code != 0 and "in use by another process" in second.stderr and str(out) in second.stderr)
             first.send_signal(signal.SIGKILL)
             first.wait()
             if kind == "shard":
-                checks.append(Outcome(args).code == 0)
+                checks.append(execute(args).code == 0)
             else:
                 resumed = subprocess.Popen([str(a) for a in args + ["--resume"]], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
                 time.sleep(1.0)
@@ -349,12 +343,12 @@ class Campaign:
         checks = []
         try:
             out = mount / "shards"
-            failed = Outcome([PREP, "shard", self.corpus, *self.shard_args, "-o", out])
+            failed = execute([PREP, "shard", self.corpus, *self.shard_args, "-o", out])
             checks.append(failed.code != 0 and "the disk is full" in failed.stderr)
             kept = [p for p in (out / "units").glob("unit-*.json")]
             checks.append(all(digest(out).get(f"units/{p.name}") == self.reference_digest.get(f"units/{p.name}") for p in kept))
             subprocess.run([*SUDO, "mount", "-o", f"remount,size={total * 4}", str(mount)], check=True)
-            checks.append(Outcome([PREP, "shard", self.corpus, *self.shard_args, "-o", out]).code == 0
+            checks.append(execute([PREP, "shard", self.corpus, *self.shard_args, "-o", out]).code == 0
                           and digest(out) == self.reference_digest)
             shutil.rmtree(out)
             # Checkpoints: room for a few, then full.
@@ -439,10 +433,10 @@ class Campaign:
         writer = subprocess.Popen(["sh", "-c", f"cat {self.corpus / 'lines.jsonl'} > {fifo}"])
         outcome, out = attempt("named pipe", [fifo])
         writer.wait()
-        piped = Outcome([PREP, "export", out]).stdout
+        piped = execute([PREP, "export", out]).stdout
         file_out = folder / "out-file"
-        Outcome([PREP, "shard", self.corpus / "lines.jsonl", "--tokenizer", self.tokenizer, "--seq-len", SEQ_LEN, "-o", file_out])
-        results[-1] = (results[-1][0], results[-1][1] and piped == Outcome([PREP, "export", file_out]).stdout, results[-1][2])
+        execute([PREP, "shard", self.corpus / "lines.jsonl", "--tokenizer", self.tokenizer, "--seq-len", SEQ_LEN, "-o", file_out])
+        results[-1] = (results[-1][0], results[-1][1] and piped == execute([PREP, "export", file_out]).stdout, results[-1][2])
         inside = folder / "with-fifo"
         inside.mkdir()
         os.mkfifo(inside / "pipe.txt")

@@ -29,6 +29,9 @@ public struct InputLayout: Sendable {
 
     public let entries: [Entry]
     public let blockBytes: Int
+    /// Bytes of input each block's documents come from: the block's share of every divisible input,
+    /// and the whole of every other input that starts in it. Its count is the number of blocks.
+    let bytesPerBlock: [Int]
 
     public init(inputs: [(path: String, bytes: Int)], format: FormatChoice, blockBytes: Int) {
         var start = 0
@@ -37,20 +40,19 @@ public struct InputLayout: Sendable {
             return Entry(path: input.path, bytes: input.bytes, format: format.format(of: input.path), start: start)
         }
         self.blockBytes = blockBytes
+        bytesPerBlock = Self.bytesPerBlock(entries, blockBytes: blockBytes)
     }
 
     public func block(at position: Int) -> Int { position / blockBytes }
 
     /// The blocks that hold documents' starts: up to the last byte of the last divisible input, or
     /// the start of the last other input.
-    public var blockCount: Int {
-        entries.map { $0.divisible ? (($0.bytes > 0 ? block(at: $0.start + $0.bytes - 1) : -1) + 1) : block(at: $0.start) + 1 }.max() ?? 0
-    }
+    public var blockCount: Int { bytesPerBlock.count }
 
-    /// Bytes of input each block's documents come from: the block's share of every divisible input,
-    /// and the whole of every other input that starts in it.
-    func blockBytesRead() -> [Int] {
-        var mass = [Int](repeating: 0, count: blockCount)
+    private static func bytesPerBlock(_ entries: [Entry], blockBytes: Int) -> [Int] {
+        func block(at position: Int) -> Int { position / blockBytes }
+        let count = entries.map { $0.divisible ? block(at: $0.start + $0.bytes - 1) + 1 : block(at: $0.start) + 1 }.max() ?? 0
+        var mass = [Int](repeating: 0, count: count)
         for entry in entries {
             if entry.divisible {
                 var position = entry.start
@@ -71,7 +73,7 @@ public struct InputLayout: Sendable {
     /// pass each multiple of 1/count of the total, so that parts read about the same number of bytes
     /// (exactly so up to one block or one indivisible input).
     public func blocks(part index: Int, of count: Int) -> Range<Int> {
-        let mass = blockBytesRead()
+        let mass = bytesPerBlock
         let total = mass.reduce(0, +)
         var before = 0, first = mass.count, last = mass.count
         for (block, bytes) in mass.enumerated() {
@@ -99,7 +101,6 @@ public struct InputLayout: Sendable {
 
     /// Bytes of input the pieces of `blocks` read, for progress.
     public func bytesRead(in blocks: Range<Int>) -> Int {
-        let mass = blockBytesRead()
-        return blocks.clamped(to: 0..<mass.count).reduce(0) { $0 + mass[$1] }
+        blocks.clamped(to: 0..<bytesPerBlock.count).reduce(0) { $0 + bytesPerBlock[$1] }
     }
 }

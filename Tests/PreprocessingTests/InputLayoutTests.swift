@@ -44,7 +44,7 @@ import SeededRandom
             // Balance: a part reads at most its share plus one block's bytes (an indivisible input
             // counting whole in the block where it starts).
             let total = layout.bytesRead(in: 0..<layout.blockCount)
-            let largestBlock = layout.blockBytesRead().max() ?? 0
+            let largestBlock = layout.bytesPerBlock.max() ?? 0
             for range in ranges {
                 #expect(layout.bytesRead(in: range) <= total / count + largestBlock + 1)
             }
@@ -55,7 +55,7 @@ import SeededRandom
         let layout = InputLayout(inputs: [("a.jsonl", 250), ("b.txt.gz", 120), ("c.txt", 10), ("d.jsonl", 0)], format: .auto, blockBytes: 100)
         // a.jsonl covers blocks 0…2; b starts at 250 (block 2), c at 370 (block 3).
         #expect(layout.blockCount == 4)
-        #expect(layout.blockBytesRead() == [100, 100, 50 + 120, 10])
+        #expect(layout.bytesPerBlock == [100, 100, 50 + 120, 10])
         #expect(layout.pieces(for: 1..<3).map(\.input) == [0, 1])
         #expect(layout.pieces(for: 1..<3).first?.lineStarts == 100..<250)
         #expect(layout.pieces(for: 3..<4).map(\.input) == [2, 3])  // d.jsonl, empty, is read whole

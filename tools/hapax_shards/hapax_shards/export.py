@@ -40,7 +40,8 @@ def export_olmo(folder, out, mask="hapax", ngram=2, seed=0):
     dtype = np.uint16 if folder.vocab_size <= 1 << 16 else np.uint32
     settings = {"memmap_dtype": np.dtype(dtype).name, "max_sequence_length": seq_len, "splits": {}}
     for split in ("train", "val"):
-        if not len(SplitWindows(folder, split)):
+        instances = len(SplitWindows(folder, split))
+        if not instances:
             continue
         token_path, mask_path = (os.path.join(out, f"{split}-{kind}.npy") for kind in ("tokens", "label-mask"))
 
@@ -57,8 +58,7 @@ def export_olmo(folder, out, mask="hapax", ngram=2, seed=0):
         write(*temporary)  # both complete before either takes its name
         os.replace(temporary[0], token_path)
         os.replace(temporary[1], mask_path)
-        settings["splits"][split] = {"paths": [token_path], "label_mask_paths": [mask_path],
-                                     "instances": len(SplitWindows(folder, split))}
+        settings["splits"][split] = {"paths": [token_path], "label_mask_paths": [mask_path], "instances": instances}
     settings.update(mask=mask, ngram=ngram)
 
     def write_settings(target):
