@@ -36,7 +36,7 @@ enum FuzzTarget: String, CaseIterable {
     static func file(_ data: [UInt8], _ name: String) -> String {
         try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         let path = scratch + "/" + name
-        FileManager.default.createFile(atPath: path, contents: Data(data))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(data))
         return path
     }
 
