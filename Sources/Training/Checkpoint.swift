@@ -56,6 +56,13 @@ public struct RunFolder {
         for old in completeCheckpoints().dropLast(2) { try? fileManager.removeItem(atPath: "\(checkpoints)/\(old)") }
     }
 
+    /// Writes the run's `model.safetensors` from `model`. A resumed run calls it after restoring: a run
+    /// killed between a checkpoint's rename and this refresh left the previous weights there, and a
+    /// run restored at its last step would otherwise never write them again.
+    public func publish(model: GPT, step: Int) throws(ShardError) {
+        try AtomicFile.write(Self.weights(model, step: step), to: file("model.safetensors"))
+    }
+
     /// Names of complete checkpoint folders, oldest first (by step number: `step-10000000` comes
     /// after `step-9999999`, which a sort by name would not give).
     public func completeCheckpoints() -> [String] {

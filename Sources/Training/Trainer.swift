@@ -31,6 +31,7 @@ public final class Trainer {
         schedule = LearningRateSchedule(peak: options.learningRate, warmup: options.warmup, steps: options.steps)
         if resume && !run.completeCheckpoints().isEmpty {
             (state, skippedCheckpoints) = try run.restore(model: model.primary, optimizer: optimizer)
+            try run.publish(model: model.primary, step: state.step)
         } else {
             // A run stopped before its first checkpoint resumes from the start: nothing was finished.
             model.primary.initialize(seed: options.seed)

@@ -71,6 +71,16 @@ def test_resume_from_a_checkpoint_reproduces_the_run(hapax_train, shards, refere
     assert (out / "model.safetensors").read_bytes() == (reference_run / "model.safetensors").read_bytes()
 
 
+def test_a_run_killed_after_its_last_checkpoint_resumes_to_its_final_weights(hapax_train, shards, reference_run, tmp_path):
+    # Killed after the last checkpoint's rename and before model.safetensors was refreshed: the run
+    # folder still holds the previous checkpoint's weights, and the resumed run has no step left to take.
+    out = tmp_path / "resumed"
+    shutil.copytree(reference_run, out)
+    shutil.copy(out / "checkpoints" / f"step-{STEPS - 4:07d}" / "model.safetensors", out / "model.safetensors")
+    run(train_args(hapax_train, shards, out, "--resume"))
+    assert (out / "model.safetensors").read_bytes() == (reference_run / "model.safetensors").read_bytes()
+
+
 def test_ctrl_c_saves_and_resume_finishes_identically(hapax_train, shards, tmp_path):
     long = ["--steps", "80", "--checkpoint-every", "0", "--eval-every", "0"]
     straight = tmp_path / "straight"
