@@ -142,6 +142,7 @@ class Campaign:
         full = time.perf_counter() - start
         weights = (self.work / "train-reference" / "model.safetensors").read_bytes()
         kills = tried = identical = 0
+        failures = []
         trials = 6 if self.short else 25
         for trial in range(trials):
             out = self.work / f"kill-train-{trial}"
@@ -151,10 +152,14 @@ class Campaign:
                 started = (out / "config.json").exists()
                 kills += killed_at(first + (["--resume"] if started else []), self.rng.uniform(0, full))
             outcome = self.train(out, *steps, *(["--resume"] if (out / "config.json").exists() else []))
-            identical += outcome.code == 0 and (out / "model.safetensors").read_bytes() == weights
+            if outcome.code == 0 and (out / "model.safetensors").read_bytes() == weights:
+                identical += 1
+            else:
+                failures.append(f"run {trial}: " + (f"exit {outcome.code}: {outcome.stderr.strip().splitlines()[-1:]}"
+                                                    if outcome.code else "other weights"))
             shutil.rmtree(out)
         self.report("kills: train", f"{kills} kills in {tried} tries over {trials} runs (full run {full:.2f} s); "
-                    f"{identical}/{trials} resumed to identical weights", reference.code == 0 and identical == trials
+                    f"{identical}/{trials} resumed to identical weights" + "".join(f"; {f}" for f in failures), reference.code == 0 and identical == trials
                     and kills >= (5 if self.short else 20))
 
     def damage(self, path):
