@@ -124,7 +124,7 @@ public final class ShardingPipeline {
                 file: "tokenizer/\(name)", sha256: tokenizerSHA256,
                 vocabSize: tokenizer.vocabularySize, endOfText: endOfText,
                 tokenWidth: ShardHeader.tokenWidth(vocabularySize: tokenizer.vocabularySize),
-                pattern: tokenizer.preTokenizer.rawValue),
+                pattern: tokenizer.patternName),
             classes: classIdentity, inputs: inputs, part: options.part)
     }
 

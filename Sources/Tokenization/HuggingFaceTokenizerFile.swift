@@ -1,8 +1,10 @@
 import Foundation
 
-/// Loading Hugging Face `tokenizer.json` files of the GPT-2 family: a BPE model over the byte-level
-/// alphabet, the ByteLevel pre-tokenizer (GPT-2 pattern) and decoder, no normalizer. Anything else is
-/// refused by name rather than encoded differently from Hugging Face.
+/// Loading Hugging Face `tokenizer.json` files of byte-level BPE families (GPT-2, Pythia/GPT-NeoX,
+/// Llama 3, OLMo 2, Qwen 2, GPT-4o-like): a BPE model over the byte-level alphabet; the normalizers of
+/// `TextNormalizer`; a ByteLevel pre-tokenizer, alone or last in a Sequence after Splits whose regex is
+/// one of the patterns hapax scans exactly; added tokens with their options. Anything else is refused
+/// by name rather than encoded differently from Hugging Face.
 enum HuggingFaceTokenizerFile {
     static func load(path: String) throws(TokenizerError) -> Tokenizer {
         let contents: Data
@@ -26,15 +28,8 @@ enum HuggingFaceTokenizerFile {
         }
         let json = JSONPath(root, path: "")
 
-        let preTokenizer = try json.object("pre_tokenizer")
-        try preTokenizer.require("type", equals: "ByteLevel", because: "hapax supports the ByteLevel pre-tokenizer of the GPT-2 family")
-        if try preTokenizer.optionalBool("use_regex") == false {
-            throw TokenizerError("pre_tokenizer.use_regex: false is not supported; the GPT-2 pattern must cut the text")
-        }
-        let addsPrefixSpace = try preTokenizer.optionalBool("add_prefix_space") ?? false
-        if let normalizer = root["normalizer"], !(normalizer is NSNull) {
-            throw TokenizerError("normalizer: must be null; hapax encodes the text exactly as written")
-        }
+        let (splits, addsPrefixSpace) = try preTokenization(json.object("pre_tokenizer"))
+        let normalizer = TextNormalizer(try normalizerSteps(root["normalizer"] ?? NSNull(), place: "normalizer"))
         if let decoder = try json.optionalObject("decoder") {
             try decoder.require("type", equals: "ByteLevel", because: "token bytes are spelled in the byte-level alphabet")
         }
@@ -107,32 +102,119 @@ enum HuggingFaceTokenizerFile {
             rules.append((left.id, right.id, UInt32(index), result))
         }
 
-        var specials: [String: UInt32] = [:]
-        if let added = root["added_tokens"], !(added is NSNull) {
-            guard let list = added as? [Any] else {
-                throw TokenizerError("added_tokens: expected an array, got \(describe(added))")
-            }
-            for (index, item) in list.enumerated() {
-                let place = "added_tokens[\(index)]"
-                guard let object = item as? [String: Any] else {
-                    throw TokenizerError("\(place): expected an object, got \(describe(item))")
-                }
-                let entry = JSONPath(object, path: place)
-                let content = try entry.string("content")
-                guard let id = integer(object["id"] as Any), id >= 0 else {
-                    throw TokenizerError("\(place).id: expected a non-negative integer, got \(describe(object["id"] as Any))")
-                }
-                guard id <= largestId else {
-                    throw TokenizerError("\(place).id: \(id) is far beyond the file's number of tokens (at most \(largestId))")
-                }
-                specials[content] = UInt32(id)
-            }
-        }
-
+        let added = try addedTokens(root["added_tokens"], largestId: largestId)
         let bpe = try BytePairModel(tokens: tokens, merges: MergeTable(rules),
                                     shortcut: ignoresMerges ? .anyToken : .selfConsistentTokens)
-        return Tokenizer(preTokenizer: .gpt2, addsPrefixSpace: addsPrefixSpace, model: bpe,
-                         specialTokens: specials, source: "\(source) (Hugging Face byte-level BPE)")
+        return Tokenizer(splits: splits, addsPrefixSpace: addsPrefixSpace, normalizer: normalizer, model: bpe,
+                         addedTokens: added, source: "\(source) (Hugging Face byte-level BPE)")
+    }
+
+    /// The patterns that cut the text and ByteLevel's `add_prefix_space`. ByteLevel must come last:
+    /// before it the pieces are text, after it they are spelled in the byte-level alphabet.
+    private static func preTokenization(_ preTokenizer: JSONPath) throws(TokenizerError) -> (splits: [PreTokenizer], addsPrefixSpace: Bool) {
+        let stages: [JSONPath]
+        if try preTokenizer.string("type") == "Sequence" {
+            stages = try preTokenizer.objects("pretokenizers")
+        } else {
+            stages = [preTokenizer]
+        }
+        var splits: [PreTokenizer] = []
+        var prefixSpace: Bool?  // set by the ByteLevel
+        for stage in stages {
+            if prefixSpace != nil {
+                throw TokenizerError("\(stage.path): comes after ByteLevel; hapax needs ByteLevel last")
+            }
+            switch try stage.string("type") {
+            case "ByteLevel":
+                let addsPrefixSpace = try stage.optionalBool("add_prefix_space") ?? false
+                if addsPrefixSpace && !splits.isEmpty {
+                    throw TokenizerError("\(stage.path).add_prefix_space: true after a Split is not supported (it puts a space before every piece)")
+                }
+                if try stage.optionalBool("use_regex") ?? true { splits.append(.gpt2) }
+                prefixSpace = addsPrefixSpace
+            case "Split":
+                let pattern = try stage.object("pattern")
+                guard let regex = try pattern.optionalString("Regex") else {
+                    throw TokenizerError("\(pattern.path): only a Regex is supported, as one of the known patterns (\(knownRegexes))")
+                }
+                guard let known = PreTokenizer(huggingFaceRegex: regex) else {
+                    throw TokenizerError("\(pattern.path).Regex: \(quoted(regex)) is not a pattern hapax runs exactly (\(knownRegexes)); it is refused rather than approximated")
+                }
+                // A known pattern's matches tile the text, so every behavior but two keeps each match a piece.
+                let behavior = try stage.string("behavior"), invert = try stage.optionalBool("invert") ?? false
+                switch behavior {
+                case "Isolated", "MergedWithPrevious", "MergedWithNext": splits.append(known)
+                case "Removed" where invert: splits.append(known)
+                case "Contiguous": break
+                case "Removed": throw TokenizerError("\(stage.path).behavior: Removed without invert removes all the text")
+                default: throw TokenizerError("\(stage.path).behavior: \(quoted(behavior)) is not one of Hugging Face's behaviors")
+                }
+            case let other:
+                throw TokenizerError("\(stage.path).type: \(quoted(other)) is not supported; hapax runs ByteLevel, after Splits with a known pattern in a Sequence")
+            }
+        }
+        guard let prefixSpace else {
+            throw TokenizerError("\(preTokenizer.path): has no ByteLevel pre-tokenizer, which a byte-level BPE needs last")
+        }
+        return (splits, prefixSpace)
+    }
+
+    private static var knownRegexes: String {
+        PreTokenizer.allCases.filter { $0.huggingFaceRegex != nil }.map(\.rawValue).joined(separator: ", ")
+    }
+
+    private static func normalizerSteps(_ value: Any, place: String) throws(TokenizerError) -> [TextNormalizer.Step] {
+        if value is NSNull { return [] }
+        guard let object = value as? [String: Any] else { throw TokenizerError("\(place): expected an object or null, got \(describe(value))") }
+        let json = JSONPath(object, path: place)
+        switch try json.string("type") {
+        case "NFC": return [.nfc]
+        case "NFD": return [.nfd]
+        case "NFKC": return [.nfkc]
+        case "NFKD": return [.nfkd]
+        case "Lowercase": return [.lowercase]
+        case "Prepend": return [.prepend(try json.string("prepend"))]
+        case "Replace":
+            let pattern = try json.object("pattern")
+            guard let string = try pattern.optionalString("String") else {
+                throw TokenizerError("\(pattern.path): only a plain String is supported, not a Regex")
+            }
+            return [.replace(string, with: try json.string("content"))]
+        case "Sequence":
+            var steps: [TextNormalizer.Step] = []
+            for (index, step) in try json.array("normalizers").enumerated() {
+                steps += try normalizerSteps(step, place: "\(place).normalizers[\(index)]")
+            }
+            return steps
+        case let other:
+            throw TokenizerError("\(place).type: \(quoted(other)) is not supported; hapax applies NFC, NFD, NFKC, NFKD, Lowercase, Prepend, Replace (a plain string) and Sequence of them")
+        }
+    }
+
+    private static func addedTokens(_ value: Any?, largestId: Int) throws(TokenizerError) -> [AddedToken] {
+        guard let value, !(value is NSNull) else { return [] }
+        guard let list = value as? [Any] else { throw TokenizerError("added_tokens: expected an array, got \(describe(value))") }
+        var tokens: [AddedToken] = []
+        for (index, item) in list.enumerated() {
+            let place = "added_tokens[\(index)]"
+            guard let object = item as? [String: Any] else {
+                throw TokenizerError("\(place): expected an object, got \(describe(item))")
+            }
+            let entry = JSONPath(object, path: place)
+            guard let id = integer(object["id"] as Any), id >= 0 else {
+                throw TokenizerError("\(place).id: expected a non-negative integer, got \(describe(object["id"] as Any))")
+            }
+            guard id <= largestId else {
+                throw TokenizerError("\(place).id: \(id) is far beyond the file's number of tokens (at most \(largestId))")
+            }
+            // Hugging Face's defaults: not special, and normalized unless special.
+            let special = try entry.optionalBool("special") ?? false
+            tokens.append(AddedToken(content: try entry.string("content"), id: UInt32(id), special: special,
+                                     normalized: try entry.optionalBool("normalized") ?? !special,
+                                     lstrip: try entry.optionalBool("lstrip") ?? false, rstrip: try entry.optionalBool("rstrip") ?? false,
+                                     singleWord: try entry.optionalBool("single_word") ?? false))
+        }
+        return tokens
     }
 
     private static func jsonErrorDescription(_ error: Error) -> String {
@@ -164,6 +246,17 @@ struct JSONPath {
             throw TokenizerError("\(place(key)): expected an object, got \(describe(value))")
         }
         return JSONPath(object, path: place(key))
+    }
+
+    func objects(_ key: String) throws(TokenizerError) -> [JSONPath] {
+        var result: [JSONPath] = []
+        for (index, value) in try array(key).enumerated() {
+            guard let object = value as? [String: Any] else {
+                throw TokenizerError("\(place(key))[\(index)]: expected an object, got \(describe(value))")
+            }
+            result.append(JSONPath(object, path: "\(place(key))[\(index)]"))
+        }
+        return result
     }
 
     func optionalObject(_ key: String) throws(TokenizerError) -> JSONPath? {

@@ -10,12 +10,43 @@
 /// - `o200k`: `[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?`
 ///   `|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?`
 ///   `|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+`
+/// - `llama3`, the `Split` of Llama 3 and OLMo 2 (tiktoken's cl100k pattern before it became possessive):
+///   `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`.
+///   It cuts as `cl100k` does except at the end of the text, where cl100k's `\s++$` keeps white space
+///   holding a newline whole and this one ends the first piece at the last newline.
+/// - `qwen2`, the `Split` of Qwen 2: `llama3` with single digits (`\p{N}` for `\p{N}{1,3}`).
 ///
 /// Scanners work on valid UTF-8 and return byte ranges, so pieces can be fed to BPE without copying.
 public enum PreTokenizer: String, Sendable, CaseIterable {
     case gpt2
     case cl100k
     case o200k
+    case llama3
+    case qwen2
+
+    /// The regular expression of a Hugging Face `Split` pre-tokenizer that cuts as this pattern does,
+    /// as written in the tokenizer.json files of the families that use it. cl100k has none: its
+    /// possessive form would run on Oniguruma, whose `$` also matches before a final newline.
+    public var huggingFaceRegex: String? {
+        let contractions = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)"#
+        let tail = #"| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+        switch self {
+        case .gpt2: return #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
+        case .cl100k: return nil
+        case .llama3: return contractions + #"|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}"# + tail
+        case .qwen2: return contractions + #"|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}"# + tail
+        case .o200k:
+            let upper = #"[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]"#, lower = #"[\p{Ll}\p{Lm}\p{Lo}\p{M}]"#, prefix = #"[^\r\n\p{L}\p{N}]?"#
+            return prefix + upper + "*" + lower + "+" + contractions + "?|" + prefix + upper + "+" + lower + "*" + contractions
+                + #"?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+        }
+    }
+
+    /// The pattern whose Hugging Face `Split` regex is `regex`.
+    public init?(huggingFaceRegex regex: String) {
+        guard let pattern = Self.allCases.first(where: { $0.huggingFaceRegex == regex }) else { return nil }
+        self = pattern
+    }
 
     /// The pieces of `text` as strings, for inspection and tests.
     public func pieces(of text: String) -> [String] {
@@ -38,7 +69,9 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
             let end: Int
             switch self {
             case .gpt2: end = scanner.gpt2Piece(at: start)
-            case .cl100k: end = scanner.cl100kPiece(at: start)
+            case .cl100k: end = scanner.cl100kPiece(at: start, maximumDigits: 3, wholeTrailingWhitespace: true)
+            case .llama3: end = scanner.cl100kPiece(at: start, maximumDigits: 3, wholeTrailingWhitespace: false)
+            case .qwen2: end = scanner.cl100kPiece(at: start, maximumDigits: 1, wholeTrailingWhitespace: false)
             case .o200k: end = scanner.o200kPiece(at: start)
             }
             body(start..<end)
@@ -124,12 +157,13 @@ private struct Scanner {
         }
     }
 
-    /// The shared tail of the gpt2 and cl100k patterns for a white-space run at `i`:
-    /// `\s++$`, then (cl100k only) `\s*[\r\n]`, then `\s+(?!\S)`, then `\s`.
-    func whitespacePiece(at i: Int, endAtLastNewline: Bool) -> Int {
+    /// The shared tail of the gpt2 and cl100k-like patterns for a white-space run at `i`: `\s++$`
+    /// (where `wholeAtEnd`), then (where `endAtLastNewline`) `\s*[\r\n]`, then `\s+(?!\S)`, then `\s`.
+    func whitespacePiece(at i: Int, endAtLastNewline: Bool, wholeAtEnd: Bool = true) -> Int {
         let runEnd = run(from: i, while: Self.isWhitespace)
-        if runEnd == end { return runEnd }
+        if wholeAtEnd && runEnd == end { return runEnd }
         if endAtLastNewline, let newline = lastNewline(in: i..<runEnd) { return newline + 1 }
+        if runEnd == end { return runEnd }
         let first = scalar(at: i).width
         if runEnd > i + first {
             return lastScalarStart(before: runEnd)
@@ -137,10 +171,10 @@ private struct Scanner {
         return i + first
     }
 
-    /// `\p{N}{1,3}` at a number.
-    func upToThreeNumbers(at i: Int) -> Int {
+    /// `\p{N}{1,maximum}` at a number.
+    func numbers(at i: Int, maximum: Int = 3) -> Int {
         var j = i + scalar(at: i).width
-        for _ in 0..<2 {
+        for _ in 1..<maximum {
             guard matches(at: j, Self.isNumber) else { break }
             j += scalar(at: j).width
         }
@@ -176,9 +210,9 @@ private struct Scanner {
         return whitespacePiece(at: i, endAtLastNewline: false)
     }
 
-    // MARK: cl100k
+    // MARK: cl100k, llama3 and qwen2
 
-    func cl100kPiece(at i: Int) -> Int {
+    func cl100kPiece(at i: Int, maximumDigits: Int, wholeTrailingWhitespace: Bool) -> Int {
         let contraction = contractionLength(at: i, ignoringCase: true)
         if contraction > 0 { return i + contraction }
         let (cls, width) = characterClass(at: i)!
@@ -186,14 +220,14 @@ private struct Scanner {
             return run(from: i + width, while: Self.isLetter)
         }
         if Self.isLetter(cls) { return run(from: i, while: Self.isLetter) }
-        if Self.isNumber(cls) { return upToThreeNumbers(at: i) }
+        if Self.isNumber(cls) { return numbers(at: i, maximum: maximumDigits) }
         let j = bytes[i] == UInt8(ascii: " ") ? i + 1 : i
         if matches(at: j, Self.isOther) {
             var k = run(from: j, while: Self.isOther)
             while isNewline(at: k) { k += 1 }
             return k
         }
-        return whitespacePiece(at: i, endAtLastNewline: true)
+        return whitespacePiece(at: i, endAtLastNewline: true, wholeAtEnd: wholeTrailingWhitespace)
     }
 
     // MARK: o200k
@@ -227,7 +261,7 @@ private struct Scanner {
         let word = (prefixed ? upperThenLower(at: i + width) : nil) ?? upperThenLower(at: i)
             ?? (prefixed ? upperRunThenLower(at: i + width) : nil) ?? upperRunThenLower(at: i)
         if let word { return word + contractionLength(at: word, ignoringCase: true) }
-        if matches(at: i, Self.isNumber) { return upToThreeNumbers(at: i) }
+        if matches(at: i, Self.isNumber) { return numbers(at: i) }
         let j = bytes[i] == UInt8(ascii: " ") ? i + 1 : i
         if matches(at: j, Self.isOther) {
             var k = run(from: j, while: Self.isOther)

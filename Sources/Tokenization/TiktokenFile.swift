@@ -42,7 +42,10 @@ enum TiktokenFile {
         do {
             model = try BytePairModel(tokens: tokens, merges: merges(of: tokens), shortcut: .anyToken)
         } catch { throw error.located(in: path) }
-        return Tokenizer(preTokenizer: pattern, model: model, specialTokens: specials,
+        let added = specials.sorted { $0.value < $1.value }.map {
+            AddedToken(content: $0.key, id: $0.value, special: true, normalized: false, lstrip: false, rstrip: false, singleWord: false)
+        }
+        return Tokenizer(splits: [pattern], model: model, addedTokens: added,
                          source: "\(path) (tiktoken ranks, \(pattern.rawValue) pattern)")
     }
 

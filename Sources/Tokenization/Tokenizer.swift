@@ -1,44 +1,66 @@
 import Foundation
 
-/// A byte-level BPE tokenizer: a pre-tokenizer that cuts text into pieces and a BPE model that
-/// encodes each piece. Text is always encoded as ordinary text: a special-token string inside it is
-/// encoded like any other characters.
+/// A byte-level BPE tokenizer, run as Hugging Face runs one: added tokens are cut out of the text,
+/// the rest is normalized (normalized added tokens are cut out of that), each remaining stretch is
+/// cut into pieces by the pre-tokenizer patterns in turn, and each piece is encoded by BPE. Special
+/// tokens are never produced from text: a special-token string inside it is encoded like any other
+/// characters (Hugging Face's `encode_special_tokens`).
 public final class Tokenizer: Sendable {
-    public let preTokenizer: PreTokenizer
-    /// Hugging Face's ByteLevel `add_prefix_space`: a space is put before text that does not start with one.
+    public let normalizer: TextNormalizer
+    /// The patterns that cut the text, each cutting the pieces of the one before; none: each stretch
+    /// between added tokens is one piece.
+    public let splits: [PreTokenizer]
+    /// Hugging Face's ByteLevel `add_prefix_space`: a space is put before each stretch of text that
+    /// does not start with one.
     public let addsPrefixSpace: Bool
+    /// Special tokens and added tokens, as the file lists them.
+    public let addedTokens: [AddedToken]
     /// Special tokens by their content, such as `<|endoftext|>`.
     public let specialTokens: [String: UInt32]
     /// The token that ends every document.
     public let endOfText: UInt32?
-    /// One more than the largest id, special tokens included.
+    /// One more than the largest id, added tokens included.
     public let vocabularySize: Int
     /// Where the tokenizer came from, for messages.
     public let source: String
     let model: BytePairModel
-    private let specialContent: [UInt32: String]
+    private let addedContent: [UInt32: String]
+    private let textTokens: AddedTokenMatcher
+    private let normalizedTextTokens: AddedTokenMatcher
 
-    init(preTokenizer: PreTokenizer, addsPrefixSpace: Bool = false, model: BytePairModel,
-         specialTokens: [String: UInt32], source: String) {
-        self.preTokenizer = preTokenizer
+    /// The contents that end documents, in the order they are looked for among the special tokens.
+    public static let endOfTextContents = ["<|endoftext|>", "<|end_of_text|>", "</s>"]
+
+    init(splits: [PreTokenizer], addsPrefixSpace: Bool = false, normalizer: TextNormalizer = TextNormalizer([]),
+         model: BytePairModel, addedTokens: [AddedToken], source: String) {
+        self.splits = splits
         self.addsPrefixSpace = addsPrefixSpace
+        self.normalizer = normalizer
         self.model = model
-        self.specialTokens = specialTokens
-        self.endOfText = specialTokens["<|endoftext|>"]
-        self.vocabularySize = max(model.tokenBytes.count, (specialTokens.values.max().map { Int($0) + 1 }) ?? 0)
+        self.addedTokens = addedTokens
+        let specials = addedTokens.filter(\.special)
+        self.specialTokens = Dictionary(specials.map { ($0.content, $0.id) }, uniquingKeysWith: { first, _ in first })
+        self.endOfText = Self.endOfTextContents.lazy.compactMap { [specialTokens] in specialTokens[$0] }.first
+        self.vocabularySize = max(model.tokenBytes.count, (addedTokens.map(\.id).max().map { Int($0) + 1 }) ?? 0)
         self.source = source
-        self.specialContent = Dictionary(specialTokens.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
+        self.addedContent = Dictionary(addedTokens.map { ($0.id, $0.content) }, uniquingKeysWith: { first, _ in first })
+        let matched = addedTokens.filter { !$0.special }
+        textTokens = AddedTokenMatcher(matched.filter { !$0.normalized }) { $0.content }
+        normalizedTextTokens = AddedTokenMatcher(matched.filter(\.normalized)) { normalizer.normalize($0.content) }
         // Build the character-class table now, so that it counts as loading rather than encoding.
         _ = CharacterClass.basicPlane
     }
+
+    /// The pre-tokenization patterns' names joined by "+", or "none", as shard manifests record them.
+    public var patternName: String { splits.isEmpty ? "none" : splits.map(\.rawValue).joined(separator: "+") }
 
     /// Loads a tiktoken rank file (`.tiktoken`) or a Hugging Face `tokenizer.json`, chosen by extension.
     /// `pattern` overrides the pre-tokenizer a rank file's name implies.
     public static func load(path: String, pattern: PreTokenizer? = nil) throws(TokenizerError) -> Tokenizer {
         if path.hasSuffix(".json") {
             let tokenizer = try HuggingFaceTokenizerFile.load(path: path)
-            if let pattern, pattern != tokenizer.preTokenizer {
-                throw TokenizerError("\(path): a tokenizer.json fixes its own pre-tokenizer (\(tokenizer.preTokenizer.rawValue)); drop the pattern option")
+            if let pattern, tokenizer.splits != [pattern] {
+                throw TokenizerError("\(path): a tokenizer.json fixes its own pre-tokenizer (\(tokenizer.patternName)); drop the pattern option")
             }
             return tokenizer
         }
@@ -54,30 +76,61 @@ public final class Tokenizer: Sendable {
 
     /// Appends the tokens of `text` to `output`.
     public func encode(_ text: String, into output: inout [UInt32]) {
-        // Hugging Face looks at the first scalar: " \u{301}" starts with a space even though its first
-        // Character (a space with a combining accent) is not " ".
-        var text = addsPrefixSpace && text.unicodeScalars.first != " " ? " " + text : text
         var scratch = BytePairModel.Scratch()
+        var text = text
         text.withUTF8 { bytes in
-            preTokenizer.forEachPiece(inValidUTF8: bytes) { range in
-                model.encode(UnsafeBufferPointer(rebasing: bytes[range]), into: &output, &scratch)
+            textTokens.forEachPiece(of: bytes) { range, id in
+                if let id { return output.append(id) }
+                let stretch = UnsafeBufferPointer(rebasing: bytes[range])
+                if normalizer.isIdentity {
+                    encodeNormalized(stretch, into: &output, &scratch)
+                } else {
+                    var normalized = normalizer.normalize(String(decoding: stretch, as: UTF8.self))
+                    normalized.withUTF8 { encodeNormalized($0, into: &output, &scratch) }
+                }
             }
+        }
+    }
+
+    private func encodeNormalized(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt32], _ scratch: inout BytePairModel.Scratch) {
+        normalizedTextTokens.forEachPiece(of: bytes) { range, id in
+            if let id { return output.append(id) }
+            guard !range.isEmpty else { return }
+            if addsPrefixSpace && bytes[range.lowerBound] != UInt8(ascii: " ") {
+                let spaced = [UInt8(ascii: " ")] + bytes[range]
+                spaced.withUnsafeBufferPointer { encodePieces(of: $0, stage: 0, into: &output, &scratch) }
+            } else {
+                encodePieces(of: UnsafeBufferPointer(rebasing: bytes[range]), stage: 0, into: &output, &scratch)
+            }
+        }
+    }
+
+    /// Cuts `bytes` with the pattern `splits[stage]`, and each piece with the patterns after it, then
+    /// encodes the pieces.
+    private func encodePieces(of bytes: UnsafeBufferPointer<UInt8>, stage: Int, into output: inout [UInt32],
+                              _ scratch: inout BytePairModel.Scratch) {
+        guard stage < splits.count else { return model.encode(bytes, into: &output, &scratch) }
+        splits[stage].forEachPiece(inValidUTF8: bytes) { range in
+            encodePieces(of: UnsafeBufferPointer(rebasing: bytes[range]), stage: stage + 1, into: &output, &scratch)
         }
     }
 
     /// The ids that stand for text: all but special tokens and unused ids.
     public var ordinaryIds: [UInt32] {
-        model.tokenBytes.indices.filter { !model.tokenBytes[$0].isEmpty && specialContent[UInt32($0)] == nil }.map(UInt32.init)
+        let special = Set(specialTokens.values)
+        return (0..<UInt32(vocabularySize)).filter { id in
+            !special.contains(id) && (addedContent[id] != nil || (Int(id) < model.tokenBytes.count && !model.tokenBytes[Int(id)].isEmpty))
+        }
     }
 
-    /// The bytes the tokens stand for; special tokens give their content.
+    /// The bytes the tokens stand for; added and special tokens give their content.
     public func decodeBytes(_ ids: [UInt32]) -> [UInt8] {
         var bytes: [UInt8] = []
         for id in ids {
-            if Int(id) < model.tokenBytes.count, !model.tokenBytes[Int(id)].isEmpty {
+            if let content = addedContent[id] {
+                bytes += content.utf8
+            } else if Int(id) < model.tokenBytes.count {
                 bytes += model.tokenBytes[Int(id)]
-            } else if let special = specialContent[id] {
-                bytes += special.utf8
             }
         }
         return bytes

@@ -55,7 +55,7 @@ enum FuzzTarget: String, CaseIterable {
         guard let text = String(validating: data, as: UTF8.self) else { return }
         for tokenizer in tokenizers {
             let ids = tokenizer.encode(text)
-            precondition(tokenizer.decodeBytes(ids) == data, "decode(encode(x)) != x with the \(tokenizer.preTokenizer.rawValue) pattern")
+            precondition(tokenizer.decodeBytes(ids) == data, "decode(encode(x)) != x with the \(tokenizer.patternName) pattern")
         }
     }
 

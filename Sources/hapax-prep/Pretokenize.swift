@@ -13,7 +13,7 @@ struct Pretokenize: ParsableCommand {
               echo "Don't stop" | hapax-prep pretokenize --pattern cl100k -
             """)
 
-    @Option(help: "The pattern: gpt2 (r50k/p50k and Hugging Face ByteLevel), cl100k, or o200k.")
+    @Option(help: "The pattern: gpt2 (r50k/p50k and Hugging Face ByteLevel), cl100k, o200k, llama3 (Llama 3 and OLMo 2), or qwen2.")
     var pattern: PreTokenizer
 
     @Argument(help: "Files, or - for standard input.")

@@ -51,7 +51,7 @@ struct Shard: ParsableCommand {
     @Option(help: "A tiktoken rank file (*.tiktoken) or a Hugging Face tokenizer.json.")
     var tokenizer: String
 
-    @Option(help: "Pre-tokenizer pattern for a rank file whose name does not tell it (gpt2, cl100k, o200k).")
+    @Option(help: "Pre-tokenizer pattern for a rank file whose name does not tell it (gpt2, cl100k, o200k, llama3, qwen2).")
     var pattern: PreTokenizer?
 
     @Option(help: "Training context length; windows hold seq-len + 1 tokens.")

@@ -8,8 +8,10 @@ struct Tokenize: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the token ids of each input, space-separated, one line per input.",
         discussion: """
-            Each input is one document, encoded as ordinary text: a special-token string such as \
-            <|endoftext|> inside it is text, not a special token. Invalid UTF-8 is replaced by U+FFFD \
+            Each input is one document, encoded as Hugging Face encodes it with encode_special_tokens: \
+            added tokens (such as GPT-NeoX's runs of spaces) are cut out first, the rest is normalized \
+            and pre-tokenized, and a special-token string such as <|endoftext|> inside it is text, \
+            not a special token. Invalid UTF-8 is replaced by U+FFFD \
             and counted, or is an error with --strict. A summary with the encoding rate (MB/s, not \
             counting file reading or tokenizer loading) goes to standard error.
 
@@ -17,16 +19,20 @@ struct Tokenize: ParsableCommand {
               hapax-prep tokenize --tokenizer data/cl100k_base.tiktoken README.md
               echo 'Hello world' | hapax-prep tokenize --tokenizer tokenizer.json -
               hapax-prep tokenize --tokenizer data/cl100k_base.tiktoken --count --threads 2 data/shakespeare/*.txt
+              hapax-prep tokenize --tokenizer pythia/tokenizer.json --explain
             """)
 
     @Option(help: "A tiktoken rank file (*.tiktoken) or a Hugging Face tokenizer.json.")
     var tokenizer: String
 
-    @Option(help: "Pre-tokenizer pattern for a rank file whose name does not tell it (gpt2, cl100k, o200k).")
+    @Option(help: "Pre-tokenizer pattern for a rank file whose name does not tell it (gpt2, cl100k, o200k, llama3, qwen2).")
     var pattern: PreTokenizer?
 
     @Flag(help: "Print only the number of tokens of each input.")
     var count = false
+
+    @Flag(help: "Print the tokenizer's normalizer, pre-tokenizer and added tokens instead of tokenizing.")
+    var explain = false
 
     @Flag(help: "Fail on invalid UTF-8 instead of replacing it.")
     var strict = false
@@ -43,6 +49,7 @@ struct Tokenize: ParsableCommand {
 
     func run() throws {
         let tokenizer = try loadTokenizer(self.tokenizer, pattern: pattern)
+        if explain { return print(tokenizer.explanation) }
         let files: [String]
         do { files = try expandInputs(inputs) } catch { throw CommandError(error.description) }
         let texts = try files.map { try readText($0, strict: strict) }

@@ -54,7 +54,12 @@ import Testing
         (tokenizerJSON(merges: #"["a c"]"#), #"model.merges[0]: "c" is not in model.vocab"#),
         (tokenizerJSON(merges: #"["a"]"#), "model.merges[0]: expected two tokens, got 1"),
         (tokenizerJSON(merges: "[3]"), "model.merges[0]: expected \"left right\""),
-        (tokenizerJSON(preTokenizer: #"{"type": "Whitespace"}"#), #"pre_tokenizer.type: is "Whitespace", expected "ByteLevel""#),
+        (tokenizerJSON(preTokenizer: #"{"type": "Whitespace"}"#), #"pre_tokenizer.type: "Whitespace" is not supported"#),
+        (tokenizerJSON(preTokenizer: #"{"type": "Sequence", "pretokenizers": []}"#), "pre_tokenizer: has no ByteLevel pre-tokenizer"),
+        (tokenizerJSON(preTokenizer: #"{"type": "Sequence", "pretokenizers": [{"type": "Split", "pattern": {"String": " "}, "behavior": "Isolated", "invert": false}, {"type": "ByteLevel", "use_regex": false}]}"#),
+         "pre_tokenizer.pretokenizers[0].pattern: only a Regex is supported"),
+        (tokenizerJSON(preTokenizer: #"{"type": "Sequence", "pretokenizers": [{"type": "ByteLevel", "add_prefix_space": true, "use_regex": false}, {"type": "ByteLevel"}]}"#),
+         "pre_tokenizer.pretokenizers[1]: comes after ByteLevel"),
         (tokenizerJSON(preTokenizer: "null"), "pre_tokenizer: expected an object, got null"),
         (#"{"pre_tokenizer": {"type": "ByteLevel"}}"#, "model: missing"),
     ])

@@ -54,3 +54,30 @@ def _assigned_character(rng):
         c = chr(rng.choice([rng.randint(0x20, 0xD7FF), rng.randint(0xE000, 0x10FFFF)]))
         if unicodedata.category(c) != "Cn":
             return c
+
+
+# For normalizers and added tokens: composed and decomposed accents, compatibility characters,
+# case that lowercases to more than one scalar, and runs of every length up to 30 of spaces and tabs.
+NORMALIZATION_STRESS = "".join([
+    "Composed \u00e9t\u00e9 \u00c5ngstr\u00f6m \u1e69 \uac00; decomposed e\u0301te\u0301 A\u030angstro\u0308m s\u0323\u0307 \u1100\u1161\n",
+    "Reordered marks a\u0323\u0302 a\u0302\u0323 q\u0307\u0323, lone marks \u0301\u0308 and \u212b \u2126 \u212a\n",
+    "Compatibility \ufb01nd \ufb03 \u2460\u2461 x\u00b2 \u00bd \uff26\uff55\uff4c\uff4c\uff57\uff49\uff44\uff54\uff48 \u210c \u3397 \u2162 \u00a0nbsp \u2002en\n",
+    "Case \u0130stanbul \u0049\u0307 \u1e9e\u00df \u03a3\u039f\u03a6\u039f\u03a3 \u01c5 \u1f88 DON'T I'M \u0130'S\n",
+    "Special-looking <|endoftext|> <|padding|> <|im_start|> <|begin_of_text|> in text\n",
+    "".join(f"{n}:{' ' * n}|" for n in range(1, 31)) + "\n",
+    "".join(f"{' ' * n}word{chr(9) * (n % 7)}\n" for n in range(1, 31)),
+    "".join(f"x{' ' * n}\n" for n in range(1, 31)),
+    "tail" + " " * 30,
+])
+
+_NORMALIZATION_POOL = _POOL + [
+    "e\u0301", "\u00e9", "A\u030a", "\u212b", "\ufb01", "\u2460", "\u00b2", "\uff26", "\u3397", "\u0130", "\u1e9e",
+    "\u03a3", "\u01c5", "\u0323", "\u0302", "\u1100", "\u1161", "\u11a8", "\u00a0", "\u2002",
+    "<|padding|>", "<|im_start|>", "  ", "   ", "    ", " " * 7, " " * 24, " " * 30, "\t\t",
+]
+
+
+def normalization_texts(count, seed=77, length=60):
+    """Random texts from the pool above, which normalizers and added tokens have most to do with."""
+    rng = random.Random(seed)
+    return ["".join(rng.choice(_NORMALIZATION_POOL) for _ in range(rng.randint(1, length))) for _ in range(count)]

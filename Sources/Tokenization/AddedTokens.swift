@@ -1,0 +1,152 @@
+/// A token of a tokenizer.json's `added_tokens`, with its options as Hugging Face defines them.
+public struct AddedToken: Sendable, Equatable {
+    public let content: String
+    public let id: UInt32
+    /// Special tokens are never produced from text (Hugging Face's `encode_special_tokens`).
+    public let special: Bool
+    /// Matched in the normalized text (its content normalized too), not in the text as written.
+    public let normalized: Bool
+    /// The match takes in the white space before it (`lstrip`) or after it (`rstrip`).
+    public let lstrip: Bool
+    public let rstrip: Bool
+    /// A match with a word character (`\w`) right before or after it is not a match.
+    public let singleWord: Bool
+}
+
+/// Finds added tokens in text as Hugging Face does: leftmost-longest matches (its Aho-Corasick
+/// automaton), scanning on after each match even when the match is then discarded for
+/// `single_word`; `lstrip` and `rstrip` widen a kept match over adjacent white space.
+struct AddedTokenMatcher: Sendable {
+    private struct Entry: Sendable {
+        let token: AddedToken
+        let bytes: [UInt8]
+    }
+
+    private let entries: [Entry]
+    /// A byte trie of the entries' bytes: node 0 is the root; `children[node]` maps a byte to a node.
+    private let children: [[UInt8: Int32]]
+    /// The entry ending at each node, or -1.
+    private let terminal: [Int32]
+    /// Whether a match can start with the byte: most text never enters the trie.
+    private let startsMatch: [Bool]
+
+    /// `tokens` each matched as `spelling(token)`; tokens spelled empty never match.
+    init(_ tokens: [AddedToken], spelling: (AddedToken) -> String) {
+        var entries: [Entry] = [], children: [[UInt8: Int32]] = [[:]], terminal: [Int32] = [-1]
+        var startsMatch = [Bool](repeating: false, count: 256)
+        for token in tokens {
+            let bytes = Array(spelling(token).utf8)
+            guard let first = bytes.first else { continue }
+            startsMatch[Int(first)] = true
+            var node = 0
+            for byte in bytes {
+                if let next = children[node][byte] {
+                    node = Int(next)
+                } else {
+                    children.append([:])
+                    terminal.append(-1)
+                    children[node][byte] = Int32(children.count - 1)
+                    node = children.count - 1
+                }
+            }
+            // The first of equal contents wins, as Hugging Face's automaton gives.
+            if terminal[node] < 0 {
+                terminal[node] = Int32(entries.count)
+                entries.append(Entry(token: token, bytes: bytes))
+            }
+        }
+        self.entries = entries
+        self.children = children
+        self.terminal = terminal
+        self.startsMatch = startsMatch
+    }
+
+    var isEmpty: Bool { entries.isEmpty }
+
+    /// Calls `body` with the pieces of `bytes` in order: an added token's range with its id, or the
+    /// range of text between them with nil. Text between matches is never empty; an empty text is
+    /// one empty piece.
+    func forEachPiece(of bytes: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>, UInt32?) -> Void) {
+        guard !entries.isEmpty else { return body(0..<bytes.count, nil) }
+        var pieceStart = 0, i = 0
+        while i < bytes.count {
+            guard startsMatch[Int(bytes[i])], let (entry, matchEnd) = longestMatch(in: bytes, at: i) else {
+                i += 1
+                continue
+            }
+            var start = i, stop = matchEnd
+            i = matchEnd
+            let token = entries[entry].token
+            if token.singleWord && (isWordCharacter(endingAt: start, in: bytes) || isWordCharacter(startingAt: stop, in: bytes)) {
+                continue
+            }
+            if token.lstrip { start = max(whitespaceStart(before: start, in: bytes), pieceStart) }
+            if token.rstrip { stop = whitespaceEnd(from: stop, in: bytes) }
+            if pieceStart < start { body(pieceStart..<start, nil) }
+            body(start..<stop, token.id)
+            pieceStart = stop
+        }
+        if pieceStart != bytes.count || bytes.isEmpty { body(pieceStart..<bytes.count, nil) }
+    }
+
+    private func longestMatch(in bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> (entry: Int, end: Int)? {
+        var node = 0, best: (Int, Int)? = nil, i = start
+        while i < bytes.count, let next = children[node][bytes[i]] {
+            node = Int(next)
+            i += 1
+            if terminal[node] >= 0 { best = (Int(terminal[node]), i) }
+        }
+        return best
+    }
+
+    private func scalar(endingAt i: Int, in bytes: UnsafeBufferPointer<UInt8>) -> (Unicode.Scalar, start: Int)? {
+        guard i > 0 else { return nil }
+        var start = i - 1
+        while start > 0 && bytes[start] & 0xC0 == 0x80 { start -= 1 }
+        return (decodeScalar(UnsafeBufferPointer(rebasing: bytes[start..<i])), start)
+    }
+
+    private func scalar(startingAt i: Int, in bytes: UnsafeBufferPointer<UInt8>) -> (Unicode.Scalar, end: Int)? {
+        guard i < bytes.count else { return nil }
+        var end = i + 1
+        while end < bytes.count && bytes[end] & 0xC0 == 0x80 { end += 1 }
+        return (decodeScalar(UnsafeBufferPointer(rebasing: bytes[i..<end])), end)
+    }
+
+    private func isWordCharacter(endingAt i: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        scalar(endingAt: i, in: bytes).map { isWord($0.0) } ?? false
+    }
+
+    private func isWordCharacter(startingAt i: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        scalar(startingAt: i, in: bytes).map { isWord($0.0) } ?? false
+    }
+
+    private func whitespaceStart(before i: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var start = i
+        while let (scalar, previous) = scalar(endingAt: start, in: bytes), scalar.properties.isWhitespace { start = previous }
+        return start
+    }
+
+    private func whitespaceEnd(from i: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var end = i
+        while let (scalar, next) = scalar(startingAt: end, in: bytes), scalar.properties.isWhitespace { end = next }
+        return end
+    }
+
+    /// `\w` of Rust's regex crate: Alphabetic, marks, decimal digits, connector punctuation, joiners.
+    private func isWord(_ scalar: Unicode.Scalar) -> Bool {
+        let properties = scalar.properties
+        if properties.isAlphabetic || properties.isJoinControl { return true }
+        switch properties.generalCategory {
+        case .nonspacingMark, .spacingMark, .enclosingMark, .decimalNumber, .connectorPunctuation: return true
+        default: return false
+        }
+    }
+
+    private func decodeScalar(_ bytes: UnsafeBufferPointer<UInt8>) -> Unicode.Scalar {
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        if case .scalarValue(let scalar) = decoder.decode(&iterator) { return scalar }
+        return "\u{FFFD}"
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+
+/// A Hugging Face normalizer: steps applied in order to the text before it is pre-tokenized.
+///
+/// Unicode normalization is Foundation's (`precomposedStringWithCanonicalMapping` and its three
+/// siblings, which swift-foundation computes with the Swift standard library's Unicode tables). It
+/// only runs on the stretches that need it: every ASCII character is a starter that nothing composes
+/// with, so a text cut before any ASCII character normalizes piece by piece to the same result, and
+/// ASCII itself is left as it is by all four forms.
+public struct TextNormalizer: Sendable, Equatable {
+    public enum Step: Sendable, Equatable {
+        case nfc, nfd, nfkc, nfkd
+        case lowercase
+        /// Puts the string before any text that is not empty.
+        case prepend(String)
+        /// Replaces every occurrence of a string, left to right.
+        case replace(String, with: String)
+    }
+
+    public let steps: [Step]
+
+    public init(_ steps: [Step]) { self.steps = steps }
+
+    public var isIdentity: Bool { steps.isEmpty }
+
+    public func normalize(_ text: String) -> String {
+        steps.reduce(text) { text, step in Self.apply(step, to: text) }
+    }
+
+    private static func apply(_ step: Step, to text: String) -> String {
+        switch step {
+        case .nfc: return unicodeNormalized(text) { $0.precomposedStringWithCanonicalMapping }
+        case .nfd: return unicodeNormalized(text) { $0.decomposedStringWithCanonicalMapping }
+        case .nfkc: return unicodeNormalized(text) { $0.precomposedStringWithCompatibilityMapping }
+        case .nfkd: return unicodeNormalized(text) { $0.decomposedStringWithCompatibilityMapping }
+        case .lowercase: return lowercased(text)
+        case .prepend(let prefix): return text.isEmpty ? text : prefix + text
+        case .replace(let pattern, let replacement): return replacing(pattern, with: replacement, in: text)
+        }
+    }
+
+    /// Byte-wise, as Rust's `str::replace`: Foundation's replacing would respect grapheme clusters,
+    /// and not replace the `e` of a decomposed `é`.
+    private static func replacing(_ pattern: String, with replacement: String, in text: String) -> String {
+        let needle = Array(pattern.utf8), bytes = Array(text.utf8)
+        guard !needle.isEmpty, bytes.count >= needle.count else { return text }
+        var result: [UInt8] = []
+        result.reserveCapacity(bytes.count)
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == needle[0], i + needle.count <= bytes.count, bytes[i..<i + needle.count].elementsEqual(needle) {
+                result += replacement.utf8
+                i += needle.count
+            } else {
+                result.append(bytes[i])
+                i += 1
+            }
+        }
+        return String(decoding: result, as: UTF8.self)
+    }
+
+    /// `form` applied to each stretch from the ASCII character before a run of non-ASCII bytes (it
+    /// may compose with what follows) to the end of that run; the ASCII between stretches is copied.
+    private static func unicodeNormalized(_ text: String, _ form: (String) -> String) -> String {
+        guard text.utf8.contains(where: { $0 >= 0x80 }) else { return text }
+        var text = text
+        return text.withUTF8 { bytes in
+            let firstNonASCII = bytes.firstIndex(where: { $0 >= 0x80 })!
+            var result = ""
+            result.reserveCapacity(bytes.count + bytes.count / 8)
+            var copied = 0, i = firstNonASCII
+            while i < bytes.count {
+                let start = i > 0 ? i - 1 : i
+                var end = i
+                while end < bytes.count && bytes[end] >= 0x80 { end += 1 }
+                result += String(decoding: UnsafeBufferPointer(rebasing: bytes[copied..<start]), as: UTF8.self)
+                result += form(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self))
+                copied = end
+                i = end
+                while i < bytes.count && bytes[i] < 0x80 { i += 1 }
+            }
+            result += String(decoding: UnsafeBufferPointer(rebasing: bytes[copied...]), as: UTF8.self)
+            return result
+        }
+    }
+
+    /// Each scalar's full lowercase mapping, without context (Σ is always σ), as Rust's
+    /// `char::to_lowercase`, which Hugging Face uses.
+    private static func lowercased(_ text: String) -> String {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) { return text.lowercased() }
+        var result = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars { result.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars) }
+        return String(result)
+    }
+
+    /// How the steps read in Hugging Face's names, for `--explain`.
+    public var description: String {
+        guard !steps.isEmpty else { return "none" }
+        return steps.map { step in
+            switch step {
+            case .nfc: return "NFC"
+            case .nfd: return "NFD"
+            case .nfkc: return "NFKC"
+            case .nfkd: return "NFKD"
+            case .lowercase: return "Lowercase"
+            case .prepend(let prefix): return "Prepend(\(quoted(prefix)))"
+            case .replace(let pattern, let replacement): return "Replace(\(quoted(pattern)) with \(quoted(replacement)))"
+            }
+        }.joined(separator: ", then ")
+    }
+}

@@ -1,0 +1,30 @@
+extension Tokenizer {
+    /// What the tokenizer does to text, part by part, in Hugging Face's terms: for `tokenize --explain`.
+    public var explanation: String {
+        var lines = ["tokenizer: \(source)", "vocabulary: \(vocabularySize) ids", "normalizer: \(normalizer.description)"]
+        var preTokenizer = splits.map { $0 == splits.last && $0 == .gpt2 ? "ByteLevel with the gpt2 pattern" : "Split with the \($0.rawValue) pattern" }
+        if splits.last != .gpt2 { preTokenizer.append("ByteLevel without its own pattern") }
+        lines.append("pre-tokenizer: " + preTokenizer.joined(separator: ", then ")
+                     + (addsPrefixSpace ? "; a space before each stretch of text that lacks one" : ""))
+        let special = addedTokens.filter(\.special), matched = addedTokens.filter { !$0.special }
+        lines.append("added tokens: \(special.count) special, never produced from text" + Self.listed(special, options: false))
+        lines.append("              \(matched.count) matched in text" + Self.listed(matched, options: true))
+        lines.append("end of text: " + (endOfText.map { id in "\(specialTokens.first { $0.value == id }!.key) (\(id))" } ?? "none"))
+        return lines.joined(separator: "\n")
+    }
+
+    private static func listed(_ tokens: [AddedToken], options: Bool) -> String {
+        guard !tokens.isEmpty else { return "" }
+        let shown = tokens.prefix(12).map { token in
+            var flags: [String] = []
+            if options {
+                if token.normalized { flags.append("normalized") }
+                if token.lstrip { flags.append("lstrip") }
+                if token.rstrip { flags.append("rstrip") }
+                if token.singleWord { flags.append("single_word") }
+            }
+            return "\(quoted(token.content)) (\(([String(token.id)] + flags).joined(separator: ", ")))"
+        }
+        return ": " + shown.joined(separator: ", ") + (tokens.count > shown.count ? ", and \(tokens.count - shown.count) more" : "")
+    }
+}

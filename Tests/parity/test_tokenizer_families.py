@@ -1,0 +1,134 @@
+"""Parity with Hugging Face tokenizers on tokenizer.json files in the shape of today's families:
+normalizers, Split pre-tokenizers with the families' regexes, ByteLevel with and without its own
+regex, and added tokens with their options. Each file is trained here with the `tokenizers` API on
+the corpus; hapax must give Hugging Face's ids on the corpus, the stress texts and random texts, with
+special tokens never produced from text (Hugging Face's `encode_special_tokens`)."""
+import json
+
+import pytest
+from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
+
+from conftest import hapax_ids, run
+from texts import NORMALIZATION_STRESS, STRESS, normalization_texts, random_texts
+
+# The regexes as the families' tokenizer.json files spell them.
+GPT2 = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"
+LLAMA3 = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
+QWEN2 = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
+O200K = (r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?"
+         r"|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?"
+         r"|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+")
+
+
+def split(regex, behavior="isolated", invert=False):
+    return pre_tokenizers.Split(Regex(regex), behavior=behavior, invert=invert)
+
+
+def byte_level(use_regex, add_prefix_space=False):
+    return pre_tokenizers.ByteLevel(add_prefix_space=add_prefix_space, use_regex=use_regex)
+
+
+# name: (normalizer, pre-tokenizer, special tokens, added tokens)
+FAMILIES = {
+    # Pythia / GPT-NeoX-20B: NFC, ByteLevel, and added tokens for runs of spaces.
+    "neox": (normalizers.NFC(), byte_level(True), ["<|endoftext|>", "<|padding|>"],
+             [AddedToken(" " * n, special=False, normalized=True) for n in range(2, 25)]),
+    "llama3": (None, pre_tokenizers.Sequence([split(LLAMA3), byte_level(False)]),
+               ["<|begin_of_text|>", "<|end_of_text|>"] + [f"<|reserved_special_token_{i}|>" for i in range(8)], []),
+    "olmo2": (None, pre_tokenizers.Sequence([split(LLAMA3, "removed", invert=True), byte_level(False)]),
+              ["<|endoftext|>", "<|pad|>"], []),
+    "qwen2": (normalizers.NFC(), pre_tokenizers.Sequence([split(QWEN2), byte_level(False)]),
+              ["<|endoftext|>", "<|im_start|>", "<|im_end|>"], []),
+    "o200k": (None, pre_tokenizers.Sequence([split(O200K), byte_level(False)]), ["<|endoftext|>"], []),
+    # The other options: compatibility decomposition, lowercasing, replacing; a Split and ByteLevel's
+    # own regex after it; added tokens that strip white space, match raw text or whole words only.
+    "options": (normalizers.Sequence([normalizers.NFKD(), normalizers.Lowercase(), normalizers.Replace("''", '"')]),
+                pre_tokenizers.Sequence([split(GPT2, "merged_with_next"), byte_level(True)]), ["<|endoftext|>"],
+                [AddedToken("<mask>", special=False, normalized=False, lstrip=True),
+                 AddedToken("word", special=False, normalized=True, single_word=True),
+                 AddedToken(" |", special=False, normalized=True, rstrip=True),
+                 AddedToken("<|padding|>", special=False, normalized=False)]),
+    # Prepend and a prefix space before every stretch between added tokens.
+    "prepend": (normalizers.Sequence([normalizers.NFKC(), normalizers.Prepend("\u2581")]), byte_level(True, add_prefix_space=True),
+                ["<|endoftext|>"], [AddedToken("<|im_start|>", special=False, normalized=False),
+                                    AddedToken("ing", special=False, normalized=True)]),
+}
+
+
+@pytest.fixture(scope="module")
+def family_files(corpus_files, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("families")
+    paths = {}
+    for name, (normalizer, pre_tokenizer, specials, added) in FAMILIES.items():
+        tokenizer = Tokenizer(models.BPE())
+        if normalizer is not None:
+            tokenizer.normalizer = normalizer
+        tokenizer.pre_tokenizer = pre_tokenizer
+        tokenizer.decoder = decoders.ByteLevel()
+        trainer = trainers.BpeTrainer(vocab_size=3000, special_tokens=specials, show_progress=False,
+                                      initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+        tokenizer.train([str(f) for f in corpus_files[:12]], trainer)
+        tokenizer.add_tokens(added)
+        paths[name] = folder / f"{name}.json"
+        tokenizer.save(str(paths[name]))
+    return paths
+
+
+@pytest.fixture(scope="module")
+def texts(corpus_files, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("family-texts")
+    texts = ([NORMALIZATION_STRESS, STRESS, ""] + normalization_texts(200) + random_texts(150, seed=9)
+             + [f.read_text(encoding="utf-8") for f in corpus_files[12:20]])
+    files = []
+    for i, text in enumerate(texts):
+        files.append(folder / f"t{i}.txt")
+        files[-1].write_text(text, encoding="utf-8")
+    return texts, files
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_encodes_as_hugging_face(hapax_prep, family_files, texts, family):
+    reference = Tokenizer.from_file(str(family_files[family]))
+    reference.encode_special_tokens = True
+    texts, files = texts
+    for text, ids in zip(texts, hapax_ids(hapax_prep, family_files[family], files)):
+        assert ids == reference.encode(text, add_special_tokens=False).ids, (family, text[:300])
+
+
+def test_explain_names_the_parts(hapax_prep, family_files):
+    neox = run([hapax_prep, "tokenize", "--tokenizer", str(family_files["neox"]), "--explain"]).stdout.decode()
+    assert "normalizer: NFC" in neox
+    assert "ByteLevel with the gpt2 pattern" in neox
+    assert "2 special" in neox and "23 matched in text" in neox
+    assert "end of text: <|endoftext|> (0)" in neox
+    qwen = run([hapax_prep, "tokenize", "--tokenizer", str(family_files["qwen2"]), "--explain"]).stdout.decode()
+    assert "Split with the qwen2 pattern, then ByteLevel without its own" in qwen
+
+
+def test_documents_end_with_the_familys_end_of_text(hapax_prep, family_files, corpus_files, tmp_path):
+    out = tmp_path / "shards"
+    run([hapax_prep, "shard", str(corpus_files[0]), "--tokenizer", str(family_files["llama3"]), "--seq-len", "64", "-o", str(out)])
+    identity = json.loads((out / "manifest.json").read_text())["parameters"]["tokenizer"]
+    reference = Tokenizer.from_file(str(family_files["llama3"]))
+    assert identity["end_of_text"] == reference.token_to_id("<|end_of_text|>")
+    assert identity["pattern"] == "llama3"
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda spec: spec["pre_tokenizer"]["pretokenizers"][0]["pattern"].update(Regex=r"\w+|\s+"),
+     r'pre_tokenizer.pretokenizers[0].pattern.Regex: "\\w+|\\s+" is not a pattern hapax runs exactly'),
+    (lambda spec: spec.update(normalizer={"type": "StripAccents"}), 'normalizer.type: "StripAccents" is not supported'),
+    (lambda spec: spec.update(normalizer={"type": "Sequence", "normalizers": [{"type": "NFC"}, {"type": "Strip", "strip_left": True, "strip_right": True}]}),
+     'normalizer.normalizers[1].type: "Strip" is not supported'),
+    (lambda spec: spec["pre_tokenizer"]["pretokenizers"].reverse(), "pre_tokenizer.pretokenizers[1]: comes after ByteLevel"),
+    (lambda spec: spec["pre_tokenizer"]["pretokenizers"][0].update(behavior="Removed", invert=False),
+     "pre_tokenizer.pretokenizers[0].behavior: Removed without invert removes all the text"),
+])
+def test_what_is_not_run_exactly_is_refused_by_name(hapax_prep, family_files, tmp_path, edit, message):
+    spec = json.loads(family_files["llama3"].read_text())
+    edit(spec)
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(spec))
+    result = run([hapax_prep, "tokenize", "--tokenizer", str(path), "-"], input=b"x", check=False)
+    assert result.returncode != 0
+    assert str(path) in result.stderr.decode() and message in result.stderr.decode(), result.stderr.decode()
