@@ -1,9 +1,11 @@
 """The hand-written pre-tokenizers must cut text exactly as the Python regex module does with the
-patterns tiktoken (0.14) and Hugging Face use."""
+patterns tiktoken (0.14) and Hugging Face use, and as Hugging Face's Split pre-tokenizer does with the
+regexes of the families' tokenizer.json files."""
 import json
 
 import pytest
 import regex
+from tokenizers import Regex, pre_tokenizers
 
 from conftest import run
 from texts import STRESS, random_texts
@@ -20,7 +22,11 @@ PATTERNS = {
         r"""\s+(?!\S)""",
         r"""\s+""",
     ]),
+    # The Split regexes of Llama 3 / OLMo 2 and of Qwen 2, as their tokenizer.json files spell them.
+    "llama3": r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+""",
+    "qwen2": r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+""",
 }
+HUGGING_FACE_SPLITS = ["gpt2", "o200k", "llama3", "qwen2"]
 
 # The original GPT-2 pattern, which Hugging Face's ByteLevel pre-tokenizer uses; it must cut text
 # the same way as tiktoken's possessive rewrite above.
@@ -51,6 +57,15 @@ def test_corpus_sample(hapax_prep, pattern, corpus_files, tmp_path):
     compiled = regex.compile(PATTERNS[pattern])
     for text, pieces in zip(texts, hapax_pieces(hapax_prep, pattern, texts, tmp_path)):
         assert pieces == compiled.findall(text)
+
+
+@pytest.mark.parametrize("pattern", HUGGING_FACE_SPLITS)
+def test_hugging_face_split_cuts_the_same(hapax_prep, pattern, tmp_path):
+    texts = [STRESS, STRESS + "\n  \n "] + STRESS.splitlines(keepends=True) + random_texts(400, seed=3)
+    regex_text = GPT2_ORIGINAL if pattern == "gpt2" else PATTERNS[pattern]
+    split = pre_tokenizers.Split(Regex(regex_text), behavior="isolated")
+    for text, pieces in zip(texts, hapax_pieces(hapax_prep, pattern, texts, tmp_path)):
+        assert pieces == [piece for piece, _ in split.pre_tokenize_str(text)], f"{pattern} differs on {text!r}"
 
 
 def test_tiktoken_gpt2_pattern_equals_original():
