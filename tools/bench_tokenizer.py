@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""Tokenizer throughput: hapax against tiktoken, cl100k_base, on the Shakespeare corpus, in one run.
+"""Tokenizer throughput, in one run: hapax against tiktoken with cl100k_base, then against Hugging Face
+`tokenizers` on one thread with a tokenizer.json of each family of tools/tokenizer_families.py
+(trained here on the corpus, 32,000 ids), on the Shakespeare corpus and on the same corpus with a
+decomposed accent in every fifth word (so that NFC has work everywhere).
 
-Both sides are timed on encoding alone (text already in memory, tokenizer already loaded): tiktoken's
-encode_ordinary in this process, hapax as reported by `hapax-prep tokenize` for its encoding phase.
-Each figure is the best of --repeats runs.
+Every side is timed on encoding alone (text already in memory, tokenizer already loaded, normalization
+included): tiktoken's encode_ordinary and Hugging Face's encode in this process, hapax as reported by
+`hapax-prep tokenize` for its encoding phase. Each figure is the best of --repeats runs.
 
     .venv/bin/python tools/bench_tokenizer.py            (after tools/fetch-data.sh and a release build)
 """
@@ -16,13 +19,16 @@ import time
 
 import tiktoken
 from tiktoken.load import load_tiktoken_bpe
+from tokenizers import Tokenizer
+
+from tokenizer_families import FAMILIES, build
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CL100K = r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
 
 
-def hapax_rate(binary, rank_file, files, threads):
-    result = subprocess.run([binary, "tokenize", "--tokenizer", str(rank_file), "--count",
+def hapax_rate(binary, tokenizer, files, threads):
+    result = subprocess.run([binary, "tokenize", "--tokenizer", str(tokenizer), "--count",
                              "--threads", str(threads), *map(str, files)], capture_output=True, text=True, check=True)
     return float(re.search(r"([0-9.]+) MB/s", result.stderr).group(1))
 
@@ -62,6 +68,41 @@ def main():
         print(f"  {key:<22} {rate:8.2f} MB/s")
     print(f"hapax / tiktoken, 1 thread:    {best['hapax, 1 thread'] / best['tiktoken, 1 thread']:.2f}x  (goal 2x, floor 1x)")
     print(f"hapax 2 threads / hapax 1:     {best['hapax, 2 threads'] / best['hapax, 1 thread']:.2f}x  (floor 1.8x)")
+    families(args, files, texts)
+
+
+def accented(text, every=5):
+    """`text` with a combining acute accent after the first letter of every `every`-th word."""
+    words = text.split(" ")
+    return " ".join(w[0] + "\u0301" + w[1:] if i % every == 0 and w[:1].isalpha() else w for i, w in enumerate(words))
+
+
+def families(args, files, texts):
+    folder = ROOT / ".build" / "bench-families"
+    folder.mkdir(parents=True, exist_ok=True)
+    corpora = {"corpus": texts, "accented": [accented(t) for t in texts]}
+    inputs = {}
+    for corpus, documents in corpora.items():
+        inputs[corpus] = []
+        for i, document in enumerate(documents):
+            inputs[corpus].append(folder / f"{corpus}-{i}.txt")
+            inputs[corpus][-1].write_text(document, encoding="utf-8")
+    print(f"\nfamilies, 1 thread, MB/s (best of {args.repeats}); Hugging Face with encode_special_tokens, as hapax encodes")
+    print(f"  {'family':<9} {'corpus':<9} {'Hugging Face':>12} {'hapax':>8} {'ratio':>7}")
+    for name in FAMILIES:
+        path = build(name, files, folder / f"{name}.json", vocab_size=32000)
+        reference = Tokenizer.from_file(str(path))
+        reference.encode_special_tokens = True
+        for corpus, documents in corpora.items():
+            size = sum(len(d.encode()) for d in documents)
+            hugging_face = hapax = 0
+            for _ in range(args.repeats):
+                start = time.perf_counter()
+                for document in documents:
+                    reference.encode(document, add_special_tokens=False)
+                hugging_face = max(hugging_face, size / 1e6 / (time.perf_counter() - start))
+                hapax = max(hapax, hapax_rate(args.binary, path, inputs[corpus], 1))
+            print(f"  {name:<9} {corpus:<9} {hugging_face:12.2f} {hapax:8.2f} {hapax / hugging_face:6.1f}x  (goal 10x)")
 
 
 if __name__ == "__main__":

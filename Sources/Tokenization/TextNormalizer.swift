@@ -85,12 +85,22 @@ public struct TextNormalizer: Sendable, Equatable {
     }
 
     /// Each scalar's full lowercase mapping, without context (Σ is always σ), as Rust's
-    /// `char::to_lowercase`, which Hugging Face uses.
+    /// `char::to_lowercase`, which Hugging Face uses. ASCII is mapped in place; only other scalars
+    /// look up their mapping.
     private static func lowercased(_ text: String) -> String {
-        if text.utf8.allSatisfy({ $0 < 0x80 }) { return text.lowercased() }
-        var result = String.UnicodeScalarView()
-        for scalar in text.unicodeScalars { result.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars) }
-        return String(result)
+        var result: [UInt8] = []
+        result.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            if scalar.isASCII {
+                let byte = UInt8(scalar.value)
+                result.append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte)
+            } else if scalar.properties.changesWhenLowercased {
+                result += scalar.properties.lowercaseMapping.utf8
+            } else {
+                result += UTF8.encode(scalar)!
+            }
+        }
+        return String(decoding: result, as: UTF8.self)
     }
 
     /// How the steps read in Hugging Face's names, for `--explain`.
