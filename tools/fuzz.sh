@@ -32,7 +32,10 @@ if [[ ! -d "$seeds" ]]; then
     "${sample[0]}" > "$made/lines.jsonl"
   case "$target" in
     tiktoken) head -n 300 data/cl100k_base.tiktoken > "$seeds/ranks" ;;
-    tokenizer-json) cp "$made/tokenizer.json" "$seeds/" ;;
+    tokenizer-json) cp "$made/tokenizer.json" "$seeds/"
+      # And one file in the shape of each family: normalizers, Splits, added tokens.
+      .venv/bin/python -c "import sys; sys.path.insert(0, 'tools'); from tokenizer_families import FAMILIES, build
+for name in FAMILIES: build(name, sys.argv[2:], f'{sys.argv[1]}/{name}.json', vocab_size=300)" "$seeds" "${sample[@]}" ;;
     encode) cp "$made/text" "$seeds/"; printf 'héllo wörld 123 ĀĂĄ \t\n  😀 ' > "$seeds/unicode" ;;
     json-lines) cp "$made/lines.jsonl" "$seeds/" ;;
     compressed) gzip -c "$made/text" > "$seeds/text.gz"

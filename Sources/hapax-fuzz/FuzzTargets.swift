@@ -10,13 +10,18 @@ import Training
 enum FuzzTarget: String, CaseIterable {
     case tiktoken, tokenizerJSON = "tokenizer-json", encode, jsonLines = "json-lines", compressed, shard, manifest, safetensors
 
+    static let stressText = "Caf\u{E9} cafe\u{301} \u{FB01}  x   \t\n\n  <|endoftext|> <mask> I'M \u{130} 1234 \u{1F600}   "
+
     /// Arbitrary bytes written to a scratch file, for the readers that take paths.
     static let scratch = NSTemporaryDirectory() + "hapax-fuzz-\(getpid())"
 
     func run(_ data: [UInt8]) {
         switch self {
         case .tiktoken: _ = try? Tokenizer.load(path: Self.file(data, "input.tiktoken"), pattern: .cl100k)
-        case .tokenizerJSON: _ = try? Tokenizer.load(path: Self.file(data, "tokenizer.json"))
+        case .tokenizerJSON:
+            // A file that loads must encode: its normalizer, patterns and added tokens all run.
+            guard let tokenizer = try? Tokenizer.load(path: Self.file(data, "tokenizer.json")) else { return }
+            _ = tokenizer.encode(Self.stressText)
         case .encode: Self.roundTrip(data)
         case .jsonLines: Self.read(Self.file(data, "input.jsonl"))
         case .compressed:
