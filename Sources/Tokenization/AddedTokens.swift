@@ -13,6 +13,23 @@ public struct AddedToken: Sendable, Equatable {
     public let singleWord: Bool
 }
 
+extension AddedToken {
+    /// The ids Hugging Face gives added tokens when it loads a tokenizer.json: it adds them again in
+    /// order and ignores the ids written there (it only warns when they differ). A content seen before
+    /// keeps its id; a content that is a vocabulary key takes that key's id; any other takes the id
+    /// after the vocabulary's `count` keys, or after the largest added id once that is past them.
+    public static func huggingFaceIds(of contents: [String], vocabularyCount count: Int, vocabularyId: (String) -> Int?) -> [Int] {
+        var given: [String: Int] = [:]
+        var largest: Int?
+        return contents.map { content in
+            let id = given[content] ?? vocabularyId(content) ?? largest.map { $0 >= count ? $0 + 1 : count } ?? count
+            given[content] = id
+            largest = max(largest ?? id, id)
+            return id
+        }
+    }
+}
+
 /// Finds added tokens in text as Hugging Face does: leftmost-longest matches (its Aho-Corasick
 /// automaton), scanning on after each match even when the match is then discarded for
 /// `single_word`; `lstrip` and `rstrip` widen a kept match over adjacent white space.

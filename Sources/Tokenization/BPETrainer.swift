@@ -7,14 +7,20 @@
 /// A merge touches only the distinct pieces that contain the pair.
 public struct BPETrainer: Sendable {
     public let vocabularySize: Int
-    public let preTokenizer: PreTokenizer
+    /// The tokenizer whose normalizer, pre-tokenizer and added tokens cut the corpus into pieces, or
+    /// nil for the GPT-2 pattern alone.
+    public let template: Tokenizer?
     public static let endOfText = "<|endoftext|>"
 
-    /// `vocabularySize` counts the 256 byte tokens and the end-of-text token.
-    public init(vocabularySize: Int, preTokenizer: PreTokenizer = .gpt2) {
+    /// `vocabularySize` counts the 256 byte tokens and the ids after the merges: the end-of-text
+    /// token, or the template's added tokens.
+    public init(vocabularySize: Int, template: Tokenizer? = nil) {
         self.vocabularySize = vocabularySize
-        self.preTokenizer = preTokenizer
+        self.template = template
     }
+
+    /// The ids after the merged tokens.
+    public var reservedIds: Int { template?.addedTokens.count ?? 1 }
 
     public struct Result: Sendable {
         /// Token bytes by id: the 256 single bytes in byte order, then merged tokens in order of creation.
@@ -28,9 +34,16 @@ public struct BPETrainer: Sendable {
     /// Adds the pieces of `text` to `counts`. Call it per document, on as many threads as wanted, and
     /// combine the counts with `merge`.
     public func countPieces(of text: String, into counts: inout [[UInt8]: Int]) {
+        if let template {
+            // Added tokens are not text to learn merges from, as in Hugging Face's trainer.
+            template.forEachPiece(of: text) { piece in
+                if case .text(let bytes) = piece { counts[Array(bytes), default: 0] += 1 }
+            }
+            return
+        }
         var text = text
         text.withUTF8 { bytes in
-            preTokenizer.forEachPiece(inValidUTF8: bytes) { range in
+            PreTokenizer.gpt2.forEachPiece(inValidUTF8: bytes) { range in
                 counts[Array(bytes[range]), default: 0] += 1
             }
         }
@@ -59,7 +72,7 @@ public struct BPETrainer: Sendable {
             a.count != b.count ? a.count > b.count : a.pair < b.pair
         }
 
-        while tokens.count + 1 < vocabularySize, let top = heap.pop() {
+        while tokens.count + reservedIds < vocabularySize, let top = heap.pop() {
             let current = pairCounts[top.pair] ?? 0
             if current != top.count {
                 if current > 0 { heap.push((current, top.pair)) }

@@ -102,7 +102,9 @@ enum HuggingFaceTokenizerFile {
             rules.append((left.id, right.id, UInt32(index), result))
         }
 
-        let added = try addedTokens(root["added_tokens"], largestId: largestId)
+        let added = try addedTokens(root["added_tokens"], largestId: largestId, vocabularyCount: vocab.dictionary.count) { content in
+            ByteLevelAlphabet.bytes(of: content).flatMap { table.id(of: $0) }.map(Int.init)
+        }
         let bpe = try BytePairModel(tokens: tokens, merges: MergeTable(rules),
                                     shortcut: ignoresMerges ? .anyToken : .selfConsistentTokens)
         return Tokenizer(splits: splits, addsPrefixSpace: addsPrefixSpace, normalizer: normalizer, model: bpe,
@@ -191,10 +193,13 @@ enum HuggingFaceTokenizerFile {
         }
     }
 
-    private static func addedTokens(_ value: Any?, largestId: Int) throws(TokenizerError) -> [AddedToken] {
+    /// The added tokens with the ids Hugging Face gives them (`AddedToken.huggingFaceIds`); tokens
+    /// with empty content are left out, as Hugging Face leaves them.
+    private static func addedTokens(_ value: Any?, largestId: Int, vocabularyCount: Int,
+                                    vocabularyId: (String) -> Int?) throws(TokenizerError) -> [AddedToken] {
         guard let value, !(value is NSNull) else { return [] }
         guard let list = value as? [Any] else { throw TokenizerError("added_tokens: expected an array, got \(describe(value))") }
-        var tokens: [AddedToken] = []
+        var written: [(content: String, special: Bool, normalized: Bool, lstrip: Bool, rstrip: Bool, singleWord: Bool)] = []
         for (index, item) in list.enumerated() {
             let place = "added_tokens[\(index)]"
             guard let object = item as? [String: Any] else {
@@ -209,12 +214,16 @@ enum HuggingFaceTokenizerFile {
             }
             // Hugging Face's defaults: not special, and normalized unless special.
             let special = try entry.optionalBool("special") ?? false
-            tokens.append(AddedToken(content: try entry.string("content"), id: UInt32(id), special: special,
-                                     normalized: try entry.optionalBool("normalized") ?? !special,
-                                     lstrip: try entry.optionalBool("lstrip") ?? false, rstrip: try entry.optionalBool("rstrip") ?? false,
-                                     singleWord: try entry.optionalBool("single_word") ?? false))
+            let content = try entry.string("content")
+            guard !content.isEmpty else { continue }
+            written.append((content, special, try entry.optionalBool("normalized") ?? !special, try entry.optionalBool("lstrip") ?? false,
+                            try entry.optionalBool("rstrip") ?? false, try entry.optionalBool("single_word") ?? false))
         }
-        return tokens
+        let ids = AddedToken.huggingFaceIds(of: written.map(\.content), vocabularyCount: vocabularyCount, vocabularyId: vocabularyId)
+        return zip(written, ids).map { token, id in
+            AddedToken(content: token.content, id: UInt32(id), special: token.special, normalized: token.normalized,
+                       lstrip: token.lstrip, rstrip: token.rstrip, singleWord: token.singleWord)
+        }
     }
 
     private static func jsonErrorDescription(_ error: Error) -> String {

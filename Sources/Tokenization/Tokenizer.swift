@@ -77,41 +77,56 @@ public final class Tokenizer: Sendable {
     /// Appends the tokens of `text` to `output`.
     public func encode(_ text: String, into output: inout [UInt32]) {
         var scratch = BytePairModel.Scratch()
+        forEachPiece(of: text) { piece in
+            switch piece {
+            case .added(let id): output.append(id)
+            case .text(let bytes): model.encode(bytes, into: &output, &scratch)
+            }
+        }
+    }
+
+    public enum Piece {
+        /// An added token found in the text.
+        case added(UInt32)
+        /// Bytes that BPE encodes as one piece.
+        case text(UnsafeBufferPointer<UInt8>)
+    }
+
+    /// Calls `body` with each piece of `text` in order: what comes before BPE.
+    public func forEachPiece(of text: String, _ body: (Piece) -> Void) {
         var text = text
         text.withUTF8 { bytes in
             textTokens.forEachPiece(of: bytes) { range, id in
-                if let id { return output.append(id) }
+                if let id { return body(.added(id)) }
                 let stretch = UnsafeBufferPointer(rebasing: bytes[range])
                 if normalizer.isIdentity {
-                    encodeNormalized(stretch, into: &output, &scratch)
+                    forEachPiece(ofNormalized: stretch, body)
                 } else {
                     var normalized = normalizer.normalize(String(decoding: stretch, as: UTF8.self))
-                    normalized.withUTF8 { encodeNormalized($0, into: &output, &scratch) }
+                    normalized.withUTF8 { forEachPiece(ofNormalized: $0, body) }
                 }
             }
         }
     }
 
-    private func encodeNormalized(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt32], _ scratch: inout BytePairModel.Scratch) {
+    private func forEachPiece(ofNormalized bytes: UnsafeBufferPointer<UInt8>, _ body: (Piece) -> Void) {
         normalizedTextTokens.forEachPiece(of: bytes) { range, id in
-            if let id { return output.append(id) }
+            if let id { return body(.added(id)) }
             guard !range.isEmpty else { return }
             if addsPrefixSpace && bytes[range.lowerBound] != UInt8(ascii: " ") {
                 let spaced = [UInt8(ascii: " ")] + bytes[range]
-                spaced.withUnsafeBufferPointer { encodePieces(of: $0, stage: 0, into: &output, &scratch) }
+                spaced.withUnsafeBufferPointer { split($0, stage: 0, body) }
             } else {
-                encodePieces(of: UnsafeBufferPointer(rebasing: bytes[range]), stage: 0, into: &output, &scratch)
+                split(UnsafeBufferPointer(rebasing: bytes[range]), stage: 0, body)
             }
         }
     }
 
-    /// Cuts `bytes` with the pattern `splits[stage]`, and each piece with the patterns after it, then
-    /// encodes the pieces.
-    private func encodePieces(of bytes: UnsafeBufferPointer<UInt8>, stage: Int, into output: inout [UInt32],
-                              _ scratch: inout BytePairModel.Scratch) {
-        guard stage < splits.count else { return model.encode(bytes, into: &output, &scratch) }
+    /// Cuts `bytes` with the pattern `splits[stage]`, and each piece with the patterns after it.
+    private func split(_ bytes: UnsafeBufferPointer<UInt8>, stage: Int, _ body: (Piece) -> Void) {
+        guard stage < splits.count else { return body(.text(bytes)) }
         splits[stage].forEachPiece(inValidUTF8: bytes) { range in
-            encodePieces(of: UnsafeBufferPointer(rebasing: bytes[range]), stage: stage + 1, into: &output, &scratch)
+            split(UnsafeBufferPointer(rebasing: bytes[range]), stage: stage + 1, body)
         }
     }
 

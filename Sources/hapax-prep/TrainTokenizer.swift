@@ -14,8 +14,14 @@ struct TrainTokenizer: ParsableCommand {
             result uses the GPT-2 pre-tokenizer pattern and ends its vocabulary with <|endoftext|>; \
             Hugging Face `tokenizers` loads it and encodes exactly as hapax does.
 
-            Example:
+            With --like, the result instead keeps that tokenizer.json's normalizer, pre-tokenizer, \
+            decoder and added tokens (numbered after the trained tokens): the corpus is cut into \
+            pieces as that file cuts text, so a smaller tokenizer of the same family comes out. A \
+            post-processor that names token ids is dropped, since the ids change.
+
+            Examples:
               hapax-prep train-tokenizer data/shakespeare --vocab-size 8192 -o data/shakespeare-8k.json
+              hapax-prep train-tokenizer data/shakespeare --vocab-size 8192 --like pythia/tokenizer.json -o neox-8k.json
             """)
 
     @Option(help: "Vocabulary size, counting the 256 byte tokens and <|endoftext|>.")
@@ -23,6 +29,9 @@ struct TrainTokenizer: ParsableCommand {
 
     @Option(name: .shortAndLong, help: "Where to write the tokenizer.json.")
     var output: String
+
+    @Option(help: "A tokenizer.json whose normalizer, pre-tokenizer, decoder and added tokens the result keeps.")
+    var like: String?
 
     @Option(help: "Threads for counting pieces.")
     var threads = ProcessInfo.processInfo.activeProcessorCount
@@ -41,7 +50,14 @@ struct TrainTokenizer: ParsableCommand {
 
     func run() throws {
         let start = DispatchTime.now()
-        let trainer = BPETrainer(vocabularySize: vocabSize)
+        let template: TokenizerTemplate?
+        do { template = try like.map { path throws(TokenizerError) in try TokenizerTemplate(path: path) } } catch {
+            throw CommandError(error.description)
+        }
+        let trainer = BPETrainer(vocabularySize: vocabSize, template: template?.tokenizer)
+        guard vocabSize > 256 + trainer.reservedIds else {
+            throw CommandError("--vocab-size \(vocabSize) leaves no room for merges: 256 byte tokens and \(trainer.reservedIds) added token(s) of \(like ?? "")")
+        }
         let files: [String]
         do { files = try expandInputs(corpus) } catch { throw CommandError(error.description) }
         // Documents stream through in batches; each batch's pieces are counted on all threads.
@@ -73,15 +89,17 @@ struct TrainTokenizer: ParsableCommand {
         printError("counted \(counts.values.reduce(0, +)) pieces (\(counts.count) distinct) in \(String(format: "%.2f", seconds(since: start))) s")
 
         let result = trainer.train(pieceCounts: counts)
-        let json = HuggingFaceTokenizerWriter.json(for: result)
+        let json = template?.json(for: result) ?? Data(HuggingFaceTokenizerWriter.json(for: result).utf8)
         do {
-            try Data(json.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+            try json.write(to: URL(fileURLWithPath: output), options: .atomic)
         } catch {
             throw CommandError("cannot write \(output): \((error as NSError).localizedFailureReason ?? error.localizedDescription)")
         }
-        let size = result.tokens.count + 1
+        // Read back: the file must load, and added contents that training made tokens take no id of their own.
+        let size = try loadTokenizer(output, pattern: nil).vocabularySize
         var summary = "wrote \(output): \(size) tokens, \(result.merges.count) merges in \(String(format: "%.2f", seconds(since: start))) s"
-        if size < vocabSize { summary += " (stopped early: no pair occurs twice)" }
+        if result.tokens.count + trainer.reservedIds < vocabSize { summary += " (stopped early: no pair occurs twice)" }
+        if let template, template.dropsPostProcessor { summary += "; the post-processor of \(template.path) was dropped, since it names token ids" }
         printError(summary)
     }
 }

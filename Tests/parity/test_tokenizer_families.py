@@ -81,3 +81,24 @@ def test_what_is_not_run_exactly_is_refused_by_name(hapax_prep, family_files, tm
     result = run([hapax_prep, "tokenize", "--tokenizer", str(path), "-"], input=b"x", check=False)
     assert result.returncode != 0
     assert str(path) in result.stderr.decode() and message in result.stderr.decode(), result.stderr.decode()
+
+
+@pytest.mark.parametrize("family", ["neox", "llama3", "qwen2", "prepend"])
+def test_train_tokenizer_like_a_family(hapax_prep, family_files, corpus_files, texts, tmp_path, family):
+    template = json.loads(family_files[family].read_text())
+    out = tmp_path / "trained.json"
+    run([hapax_prep, "train-tokenizer", "--vocab-size", "1500", "--like", str(family_files[family]), "-o", str(out),
+         *map(str, corpus_files[:6])])
+    trained = json.loads(out.read_text())
+    for part in ("normalizer", "pre_tokenizer", "decoder"):
+        assert trained[part] == template[part]
+    assert [t["content"] for t in trained["added_tokens"]] == [t["content"] for t in template["added_tokens"]]
+    reference = Tokenizer.from_file(str(out))
+    # The ids written are those Hugging Face gives on loading: after the trained tokens, or a trained token's own.
+    assert [t["id"] for t in trained["added_tokens"]] == [reference.token_to_id(t["content"]) for t in trained["added_tokens"]]
+    assert min(t["id"] for t in trained["added_tokens"] if t["special"]) == len(trained["model"]["vocab"])
+    assert reference.get_vocab_size(with_added_tokens=True) <= 1500
+    reference.encode_special_tokens = True
+    texts, files = texts
+    for text, ids in zip(texts, hapax_ids(hapax_prep, out, files)):
+        assert ids == reference.encode(text, add_special_tokens=False).ids, (family, text[:300])
