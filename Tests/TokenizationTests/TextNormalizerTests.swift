@@ -1,0 +1,49 @@
+import Foundation
+import SeededRandom
+import Testing
+@testable import Tokenization
+
+/// Normalizing stretch by stretch (around the ASCII) must give what normalizing the whole text gives.
+struct TextNormalizerTests {
+    static let pool: [String] = [
+        "a", "e", "Z", " ", "\n", "'", "1", "\u{301}", "\u{308}", "\u{323}", "\u{302}", "\u{E9}", "\u{C5}", "\u{212B}",
+        "\u{FB01}", "\u{2460}", "\u{B2}", "\u{FF26}", "\u{3397}", "\u{1100}", "\u{1161}", "\u{11A8}", "\u{AC00}",
+        "\u{130}", "\u{3A3}", "\u{1F88}", "\u{A0}", "\u{2002}", "\u{1F600}", "\u{0915}\u{093C}", "\u{0F73}", "\u{FFFD}",
+    ]
+
+    static func randomText(_ rng: inout SplitMix64) -> String {
+        (0..<Int(rng.next() % 40)).map { _ in pool[Int(rng.next() % UInt64(pool.count))] }.joined()
+    }
+
+    static func whole(_ step: TextNormalizer.Step, _ text: String) -> String {
+        switch step {
+        case .nfc: return text.precomposedStringWithCanonicalMapping
+        case .nfd: return text.decomposedStringWithCanonicalMapping
+        case .nfkc: return text.precomposedStringWithCompatibilityMapping
+        default: return text.decomposedStringWithCompatibilityMapping
+        }
+    }
+
+    @Test(arguments: [TextNormalizer.Step.nfc, .nfd, .nfkc, .nfkd])
+    func stretchesNormalizeAsTheWholeText(step: TextNormalizer.Step) {
+        var rng = SplitMix64(seed: 11)
+        let normalizer = TextNormalizer([step])
+        for _ in 0..<3000 {
+            let text = Self.randomText(&rng)
+            #expect(Array(normalizer.normalize(text).unicodeScalars) == Array(Self.whole(step, text).unicodeScalars), "\(Array(text.unicodeScalars))")
+        }
+    }
+
+    @Test func lowercaseMapsEachScalarWithoutContext() {
+        let normalizer = TextNormalizer([.lowercase])
+        #expect(normalizer.normalize("ABC \u{130}X \u{3A3}\u{39F}\u{3A3}") == "abc i\u{307}x \u{3C3}\u{3BF}\u{3C3}")
+    }
+
+    @Test func stepsApplyInOrder() {
+        let normalizer = TextNormalizer([.replace("''", with: "\""), .prepend("\u{2581}"), .lowercase])
+        #expect(normalizer.normalize("It''S") == "\u{2581}it\"s")
+        #expect(normalizer.normalize("") == "")
+        // Replacing is by bytes: the e of a decomposed é is replaced too.
+        #expect(TextNormalizer([.replace("e", with: "E")]).normalize("e\u{301}") == "E\u{301}")
+    }
+}
