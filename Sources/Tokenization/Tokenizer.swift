@@ -28,7 +28,8 @@ public final class Tokenizer: Sendable {
     private let textTokens: AddedTokenMatcher
     private let normalizedTextTokens: AddedTokenMatcher
 
-    /// The contents that end documents, in the order they are looked for among the special tokens.
+    /// The contents that end documents, in the order they are looked for among the special tokens
+    /// (then among the other added tokens: files older than the `special` flag leave it out).
     public static let endOfTextContents = ["<|endoftext|>", "<|end_of_text|>", "</s>"]
 
     init(splits: [PreTokenizer], addsPrefixSpace: Bool = false, normalizer: TextNormalizer = TextNormalizer([]),
@@ -40,7 +41,9 @@ public final class Tokenizer: Sendable {
         self.addedTokens = addedTokens
         let specials = addedTokens.filter(\.special)
         self.specialTokens = Dictionary(specials.map { ($0.content, $0.id) }, uniquingKeysWith: { first, _ in first })
-        self.endOfText = Self.endOfTextContents.lazy.compactMap { [specialTokens] in specialTokens[$0] }.first
+        self.endOfText = [specials, addedTokens].lazy.flatMap { tokens in
+            Self.endOfTextContents.lazy.compactMap { content in tokens.first { $0.content == content }?.id }
+        }.first
         self.vocabularySize = max(model.tokenBytes.count, (addedTokens.map(\.id).max().map { Int($0) + 1 }) ?? 0)
         self.source = source
         self.addedContent = Dictionary(addedTokens.map { ($0.id, $0.content) }, uniquingKeysWith: { first, _ in first })
