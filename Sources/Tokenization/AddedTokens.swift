@@ -34,12 +34,7 @@ extension AddedToken {
 /// automaton), scanning on after each match even when the match is then discarded for
 /// `single_word`; `lstrip` and `rstrip` widen a kept match over adjacent white space.
 struct AddedTokenMatcher: Sendable {
-    private struct Entry: Sendable {
-        let token: AddedToken
-        let bytes: [UInt8]
-    }
-
-    private let entries: [Entry]
+    private let entries: [AddedToken]
     /// A byte trie of the entries' bytes: node 0 is the root; `children[node]` maps a byte to a node.
     private let children: [[UInt8: Int32]]
     /// The entry ending at each node, or -1.
@@ -49,7 +44,7 @@ struct AddedTokenMatcher: Sendable {
 
     /// `tokens` each matched as `spelling(token)`; tokens spelled empty never match.
     init(_ tokens: [AddedToken], spelling: (AddedToken) -> String) {
-        var entries: [Entry] = [], children: [[UInt8: Int32]] = [[:]], terminal: [Int32] = [-1]
+        var entries: [AddedToken] = [], children: [[UInt8: Int32]] = [[:]], terminal: [Int32] = [-1]
         var startsMatch = [Bool](repeating: false, count: 256)
         for token in tokens {
             let bytes = Array(spelling(token).utf8)
@@ -69,7 +64,7 @@ struct AddedTokenMatcher: Sendable {
             // The first of equal contents wins, as Hugging Face's automaton gives.
             if terminal[node] < 0 {
                 terminal[node] = Int32(entries.count)
-                entries.append(Entry(token: token, bytes: bytes))
+                entries.append(token)
             }
         }
         self.entries = entries
@@ -77,8 +72,6 @@ struct AddedTokenMatcher: Sendable {
         self.terminal = terminal
         self.startsMatch = startsMatch
     }
-
-    var isEmpty: Bool { entries.isEmpty }
 
     /// Calls `body` with the pieces of `bytes` in order: an added token's range with its id, or the
     /// range of text between them with nil. Text between matches is never empty; an empty text is
@@ -93,11 +86,11 @@ struct AddedTokenMatcher: Sendable {
             }
             var start = i, stop = matchEnd
             i = matchEnd
-            let token = entries[entry].token
+            let token = entries[entry]
             if token.singleWord && (isWordCharacter(endingAt: start, in: bytes) || isWordCharacter(startingAt: stop, in: bytes)) {
                 continue
             }
-            if token.lstrip { start = max(whitespaceStart(before: start, in: bytes), pieceStart) }
+            if token.lstrip { start = whitespaceStart(before: start, notBefore: pieceStart, in: bytes) }
             if token.rstrip { stop = whitespaceEnd(from: stop, in: bytes) }
             if pieceStart < start { body(pieceStart..<start, nil) }
             body(start..<stop, token.id)
@@ -138,10 +131,12 @@ struct AddedTokenMatcher: Sendable {
         scalar(startingAt: i, in: bytes).map { isWord($0.0) } ?? false
     }
 
-    private func whitespaceStart(before i: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Int {
+    /// Where the white space before `i` starts, but not before `limit`: white space a previous match
+    /// took in stays with it.
+    private func whitespaceStart(before i: Int, notBefore limit: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Int {
         var start = i
-        while let (scalar, previous) = scalar(endingAt: start, in: bytes), scalar.properties.isWhitespace { start = previous }
-        return start
+        while start > limit, let (scalar, previous) = scalar(endingAt: start, in: bytes), scalar.properties.isWhitespace { start = previous }
+        return max(start, limit)
     }
 
     private func whitespaceEnd(from i: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Int {
