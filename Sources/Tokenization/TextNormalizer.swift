@@ -29,10 +29,10 @@ public struct TextNormalizer: Sendable, Equatable {
 
     private static func apply(_ step: Step, to text: String) -> String {
         switch step {
-        case .nfc: return unicodeNormalized(text) { $0.precomposedStringWithCanonicalMapping }
-        case .nfd: return unicodeNormalized(text) { $0.decomposedStringWithCanonicalMapping }
-        case .nfkc: return unicodeNormalized(text) { $0.precomposedStringWithCompatibilityMapping }
-        case .nfkd: return unicodeNormalized(text) { $0.decomposedStringWithCompatibilityMapping }
+        case .nfc: return unicodeNormalized(text, leaving: isUnchangedByNFC) { $0.precomposedStringWithCanonicalMapping }
+        case .nfd: return unicodeNormalized(text, leaving: { _ in false }) { $0.decomposedStringWithCanonicalMapping }
+        case .nfkc: return unicodeNormalized(text, leaving: { _ in false }) { $0.precomposedStringWithCompatibilityMapping }
+        case .nfkd: return unicodeNormalized(text, leaving: { _ in false }) { $0.decomposedStringWithCompatibilityMapping }
         case .lowercase: return lowercased(text)
         case .prepend(let prefix): return text.isEmpty ? text : prefix + text
         case .replace(let pattern, let replacement): return replacing(pattern, with: replacement, in: text)
@@ -59,9 +59,27 @@ public struct TextNormalizer: Sendable, Equatable {
         return String(decoding: result, as: UTF8.self)
     }
 
+    /// Whether NFC leaves a run of non-ASCII bytes as it is, by a check that is quick and sure when it
+    /// says yes: every scalar is below U+0300 (Latin-1 and the Latin extensions) or in U+2010...U+205F
+    /// (dashes, curly quotes, ellipsis), which NFC keeps, which are starters, and with which nothing
+    /// before them composes. Web text's curly quotes thus never reach Foundation.
+    private static func isUnchangedByNFC(_ run: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        while i < run.count {
+            switch run[i] {
+            case 0xC2...0xCB: i += 2
+            case 0xE2 where i + 2 < run.count && (run[i + 1] == 0x80 && run[i + 2] >= 0x90 || run[i + 1] == 0x81 && run[i + 2] < 0xA0): i += 3
+            default: return false
+            }
+        }
+        return true
+    }
+
     /// `form` applied to each stretch from the ASCII character before a run of non-ASCII bytes (it
-    /// may compose with what follows) to the end of that run; the ASCII between stretches is copied.
-    private static func unicodeNormalized(_ text: String, _ form: (String) -> String) -> String {
+    /// may compose with what follows) to the end of that run, unless `unchanged` says the form leaves
+    /// the run as it is; the rest is copied.
+    private static func unicodeNormalized(_ text: String, leaving unchanged: (UnsafeBufferPointer<UInt8>) -> Bool,
+                                          _ form: (String) -> String) -> String {
         guard text.utf8.contains(where: { $0 >= 0x80 }) else { return text }
         var text = text
         return text.withUTF8 { bytes in
@@ -70,14 +88,15 @@ public struct TextNormalizer: Sendable, Equatable {
             result.reserveCapacity(bytes.count + bytes.count / 8)
             var copied = 0, i = firstNonASCII
             while i < bytes.count {
-                let start = i > 0 ? i - 1 : i
+                let start = i > 0 ? i - 1 : i, runStart = i
                 var end = i
                 while end < bytes.count && bytes[end] >= 0x80 { end += 1 }
+                i = end
+                while i < bytes.count && bytes[i] < 0x80 { i += 1 }
+                if unchanged(UnsafeBufferPointer(rebasing: bytes[runStart..<end])) { continue }
                 result += String(decoding: UnsafeBufferPointer(rebasing: bytes[copied..<start]), as: UTF8.self)
                 result += form(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self))
                 copied = end
-                i = end
-                while i < bytes.count && bytes[i] < 0x80 { i += 1 }
             }
             result += String(decoding: UnsafeBufferPointer(rebasing: bytes[copied...]), as: UTF8.self)
             return result
