@@ -35,21 +35,22 @@ extension AddedToken {
 /// `single_word`; `lstrip` and `rstrip` widen a kept match over adjacent white space.
 struct AddedTokenMatcher: Sendable {
     private let entries: [AddedToken]
-    /// A byte trie of the entries' bytes: node 0 is the root; `children[node]` maps a byte to a node.
-    private let children: [[UInt8: Int32]]
+    /// A byte trie of the entries' spellings, flat for speed: the node each first byte leads to (or
+    /// -1), then each node's edges `edgeStart[node]..<edgeStart[node + 1]` as parallel byte and target
+    /// arrays. Most text never gets past the first table.
+    private let rootChild: [Int32]
+    private let edgeStart: [Int32]
+    private let edgeBytes: [UInt8]
+    private let edgeTargets: [Int32]
     /// The entry ending at each node, or -1.
     private let terminal: [Int32]
-    /// Whether a match can start with the byte: most text never enters the trie.
-    private let startsMatch: [Bool]
 
     /// `tokens` each matched as `spelling(token)`; tokens spelled empty never match.
     init(_ tokens: [AddedToken], spelling: (AddedToken) -> String) {
         var entries: [AddedToken] = [], children: [[UInt8: Int32]] = [[:]], terminal: [Int32] = [-1]
-        var startsMatch = [Bool](repeating: false, count: 256)
         for token in tokens {
             let bytes = Array(spelling(token).utf8)
-            guard let first = bytes.first else { continue }
-            startsMatch[Int(first)] = true
+            guard !bytes.isEmpty else { continue }
             var node = 0
             for byte in bytes {
                 if let next = children[node][byte] {
@@ -67,10 +68,23 @@ struct AddedTokenMatcher: Sendable {
                 entries.append(token)
             }
         }
+        var rootChild = [Int32](repeating: -1, count: 256)
+        for (byte, node) in children[0] { rootChild[Int(byte)] = node }
+        var edgeStart: [Int32] = [], edgeBytes: [UInt8] = [], edgeTargets: [Int32] = []
+        for edges in children {
+            edgeStart.append(Int32(edgeBytes.count))
+            for (byte, node) in edges.sorted(by: { $0.key < $1.key }) {
+                edgeBytes.append(byte)
+                edgeTargets.append(node)
+            }
+        }
+        edgeStart.append(Int32(edgeBytes.count))
         self.entries = entries
-        self.children = children
+        self.rootChild = rootChild
+        self.edgeStart = edgeStart
+        self.edgeBytes = edgeBytes
+        self.edgeTargets = edgeTargets
         self.terminal = terminal
-        self.startsMatch = startsMatch
     }
 
     /// Calls `body` with the pieces of `bytes` in order: an added token's range with its id, or the
@@ -80,7 +94,12 @@ struct AddedTokenMatcher: Sendable {
         guard !entries.isEmpty else { return body(0..<bytes.count, nil) }
         var pieceStart = 0, i = 0
         while i < bytes.count {
-            guard startsMatch[Int(bytes[i])], let (entry, matchEnd) = longestMatch(in: bytes, at: i) else {
+            // The hot loop: past every byte that starts no added token.
+            rootChild.withUnsafeBufferPointer { root in
+                while i < bytes.count && root[Int(bytes[i])] < 0 { i += 1 }
+            }
+            guard i < bytes.count else { break }
+            guard let (entry, matchEnd) = longestMatch(in: bytes, at: i) else {
                 i += 1
                 continue
             }
@@ -100,9 +119,12 @@ struct AddedTokenMatcher: Sendable {
     }
 
     private func longestMatch(in bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> (entry: Int, end: Int)? {
-        var node = 0, best: (Int, Int)? = nil, i = start
-        while i < bytes.count, let next = children[node][bytes[i]] {
-            node = Int(next)
+        var node = Int(rootChild[Int(bytes[start])]), i = start + 1
+        var best: (Int, Int)? = terminal[node] >= 0 ? (Int(terminal[node]), i) : nil
+        while i < bytes.count {
+            let byte = bytes[i]
+            guard let edge = (Int(edgeStart[node])..<Int(edgeStart[node + 1])).first(where: { edgeBytes[$0] == byte }) else { break }
+            node = Int(edgeTargets[edge])
             i += 1
             if terminal[node] >= 0 { best = (Int(terminal[node]), i) }
         }
