@@ -60,20 +60,30 @@ public struct TextNormalizer: Sendable, Equatable {
     }
 
     /// Whether NFC leaves a run of non-ASCII bytes as it is, by a check that is quick and sure when it
-    /// says yes: every scalar is below U+0300 (Latin-1 and the Latin extensions) or in U+2010...U+205F
-    /// (dashes, curly quotes, ellipsis), which NFC keeps, which are starters, and with which nothing
-    /// before them composes. Web text's curly quotes thus never reach Foundation.
+    /// says yes: every scalar is in one of `nfcStableRanges`.
     private static func isUnchangedByNFC(_ run: UnsafeBufferPointer<UInt8>) -> Bool {
         var i = 0
         while i < run.count {
-            switch run[i] {
-            case 0xC2...0xCB: i += 2
-            case 0xE2 where i + 2 < run.count && (run[i + 1] == 0x80 && run[i + 2] >= 0x90 || run[i + 1] == 0x81 && run[i + 2] < 0xA0): i += 3
+            let lead = UInt32(run[i])
+            let (scalar, width): (UInt32, Int)
+            switch lead {
+            case 0xC0..<0xE0: (scalar, width) = ((lead & 0x1F) << 6 | UInt32(run[i + 1] & 0x3F), 2)
+            case 0xE0..<0xF0: (scalar, width) = ((lead & 0x0F) << 12 | UInt32(run[i + 1] & 0x3F) << 6 | UInt32(run[i + 2] & 0x3F), 3)
             default: return false
             }
+            guard nfcStableRanges.contains(where: { $0.contains(scalar) }) else { return false }
+            i += width
         }
         return true
     }
+
+    /// Scalars that NFC keeps, that are starters, and with which nothing before them composes, so a
+    /// run of them is left as it is: Latin-1 and the Latin extensions, dashes, curly quotes and the
+    /// ellipsis, kana, CJK ideographs and Hangul syllables. (Combining marks, the voicing marks of
+    /// kana and the trailing jamo of Hangul, which compose with what comes before, are not among them.)
+    private static let nfcStableRanges: [ClosedRange<UInt32>] = [
+        0x80...0x2FF, 0x2010...0x205F, 0x3041...0x3096, 0x30A1...0x30FA, 0x4E00...0x9FFF, 0xAC00...0xD7A3,
+    ]
 
     /// `form` applied to each stretch from the ASCII character before a run of non-ASCII bytes (it
     /// may compose with what follows) to the end of that run, unless `unchanged` says the form leaves
