@@ -148,7 +148,8 @@ final class DecompressingStream<Decoder: StreamDecoder>: ByteStream {
 final class GzipDecoder: StreamDecoder {
     static let format = "gzip"
     private var stream = z_stream()
-    private(set) var atBoundary = false
+    /// True before the first member too: an empty file is an empty input, as for zstd.
+    private(set) var atBoundary = true
 
     init(path: String) throws(InputError) {
         // 15 window bits, +32: detect a gzip or zlib header.

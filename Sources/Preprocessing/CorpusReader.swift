@@ -19,7 +19,8 @@ public struct Document: Sendable {
 ///
 /// Policies: invalid UTF-8 is replaced by U+FFFD and counted, or is an error when `strict`. A JSON
 /// line that does not parse, or lacks a string `textField`, is skipped and counted in the block
-/// holding it, or is an error when `strict`. Blank lines are not documents. A document longer than
+/// holding it, or is an error when `strict`. Empty inputs, blank lines and empty texts are not
+/// documents: an empty input holds no document, whatever its format. A document longer than
 /// `maximumDocumentBytes` is an error, since memory stays bounded only if documents are.
 public final class CorpusReader {
     public let layout: InputLayout
@@ -87,15 +88,18 @@ public final class CorpusReader {
 
     private func open(_ piece: InputLayout.Piece) throws(InputError) {
         let path = layout.entries[piece.input].path
-        let from = max((piece.lineStarts?.lowerBound ?? 0) - 1, 0)
+        let first = piece.lineStarts?.lowerBound ?? 0
+        // A line starts at byte 0 or after a newline, so the piece's first line is the one after the
+        // newline at or past byte `first - 1`: read from there and skip up to that newline (which may
+        // be byte `first - 1` itself, leaving an empty line to skip).
+        let from = max(first - 1, 0)
         stream = try openStream(path, from: from)
         buffer = []
         bufferStart = 0
         bufferOffset = from
         endOfFile = false
-        lineNumber = from == 0 ? 0 : nil
-        // A line starts at byte 0 or after a newline: skip what precedes the first such byte in range.
-        if from > 0 { _ = try readLine(path) }
+        lineNumber = first == 0 ? 0 : nil
+        if first > 0 { _ = try readLine(path) }
     }
 
     /// The rule on document length applies to the text, whatever its encoding in the file was.
@@ -128,6 +132,7 @@ public final class CorpusReader {
             if bytes.count > maximumDocumentBytes { throw tooLong(name, bytes.count) }
         }
         endOfFile = true
+        if bytes.isEmpty { return nil }
         let text = UTF8Input(bytes[...])
         if let offset = text.firstInvalidOffset, strict {
             throw InputError("\(name): invalid UTF-8 at byte \(offset) (drop --strict to replace it with U+FFFD)")
@@ -162,6 +167,7 @@ public final class CorpusReader {
                 skippedByBlock[block(input: piece.input, offset: start), default: 0] += 1
                 continue
             }
+            if text.isEmpty { continue }
             return try document(text, input: piece.input, offset: start, replacements: input.replacements, place)
         }
     }

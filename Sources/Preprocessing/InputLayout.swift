@@ -77,7 +77,8 @@ public struct InputLayout: Sendable {
         let total = mass.reduce(0, +)
         var before = 0, first = mass.count, last = mass.count
         for (block, bytes) in mass.enumerated() {
-            let part = total > 0 ? min(count - 1, before * count / total) : 0
+            // before × count can pass Int.max on a large corpus: multiply at full width.
+            let part = total > 0 ? min(count - 1, total.dividingFullWidth(before.multipliedFullWidth(by: count)).quotient) : 0
             if part == index && first == mass.count { first = block }
             if part > index { last = block; break }
             before += bytes

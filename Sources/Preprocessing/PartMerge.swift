@@ -56,6 +56,30 @@ public struct PartMerge {
         }
         self.parts = parts.sorted { $0.manifest.parameters.part!.index < $1.manifest.parameters.part!.index }
         parameters = whole
+        try checkPlacement()
+    }
+
+    /// Every unit of a part lies in the blocks the input layout gives that part, and no file is
+    /// placed twice: a part that read a document of another part's blocks would otherwise merge into
+    /// a folder holding it twice.
+    private func checkPlacement() throws(InputError) {
+        let layout = InputLayout(inputs: parameters.inputs.map { ($0.path, $0.bytes) },
+                                 format: FormatChoice(rawValue: parameters.format ?? "auto") ?? .auto, blockBytes: parameters.unitBytes)
+        var placedBy: [String: String] = [:]
+        for (path, manifest) in parts {
+            let part = manifest.parameters.part!
+            let blocks = layout.blocks(part: part.index, of: part.count)
+            let records = ((try? FileManager.default.contentsOfDirectory(atPath: URL(fileURLWithPath: path).appendingPathComponent(Manifest.unitsFolder).path)) ?? [])
+                .filter { $0.hasSuffix(".json") }.map { "\(Manifest.unitsFolder)/\($0)" }
+            for file in manifest.splits.values.flatMap({ $0.shards.map(\.file) }) + records {
+                guard let unit = UnitName(fileName: URL(fileURLWithPath: file).lastPathComponent), blocks.contains(unit.block) else {
+                    throw InputError("\(path): \(file) lies outside part \(part)'s blocks \(blocks.lowerBound)..<\(blocks.upperBound); rerun that part")
+                }
+                if let other = placedBy.updateValue(path, forKey: file) {
+                    throw InputError("\(file) is listed by \(other == path ? "\(path) twice" : "both \(other) and \(path)"); rerun those parts")
+                }
+            }
+        }
     }
 
     /// The manifest of the merged folder: every part's shards in part order, and the sums of their
@@ -107,6 +131,7 @@ public struct PartMerge {
         let lock: FolderLock
         do { lock = try FolderLock(folder: output, user: "hapax-prep merge") } catch { throw InputError(error.description) }
         defer { withExtendedLifetime(lock) {} }
+        do { try AtomicFile.remove(folder.appendingPathComponent(Manifest.fileName).path) } catch { throw InputError(error.description) }
         // Temporary links of an interrupted merge.
         for sub in [folder, folder.appendingPathComponent(Manifest.unitsFolder)] {
             for name in (try? fileManager.contentsOfDirectory(atPath: sub.path)) ?? [] where name.contains(".tmp-") {

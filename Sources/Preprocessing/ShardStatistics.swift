@@ -38,6 +38,8 @@ public struct ShardStatistics: Codable, Sendable {
 
     public init(folder: ShardFolder, split: Split, positionBuckets: Int = 8, topBigrams: Int = 20) throws {
         let seqLen = folder.parameters.seqLen, endOfText = folder.parameters.tokenizer.endOfText
+        // No more buckets than positions, so that none is empty.
+        let positionBuckets = min(positionBuckets, seqLen)
         byPosition = (0..<positionBuckets).map { b in
             Bucket(lower: 1 + (b * seqLen + positionBuckets - 1) / positionBuckets,
                    upper: 1 + ((b + 1) * seqLen + positionBuckets - 1) / positionBuckets)

@@ -156,13 +156,13 @@ public final class ShardingPipeline {
             let name = UnitName(block: pending[0].block, index: unitInBlock)
             let skipped = reader.takeSkippedLines(block: name.block)
             var record: UnitRecord
-            let textSHA256 = Self.digest(of: pending)
-            if let reused = reusableRecord(name, textSHA256: textSHA256) {
+            let documentsSHA256 = Self.digest(of: pending)
+            if let reused = reusableRecord(name, documentsSHA256: documentsSHA256) {
                 record = reused
                 state.unitsReused += 1
             } else {
                 record = try process(name, documents: pending, textBytes: pendingBytes)
-                record.textSha256 = textSHA256
+                record.documentsSha256 = documentsSHA256
                 record.replacedSequences = pending.reduce(0) { $0 + $1.replacements }
                 record.skippedLines = skipped
                 try write(ManifestJSON.encodeChecked(record), to: unitRecordPath(name))
@@ -228,6 +228,8 @@ public final class ShardingPipeline {
             throw InputError("cannot create \(options.output): \((error as NSError).localizedFailureReason ?? error.localizedDescription)")
         }
         do { lock = try FolderLock(folder: options.output, user: "hapax-prep shard") } catch { throw InputError(error.description) }
+        // The manifest says the folder is finished: it goes before anything in the folder changes.
+        do { try AtomicFile.remove(path(Manifest.fileName)) } catch { throw InputError(error.description) }
         removeTemporaryFiles(in: "")
         if !fileManager.fileExists(atPath: parametersPath) {
             try write(ManifestJSON.encode(parameters), to: parametersPath)
@@ -265,12 +267,13 @@ public final class ShardingPipeline {
         path("\(Manifest.unitsFolder)/unit-\(name).json")
     }
 
-    /// The record of a unit finished by an earlier run, if it holds the same text and its shards are
-    /// intact. The text is compared by its SHA-256, so an input edited in place (at the same size, or
-    /// behind a symbolic link) is never mixed with output made from its old contents.
-    private func reusableRecord(_ name: UnitName, textSHA256: String) -> UnitRecord? {
+    /// The record of a unit finished by an earlier run, if it holds the same documents at the same
+    /// places and its shards are intact. Documents are compared by a SHA-256 over their texts and
+    /// where they start (which decides their split), so an input edited in place (at the same size,
+    /// or behind a symbolic link) is never mixed with output made from its old contents.
+    private func reusableRecord(_ name: UnitName, documentsSHA256: String) -> UnitRecord? {
         guard let record = try? ManifestJSON.decodeChecked(UnitRecord.self, from: unitRecordPath(name)),
-              record.block == name.block, record.unit == name.index, record.textSha256 == textSHA256 else { return nil }
+              record.block == name.block, record.unit == name.index, record.documentsSha256 == documentsSHA256 else { return nil }
         for split in record.splits.values {
             guard let shard = split.shard else { continue }
             let size = (try? FileManager.default.attributesOfItem(atPath: path(shard.file))[.size] as? Int) ?? nil
@@ -279,13 +282,16 @@ public final class ShardingPipeline {
         return record
     }
 
-    /// SHA-256 over the unit's documents, each as its UTF-8 byte count (u64, little-endian) then its bytes.
+    /// SHA-256 over the unit's documents, each as its input's index, its byte offset in that input and
+    /// its UTF-8 byte count (u64, little-endian each), then its bytes.
     static func digest(of documents: [Document]) -> String {
         var hasher = SHA256()
         for document in documents {
             var text = document.text
             text.withUTF8 { bytes in
-                withUnsafeBytes(of: UInt64(bytes.count).littleEndian) { hasher.update(Array($0)) }
+                for field in [document.input, document.offset, bytes.count] {
+                    withUnsafeBytes(of: UInt64(field).littleEndian) { hasher.update(Array($0)) }
+                }
                 hasher.update(bytes)
             }
         }

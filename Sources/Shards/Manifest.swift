@@ -82,8 +82,10 @@ public struct RunParameters: Codable, Equatable, Sendable {
         compare("text_field", textField, other.textField)
         compare("format", format ?? "auto", other.format ?? "auto")
         compare("strict", strict, other.strict)
+        compare("tokenizer.file", tokenizer.file, other.tokenizer.file)
         compare("tokenizer.sha256", tokenizer.sha256, other.tokenizer.sha256)
         compare("tokenizer.pattern", tokenizer.pattern, other.tokenizer.pattern)
+        compare("classes.file", classes?.file ?? "none", other.classes?.file ?? "none")
         compare("classes.sha256", classes?.sha256 ?? "none", other.classes?.sha256 ?? "none")
         compare("part", part?.description ?? "none", other.part?.description ?? "none")
         if inputs != other.inputs {
@@ -162,6 +164,18 @@ public struct UnitName: Equatable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { String(format: "%05d-%03d", block, index) }
+
+    /// The unit a file of a shard folder belongs to: a shard `SPLIT-BLOCK-INDEX.hapax` or a unit
+    /// record `unit-BLOCK-INDEX.json`; nil for any other name.
+    public init?(fileName name: String) {
+        let stem: Substring
+        if name.hasSuffix(".hapax") { stem = name.dropLast(".hapax".count) } else if name.hasSuffix(".json") { stem = name.dropLast(".json".count) } else { return nil }
+        let fields = stem.split(separator: "-", omittingEmptySubsequences: false)
+        let kind = String(fields[0])
+        guard fields.count == 3, name.hasSuffix(".hapax") ? Split(rawValue: kind) != nil : kind == "unit",
+              let block = Int(fields[1]), let index = Int(fields[2]), block >= 0, index >= 0 else { return nil }
+        self.init(block: block, index: index)
+    }
 }
 
 /// A finished work unit: written after its shards, so its presence means they are complete.
@@ -170,8 +184,9 @@ public struct UnitRecord: SelfChecked, Equatable, Sendable {
     /// The unit's place among its block's units.
     public var unit: Int
     public var textBytes: Int
-    /// SHA-256 of the unit's text (docs/FORMAT.md); a rerun reuses the unit only if it matches.
-    public var textSha256: String?
+    /// SHA-256 of the unit's documents and their places (docs/FORMAT.md); a rerun reuses the unit
+    /// only if it matches.
+    public var documentsSha256: String?
     public var replacedSequences: Int
     public var skippedLines: Int
     public var splits: [String: UnitSplit]

@@ -75,6 +75,13 @@ public enum AtomicFile {
         try syncFolder(of: path)
     }
 
+    /// Removes `path` durably (nothing to do when it is absent): a folder's manifest goes before any
+    /// of its files changes, so that a crash never leaves it beside files it does not describe.
+    public static func remove(_ path: String) throws(ShardError) {
+        guard unlink(path) == 0 || errno == ENOENT else { throw ShardError("cannot remove \(path): \(describe(errno))") }
+        try syncFolder(of: path)
+    }
+
     /// Makes a rename in the folder holding `path` durable: until the folder itself is synced, a
     /// crash can lose the new name even though the file's bytes are on disk.
     public static func syncFolder(of path: String) throws(ShardError) {

@@ -93,6 +93,9 @@ struct Shard: ParsableCommand {
     @Option(help: "Threads (the output does not depend on it).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
+    static let maximumUnitSize = 1 << 36
+    static let maximumParts = 1 << 20
+
     func validate() throws {
         guard (1...ShardHeader.maximumWindowLength - 1).contains(seqLen) else {
             throw ValidationError("--seq-len must be between 1 and \(ShardHeader.maximumWindowLength - 1)")
@@ -102,7 +105,12 @@ struct Shard: ParsableCommand {
         guard (1...ShardHeader.maximumFrameTokens).contains((windowsPerFrame ?? 1) * (seqLen + 1)) else {
             throw ValidationError("--windows-per-frame × (--seq-len + 1) must be between 1 and \(ShardHeader.maximumFrameTokens) tokens")
         }
-        guard unitSize >= 1 else { throw ValidationError("--unit-size must be positive") }
+        guard (1...Self.maximumUnitSize).contains(unitSize) else {
+            throw ValidationError("--unit-size must be between 1 and \(Self.maximumUnitSize) bytes (64 GiB): a unit is held in memory")
+        }
+        if let part, !(1...Self.maximumParts).contains(part.count) {
+            throw ValidationError("--part I/N: N must be between 1 and \(Self.maximumParts)")
+        }
         guard (1...maximumThreads).contains(threads) else { throw ValidationError("--threads must be between 1 and \(maximumThreads)") }
     }
 

@@ -37,10 +37,10 @@ def documents(files, unit_bytes, text_field="text"):
                     record = json.loads(line)
                 except ValueError:
                     record = None
-                if isinstance(record, dict) and isinstance(record.get(text_field), str):
+                if isinstance(record, dict) and isinstance(record.get(text_field), str) and record[text_field]:
                     result.append(((start + offset) // unit_bytes, index, offset, record[text_field]))
                 offset += len(line) + 1
-        else:
+        elif data:
             result.append((start // unit_bytes, index, 0, data.decode("utf-8")))
         start += len(data)
     return result
