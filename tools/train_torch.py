@@ -27,8 +27,8 @@ import torch.nn.functional as F
 from safetensors.torch import save_file
 from torch.utils.data import DataLoader
 
-from hapax_shards import HapaxDataset
-from hapax_shards.masks import IGNORE_INDEX
+from hapax_shards import HapaxDataset, ShardError, ShardFolder
+from hapax_shards.masks import IGNORE_INDEX, check_rule
 from hapax_shards.torch_data import epoch_order
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
@@ -58,7 +58,39 @@ def arguments(argv=None):
     add("--tied-embeddings", action="store_true", help="Tie the LM head to the token embeddings.")
     add("--threads", type=int, default=0, help="CPU threads per rank (0: PyTorch's default).")
     add("--loader-workers", type=int, default=2, help="Data-loader processes per rank, decompressing windows.")
-    return parser.parse_args(argv)
+    add("--device", choices=["auto", "cpu", "cuda"], default="auto",
+        help="Where to train: cuda (one GPU per rank, the rank's LOCAL_RANK), cpu, or auto (cuda when there is one).")
+    add("--dtype", choices=["fp32", "bf16"], default="fp32",
+        help="fp32, or bf16 autocast of the forward pass (weights, optimizer and loss stay fp32).")
+    args = parser.parse_args(argv)
+    check(parser, args)
+    return args
+
+
+def check(parser, args):
+    """Refuses, in one line naming the option, what would otherwise fail later or train on nonsense."""
+    for name in ("layers", "heads", "width", "batch_size", "steps", "eval_windows"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    for name in ("warmup", "eval_every", "threads", "loader_workers"):
+        if getattr(args, name) < 0:
+            parser.error(f"--{name.replace('_', '-')} must not be negative")
+    if args.width % args.heads:
+        parser.error(f"--width {args.width} must be a multiple of --heads {args.heads}")
+    if not (math.isfinite(args.lr) and args.lr > 0):
+        parser.error("--lr must be a positive number")
+    if not (math.isfinite(args.clip) and args.clip >= 0):
+        parser.error("--clip must be a number, 0 or more")
+    try:
+        check_rule(args.mask, args.ngram)
+    except ValueError as error:
+        parser.error(f"--mask/--ngram: {error}")
+    try:
+        ShardFolder(args.data)
+    except ShardError as error:
+        parser.error(f"--data: {error}")
+    if args.device == "cuda" and not torch.cuda.is_available():
+        parser.error("--device cuda: PyTorch sees no GPU here")
 
 
 def learning_rate(args, step):
@@ -115,7 +147,7 @@ def stack(examples):
     return {key: torch.from_numpy(np.stack([e[key] for e in examples])) for key in ("input_ids", "labels")}
 
 
-def evaluate(model, data, windows):
+def evaluate(model, data, windows, device, autocast):
     """Validation losses over all targets of the first `windows` val windows, and over those hapax
     n = 2 keeps and drops, whatever the training mask (as hapax-train's evaluation)."""
     sums = {"all": 0.0, "kept": 0.0, "dropped": 0.0}
@@ -123,10 +155,12 @@ def evaluate(model, data, windows):
     with torch.no_grad():
         for start in range(0, min(len(data), windows), 8):
             batch = [data.window(k) for k in range(start, min(start + 8, len(data), windows))]
-            tokens = torch.tensor(np.stack([t for t, _ in batch]))
+            tokens = torch.tensor(np.stack([t for t, _ in batch])).to(device)
             dropped = torch.tensor(np.stack([m for _, m in batch]))[:, 1:] >= 2
-            logits = model(tokens[:, :-1])
-            losses = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tokens[:, 1:].reshape(-1), reduction="none").double()
+            with autocast():
+                logits = model(tokens[:, :-1])
+            losses = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), tokens[:, 1:].reshape(-1),
+                                     reduction="none").double().cpu()
             dropped = dropped.reshape(-1)
             sums["all"] += losses.sum().item()
             sums["kept"] += losses[~dropped].sum().item()
@@ -154,6 +188,11 @@ def write_run_folder(args, out, data, model_config):
                                                   indent=2, sort_keys=True).encode() + b"\n")
 
 
+def finite(record):
+    """The record with non-finite numbers as None, so that metrics.jsonl stays JSON (hapax-train writes null)."""
+    return {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in record.items()}
+
+
 def atomic_write(path, data):
     temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
     temporary.write_bytes(data)
@@ -163,7 +202,10 @@ def atomic_write(path, data):
 def main(argv=None):
     args = arguments(argv)
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
-    device = torch.device(f"cuda:{os.environ.get('LOCAL_RANK', 0)}" if torch.cuda.is_available() else "cpu")
+    kind = args.device if args.device != "auto" else "cuda" if torch.cuda.is_available() else "cpu"
+    device = torch.device(f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}" if kind == "cuda" else "cpu")
+    if device.type == "cuda":
+        torch.cuda.set_device(device)  # before NCCL starts, so that each rank's communicator uses its own GPU
     if distributed:
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
     rank, ranks = (dist.get_rank(), dist.get_world_size()) if distributed else (0, 1)
@@ -171,6 +213,9 @@ def main(argv=None):
         sys.exit(f"train_torch: --batch-size {args.batch_size} must be a multiple of the {ranks} ranks")
     if args.threads:
         torch.set_num_threads(args.threads)
+
+    def autocast():
+        return torch.autocast(device.type, dtype=torch.bfloat16, enabled=args.dtype == "bf16")
 
     train = HapaxDataset(args.data, "train", args.mask, args.ngram, args.seed)
     val = HapaxDataset(args.data, "val")
@@ -199,13 +244,20 @@ def main(argv=None):
         tokens = batch["input_ids"].to(device, non_blocking=True)
         targets = batch["labels"].to(device, non_blocking=True)[:, 1:]
         kept = targets != IGNORE_INDEX
-        logits = trained(tokens[:, :-1])
-        losses = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tokens[:, 1:].reshape(-1), reduction="none")
+        with autocast():
+            logits = trained(tokens[:, :-1])
+        losses = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), tokens[:, 1:].reshape(-1), reduction="none")
         local = losses[kept.reshape(-1)].sum()
         totals = torch.stack([local.detach().double(), kept.sum().double()])
         if distributed:
             dist.all_reduce(totals)
         loss_sum, kept_count = totals.tolist()
+        if not math.isfinite(loss_sum):
+            if rank == 0:
+                metrics.write(json.dumps(finite({"step": step + 1, "lr": rate, "train_loss": loss_sum}), sort_keys=True) + "\n")
+                metrics.close()
+            sys.exit(f"train_torch: the training loss diverged at step {step + 1} (not finite); lower --lr or raise --warmup "
+                     f"(the model was not saved)")
         # The mean over the global batch's kept targets: DDP averages the ranks' gradients, so each
         # rank scales its sum by ranks / (kept targets of all ranks).
         (local * ranks / max(kept_count, 1)).backward()
@@ -225,9 +277,9 @@ def main(argv=None):
         if rank == 0:
             if (finished or (args.eval_every and (step + 1) % args.eval_every == 0)) and len(val):
                 model.eval()
-                record.update(evaluate(model, val, args.eval_windows))
+                record.update(evaluate(model, val, args.eval_windows, device, autocast))
                 model.train()
-            metrics.write(json.dumps(record, sort_keys=True, separators=(",", ":")) + "\n")
+            metrics.write(json.dumps(finite(record), sort_keys=True, separators=(",", ":")) + "\n")
             metrics.flush()
             elapsed = time.perf_counter() - start
             print(f"step {step + 1}/{args.steps}  loss {record['train_loss'] or float('nan'):.4f}  lr {rate:.2e}  "

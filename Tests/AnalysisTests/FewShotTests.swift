@@ -46,10 +46,38 @@ import Testing
         #expect(tasks["previous_number"]!.examples.first == .init("2", "1"))
     }
 
+    @Test func aTasksTrialsDependOnItsNameNotItsCompany() {
+        let examples = (0..<30).map { FewShotTask.Example("in\($0)", "out\($0)") }
+        let trials = { (name: String) in
+            FewShotEvaluator.trials(of: FewShotTask(name: name, family: .file, examples: examples), shots: 2, trials: 10, seed: 1).map(\.prompt)
+        }
+        #expect(trials("previous_month") == trials("previous_month"))
+        #expect(trials("previous_month") != trials("next_day"))
+    }
+
+    @Test func firstTokenAccuracyLooksPastALoneSpace() {
+        let pieces: [UInt32: String] = [1: " ", 2: "5", 3: "6", 4: " 5", 5: "\n"]
+        let decode = { (tokens: [UInt32]) in tokens.map { pieces[$0]! }.joined() }
+        #expect(FewShotEvaluator.firstContentToken([1, 2], decode: decode) == 2)
+        #expect(FewShotEvaluator.firstContentToken([1, 3], decode: decode) != FewShotEvaluator.firstContentToken([1, 2], decode: decode))
+        #expect(FewShotEvaluator.firstContentToken([4], decode: decode) == 4)
+        #expect(FewShotEvaluator.firstContentToken([1, 5, 1], decode: decode) == nil)
+    }
+
+    @Test func aLongPromptKeepsRoomForTheWholeAnswer() {
+        let prompt = [UInt32](1...20)
+        let fitted = FewShotEvaluator.fit(prompt: prompt, answer: 3, context: 8)
+        #expect(fitted.budget == 4 && fitted.prompt == [17, 18, 19, 20])
+        #expect(FewShotEvaluator.fit(prompt: [1, 2], answer: 3, context: 8).prompt == [1, 2])
+        // An answer longer than the context still leaves the prompt its last token.
+        let long = FewShotEvaluator.fit(prompt: prompt, answer: 50, context: 8)
+        #expect(long.budget == 7 && long.prompt == [20])
+    }
+
     @Test func trialsDrawDistinctExamplesReproducibly() {
         let task = FewShotTask(name: "t", family: .file, examples: (0..<10).map { .init("in\($0)", "out\($0)") })
         let prompts = (0..<20).map { _ in
-            FewShotEvaluator.trials(of: task, index: 0, shots: 3, trials: 20, seed: 4)
+            FewShotEvaluator.trials(of: task, shots: 3, trials: 20, seed: 4)
         }
         #expect(Set(prompts.map { $0.map(\.prompt).joined() }).count == 1)
         for (prompt, expected) in prompts[0] {

@@ -123,3 +123,17 @@ def test_report_is_self_contained_and_renders(runs, tmp_path):
     pixels = {color for _, color in colors}
     # The runs' line colours, drawn by the charts.
     assert (0x1F, 0x77, 0xB4) in pixels and (0xE8, 0x71, 0x0A) in pixels
+
+
+def test_a_tasks_trials_do_not_depend_on_the_other_tasks(runs):
+    """Seeded by the task's name: the same accuracies alone and third in a list (issue 22)."""
+    hapax_train, _, made = runs
+
+    def results(*tasks):
+        report = json.loads(run([hapax_train, "icl", "--run", str(made["none"]), "--tasks", *tasks, "--trials", "15",
+                                 "--json"]).stdout)
+        return {t["task"]: t for t in report["tasks"]}
+
+    alone = results("previous_month")["previous_month"]
+    listed = results("next_day", "last_of_3", "previous_month")["previous_month"]
+    assert alone == listed

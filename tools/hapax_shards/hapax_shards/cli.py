@@ -3,6 +3,7 @@ import argparse
 import sys
 
 from .export import export_olmo, export_parquet
+from .masks import DEFAULT_SEED, check_rule
 from .shards import ShardError, ShardFolder, SplitWindows
 
 
@@ -31,6 +32,15 @@ def export(args):
     print(f"wrote {args.format} export of {folder.path} to {args.out}: {result}", file=sys.stderr)
 
 
+def mask_rule(text):
+    """--mask's type: a rule kept_targets knows, so that argparse names the option when it is not."""
+    try:
+        check_rule(text, 2)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="hapax-shards", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -44,11 +54,16 @@ def main(argv=None):
     p.add_argument("folder")
     p.add_argument("--format", choices=["olmo", "parquet"], required=True)
     p.add_argument("-o", "--out", required=True)
-    p.add_argument("--mask", default="hapax", help="hapax, none, repeat, offset or random:P (default hapax)")
+    p.add_argument("--mask", default="hapax", type=mask_rule, help="hapax, none, repeat, offset or random:P (default hapax)")
     p.add_argument("--ngram", type=int, default=2, help="n of the hapax rule (default 2)")
-    p.add_argument("--seed", type=int, default=1, help="seed of random:P, as hapax-train's --seed (default 1)")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"seed of random:P, as hapax-train's --seed (default {DEFAULT_SEED})")
     p.set_defaults(run=export)
     args = parser.parse_args(argv)
+    if args.command == "export":
+        try:
+            check_rule(args.mask, args.ngram)
+        except ValueError as error:
+            parser.error(f"--ngram: {error}")
     try:
         args.run(args)
     except (ShardError, ValueError) as error:

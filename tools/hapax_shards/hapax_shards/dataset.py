@@ -1,5 +1,5 @@
 """The map-style dataset: window i of a split, and its training example under a mask rule."""
-from .masks import kept_targets, labels
+from .masks import DEFAULT_SEED, check_rule, kept_targets, labels
 from .shards import ShardFolder, SplitWindows
 
 
@@ -11,11 +11,11 @@ class HapaxDataset:
     them: a causal LM that shifts its labels (Hugging Face's do) then trains exactly on the targets
     hapax-train keeps, positions 1 … seq_len, so its context must hold `seq_len + 1` tokens."""
 
-    def __init__(self, path, split="train", mask="hapax", ngram=2, seed=1):
+    def __init__(self, path, split="train", mask="hapax", ngram=2, seed=DEFAULT_SEED):
         self.folder = ShardFolder(path)
         self.split = split
         self.mask, self.ngram, self.seed = mask, ngram, seed
-        kept_targets([0, 0], mask, ngram)  # refuse an unknown rule now, not in a worker
+        check_rule(mask, ngram)  # refuse an unknown rule now, not in a worker
         self._windows = SplitWindows(self.folder, split)
 
     @property

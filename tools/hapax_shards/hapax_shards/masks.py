@@ -15,7 +15,15 @@ def _mix(z):
         return z ^ (z >> np.uint64(31))
 
 
-def kept_targets(matches, mask="hapax", ngram=2, window=0, seed=0):
+DEFAULT_SEED = 1  # hapax-train's --seed, the seed of random:P everywhere
+
+
+def check_rule(mask, ngram):
+    """Raises ValueError naming what is wrong with a rule, before anything is read or written."""
+    kept_targets([0, 0], mask, ngram)
+
+
+def kept_targets(matches, mask="hapax", ngram=2, window=0, seed=DEFAULT_SEED):
     """A boolean array over target positions 1 … L-1 of a window (index t-1 for position t): whether
     the rule keeps the target in the loss. `window` (the window's number in its split) and `seed` (the
     training seed) matter only for `random:P`, which drops target t of window w when
@@ -33,9 +41,12 @@ def kept_targets(matches, mask="hapax", ngram=2, window=0, seed=0):
     if mask == "offset":
         return ~((t >= 2) & (m[:-1] >= 1))
     if isinstance(mask, str) and mask.startswith("random:"):
-        p = float(mask[len("random:"):])
+        try:
+            p = float(mask[len("random:"):])
+        except ValueError:
+            p = float("nan")
         if not 0 <= p <= 1:
-            raise ValueError(f"random:P needs P in [0, 1], not {p}")
+            raise ValueError(f"random:P needs a number P in [0, 1], not {mask[len('random:'):]!r}")
         inner = _mix(np.uint64(seed) ^ np.uint64(window))
         draws = _mix(inner ^ t.astype(np.uint64)) >> np.uint64(11)
         return draws.astype(np.float64) >= p * float(1 << 53)

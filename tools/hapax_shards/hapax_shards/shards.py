@@ -1,6 +1,7 @@
 """Shard folders and shard files, read and checked as docs/FORMAT.md (sections 3 to 5) says a reader
 must: every error names the file, and the frame or window where there is one."""
 import bisect
+import collections
 import hashlib
 import json
 import os
@@ -88,6 +89,31 @@ class Shard:
         if differences:
             raise ShardError(f"{self.path}: " + "; ".join(differences))
 
+    def _decompress(self, f, compressed, expected):
+        """The content of one frame, which must be one zstd frame recording its content size (checked
+        before anything is allocated) and its checksum (so that zstd checks the content), and nothing after it."""
+        place = f"{self.path}: frame {f}"
+        try:
+            parameters = zstandard.get_frame_parameters(compressed)
+        except zstandard.ZstdError as error:
+            raise ShardError(f"{place}: corrupt zstd frame header ({error})") from None
+        if not parameters.has_checksum:
+            raise ShardError(f"{place}: the zstd frame records no content checksum (a corrupt frame header)")
+        if parameters.content_size != expected:
+            raise ShardError(f"{place}: the zstd frame declares {parameters.content_size} bytes of content, expected {expected}")
+        decompressor = zstandard.ZstdDecompressor().decompressobj()
+        try:
+            content = decompressor.decompress(compressed)
+        except zstandard.ZstdError as error:
+            raise ShardError(f"{place}: corrupt zstd frame ({error})") from None
+        if not decompressor.eof:
+            raise ShardError(f"{place}: the zstd frame is truncated")
+        if decompressor.unused_data:
+            raise ShardError(f"{place}: {len(decompressor.unused_data)} bytes after the zstd frame")
+        if len(content) != expected:
+            raise ShardError(f"{place}: {len(content)} bytes of content, expected {expected}")
+        return content
+
     def frame(self, f):
         """(tokens, matches) of frame f, each [windows in the frame, L]."""
         count = min(self.per_frame, self.windows - f * self.per_frame)
@@ -99,12 +125,7 @@ class Shard:
                 compressed = file.read(length)
         except OSError as error:
             raise ShardError(f"{self.path}: frame {f}: cannot read: {error.strerror}") from None
-        try:
-            content = zstandard.ZstdDecompressor().decompress(compressed, max_output_size=n * (self.width + 1))
-        except zstandard.ZstdError as error:
-            raise ShardError(f"{self.path}: frame {f}: corrupt zstd frame ({error})") from None
-        if len(content) != n * (self.width + 1):
-            raise ShardError(f"{self.path}: frame {f}: {len(content)} bytes of content, expected {n * (self.width + 1)}")
+        content = self._decompress(f, compressed, n * (self.width + 1))
         tokens = np.frombuffer(content, "<u2", count=n).astype(np.int64)
         if self.width == 4:
             tokens |= np.frombuffer(content, "<u2", count=n, offset=2 * n).astype(np.int64) << 16
@@ -150,7 +171,9 @@ class ShardFolder:
         self._shards = {}
 
     def entries(self, split):
-        return self.manifest["splits"].get(split, {"shards": []})["shards"]
+        if split not in self.manifest["splits"]:
+            raise ShardError(f"{self.path}: no split {split!r}; the folder has {', '.join(sorted(self.manifest['splits']))}")
+        return self.manifest["splits"][split]["shards"]
 
     def shard(self, entry):
         name = entry["file"]
@@ -177,27 +200,41 @@ class ShardFolder:
 
 
 class SplitWindows:
-    """The windows of one split, numbered across its shards in manifest order, read a frame at a time
-    with the last frame kept."""
+    """The windows of one split, numbered across its shards in manifest order. Decoded frames are kept
+    in a least-recently-used cache of at most `cache_bytes`, so that shuffled reading decompresses each
+    frame once while the split's decoded frames fit in it (and one frame per window at worst)."""
 
-    def __init__(self, folder, split):
+    def __init__(self, folder, split, cache_bytes=256 << 20):
         self.folder = folder
         self.split = split
         self.entries = folder.entries(split)
         self.starts = np.cumsum([0] + [e["windows"] for e in self.entries]).tolist()
-        self._cached = (None, None, None)
+        self.cache_bytes = cache_bytes
+        self._frames = collections.OrderedDict()
+        self._held = 0
 
     def __len__(self):
         return self.starts[-1]
+
+    def _frame(self, s, f):
+        key = (s, f)
+        frame = self._frames.get(key)
+        if frame is not None:
+            self._frames.move_to_end(key)
+            return frame
+        frame = self.folder.shard(self.entries[s]).frame(f)
+        self._frames[key] = frame
+        self._held += frame[0].nbytes + frame[1].nbytes
+        while self._held > self.cache_bytes and len(self._frames) > 1:
+            _, (tokens, matches) = self._frames.popitem(last=False)
+            self._held -= tokens.nbytes + matches.nbytes
+        return frame
 
     def window(self, k):
         if not 0 <= k < len(self):
             raise IndexError(f"{self.folder.path}: window {k} is out of range (the {self.split} split has {len(self)})")
         s = bisect.bisect_right(self.starts, k) - 1
-        shard = self.folder.shard(self.entries[s])
+        per_frame = self.folder.shard(self.entries[s]).per_frame
         local = k - self.starts[s]
-        f = local // shard.per_frame
-        if self._cached[:2] != (s, f):
-            self._cached = (s, f, shard.frame(f))
-        tokens, matches = self._cached[2]
-        return tokens[local - f * shard.per_frame], matches[local - f * shard.per_frame]
+        tokens, matches = self._frame(s, local // per_frame)
+        return tokens[local % per_frame], matches[local % per_frame]

@@ -2,8 +2,8 @@
 
 `HapaxDataset` (the map-style dataset) works as it is with `DataLoader` and `DistributedSampler`.
 `HapaxIterableDataset` streams one epoch of a split, shuffled by seed and epoch, split across
-distributed ranks and data-loader workers with no window read twice and none left out, and can start
-mid-epoch at a position the training loop reports.
+distributed ranks and data-loader workers with no window read twice and every rank taking the same
+number of steps, and can start mid-epoch at a position the training loop reports.
 """
 import numpy as np
 import torch
@@ -36,45 +36,66 @@ class HapaxIterableDataset(IterableDataset):
     workers, training step s takes chunk s·R + r on rank r, delivered by worker s mod W (a DataLoader
     takes batches from its workers in turn), so after S steps the job has consumed exactly the first
     S·R·batch_size windows of the order: that count is the position to resume from
-    (`position_after(S)`), given back as `start`, a multiple of R·batch_size. The epoch's last chunks
-    may be short; every window is delivered exactly once per epoch."""
+    (`position_after(S)`), given back as `start`, a multiple of R·batch_size.
+
+    An epoch has `windows // (R·batch_size)` steps, the same on every rank, so that no rank waits at
+    the end of an epoch for peers that have finished it; the last `windows mod (R·batch_size)` windows
+    of each epoch's order (other ones each epoch) are not read in that epoch. `len()` is the number of
+    examples this rank reads from `start` to the end of the epoch.
+
+    `set_epoch` reaches data-loader workers that already exist (`persistent_workers=True`): the epoch
+    and start live in shared memory, read by each worker when an epoch's iteration begins."""
 
     def __init__(self, path, split="train", batch_size=1, mask="hapax", ngram=2, seed=1, epoch=0, start=0, shuffle=True):
         super().__init__()
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, not {batch_size}")
         self.data = HapaxDataset(path, split, mask, ngram, seed)
         self.batch_size = batch_size
-        self.seed, self.epoch, self.start, self.shuffle = seed, epoch, start, shuffle
+        self.seed, self.shuffle = seed, shuffle
         # Read here, in the training process: data-loader workers have no process group.
         distributed = dist.is_available() and dist.is_initialized()
         self.rank, self.world = (dist.get_rank(), dist.get_world_size()) if distributed else (0, 1)
-        if start % (self.world * batch_size):
-            raise ValueError(f"start {start} is not a step boundary: a multiple of ranks × batch size = {self.world * batch_size}")
+        self._position = torch.zeros(2, dtype=torch.int64).share_memory_()
+        self.set_epoch(epoch, start)
+
+    @property
+    def epoch(self):
+        return int(self._position[0])
+
+    @property
+    def start(self):
+        return int(self._position[1])
+
+    @property
+    def steps_per_epoch(self):
+        return len(self.data) // (self.world * self.batch_size)
 
     def set_epoch(self, epoch, start=0):
-        self.epoch, self.start = epoch, start
+        step = self.world * self.batch_size
+        if start % step or not 0 <= start <= self.steps_per_epoch * step:
+            raise ValueError(f"start {start} is not a step boundary of the epoch: a multiple of ranks × batch size = {step}, "
+                             f"at most {self.steps_per_epoch * step}")
+        self._position[0], self._position[1] = epoch, start
 
     def position_after(self, steps):
         """The position in the epoch after `steps` more training steps from `start`."""
         return self.start + steps * self.world * self.batch_size
 
     def __len__(self):
-        return len(self.data)
+        return (self.steps_per_epoch - self.start // (self.world * self.batch_size)) * self.batch_size
 
     def __iter__(self):
         info = get_worker_info()
         workers, worker = (info.num_workers, info.id) if info else (1, 0)
         ranks, rank, b = self.world, self.rank, self.batch_size
+        epoch, start = self.epoch, self.start
         count = len(self.data)
-        order = epoch_order(count, self.seed, self.epoch) if self.shuffle else np.arange(count)
-        first_step = self.start // (ranks * b)
-        k = 0
-        while True:
-            chunk = (first_step + k * workers + worker) * ranks + rank
-            if chunk * b >= count:
-                return
-            for position in range(chunk * b, min(chunk * b + b, count)):
+        order = epoch_order(count, self.seed, epoch) if self.shuffle else np.arange(count)
+        for step in range(start // (ranks * b) + worker, self.steps_per_epoch, workers):
+            chunk = step * ranks + rank
+            for position in range(chunk * b, chunk * b + b):
                 window = int(order[position])
                 example = self.data.example(window)
                 yield {"input_ids": torch.from_numpy(example["input_ids"]), "labels": torch.from_numpy(example["labels"]),
                        "window": window}
-            k += 1
