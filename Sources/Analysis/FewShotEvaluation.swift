@@ -27,7 +27,8 @@ public struct TaskAccuracy: Codable, Equatable, Sendable {
     public var accuracy: Double
     public var low: Double
     public var high: Double
-    /// The share of trials whose first generated token is the first token of the expected answer.
+    /// The share of trials whose first generated token that is more than white space is the first
+    /// such token of the expected answer.
     public var firstTokenAccuracy: Double
 
     public init(task: String, family: FewShotTask.Family, correct: Int, firstTokenCorrect: Int, trials: Int) {
@@ -83,9 +84,11 @@ public struct FewShotEvaluator {
     }
 
     /// The prompts of a task's trials and their expected outputs: each trial draws `shots + 1`
-    /// distinct examples, the last one the query.
-    public static func trials(of task: FewShotTask, index: Int, shots: Int, trials: Int, seed: UInt64) -> [(prompt: String, expected: String)] {
-        var generator = SplitMix64(seed: SplitMix64.mix(seed ^ UInt64(index)))
+    /// distinct examples, the last one the query. The draws are seeded by the task's name (FNV-1a of
+    /// its UTF-8), so a task's trials do not depend on which other tasks run with it.
+    public static func trials(of task: FewShotTask, shots: Int, trials: Int, seed: UInt64) -> [(prompt: String, expected: String)] {
+        let name = task.name.utf8.reduce(UInt64(0xCBF29CE484222325)) { ($0 ^ UInt64($1)) &* 0x100000001B3 }
+        var generator = SplitMix64(seed: SplitMix64.mix(seed ^ name))
         let picks = min(shots + 1, task.examples.count)
         return (0..<trials).map { _ in
             var chosen: [Int] = []
@@ -98,11 +101,11 @@ public struct FewShotEvaluator {
         }
     }
 
-    public func evaluate(_ task: FewShotTask, index: Int) -> TaskAccuracy {
-        let cases = Self.trials(of: task, index: index, shots: shots, trials: trials, seed: seed)
-        let prompts = cases.map { Array(tokenizer.encode($0.prompt).suffix(config.context - 1)) }
+    public func evaluate(_ task: FewShotTask) -> TaskAccuracy {
+        let cases = Self.trials(of: task, shots: shots, trials: trials, seed: seed)
         let answers = cases.map { tokenizer.encode(" " + $0.expected) }
-        let budgets = answers.map { $0.count + 1 }
+        let fitted = cases.indices.map { Self.fit(prompt: tokenizer.encode(cases[$0].prompt), answer: answers[$0].count, context: config.context) }
+        let prompts = fitted.map(\.prompt), budgets = fitted.map(\.budget)
         let context = min(config.context, zip(prompts, budgets).map { $0.count + $1 }.max() ?? 1)
         let probe = ModelProbe(parameters: parameters, config: config, context: context, threads: threads)
         var generated = [[UInt32]](repeating: [], count: cases.count)
@@ -120,7 +123,23 @@ public struct FewShotEvaluator {
             }
         }
         let correct = cases.indices.filter { FewShotPrompt.isCorrect(continuation: tokenizer.decode(generated[$0]), expected: cases[$0].expected) }
-        let firstToken = cases.indices.filter { generated[$0].first == answers[$0].first }
+        let decode = { (tokens: [UInt32]) in tokenizer.decode(tokens) }
+        let firstToken = cases.indices.filter { i in
+            Self.firstContentToken(generated[i], decode: decode).map { $0 == Self.firstContentToken(answers[i], decode: decode) } ?? false
+        }
         return TaskAccuracy(task: task.name, family: task.family, correct: correct.count, firstTokenCorrect: firstToken.count, trials: cases.count)
+    }
+
+    /// The prompt's tokens that fit the context together with the answer's budget (its tokens and one
+    /// more, to see where it ends): a longer prompt loses its start, never the room for the answer.
+    static func fit(prompt: [UInt32], answer: Int, context: Int) -> (prompt: [UInt32], budget: Int) {
+        let budget = min(answer + 1, context - 1)
+        return (Array(prompt.suffix(context - budget)), budget)
+    }
+
+    /// The first token whose text is more than white space: a small vocabulary spells " 5" as " " and
+    /// "5", and the lone space says nothing of whether the answer is right.
+    static func firstContentToken(_ tokens: [UInt32], decode: ([UInt32]) -> String) -> UInt32? {
+        tokens.first { !decode([$0]).allSatisfy(\.isWhitespace) }
     }
 }

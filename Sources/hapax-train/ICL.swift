@@ -83,7 +83,7 @@ struct ICL: ParsableCommand {
                                          shots: shots, trials: trials, seed: seed, threads: threads)
         var results: [TaskAccuracy] = []
         for (index, task) in selected.enumerated() {
-            results.append(evaluator.evaluate(task, index: index))
+            results.append(evaluator.evaluate(task))
             if !json { printError("\(task.name): \(String(format: "%.2f", results.last!.accuracy)) (\(index + 1)/\(selected.count))") }
         }
         let report = FewShotReport(step: run.step, shots: shots, seed: seed, tasks: results)

@@ -101,7 +101,7 @@ class Shard:
             raise ShardError(f"{place}: the zstd frame records no content checksum (a corrupt frame header)")
         if parameters.content_size != expected:
             raise ShardError(f"{place}: the zstd frame declares {parameters.content_size} bytes of content, expected {expected}")
-        decompressor = zstandard.ZstdDecompressor().decompressobj()
+        decompressor = zstandard.ZstdDecompressor().decompressobj(write_size=expected)  # one output buffer
         try:
             content = decompressor.decompress(compressed)
         except zstandard.ZstdError as error:
