@@ -168,11 +168,10 @@ public struct UnitName: Equatable, Sendable, CustomStringConvertible {
     /// The unit a file of a shard folder belongs to: a shard `SPLIT-BLOCK-INDEX.hapax` or a unit
     /// record `unit-BLOCK-INDEX.json`; nil for any other name.
     public init?(fileName name: String) {
-        let stem: Substring
-        if name.hasSuffix(".hapax") { stem = name.dropLast(".hapax".count) } else if name.hasSuffix(".json") { stem = name.dropLast(".json".count) } else { return nil }
-        let fields = stem.split(separator: "-", omittingEmptySubsequences: false)
-        let kind = String(fields[0])
-        guard fields.count == 3, name.hasSuffix(".hapax") ? Split(rawValue: kind) != nil : kind == "unit",
+        let kinds = [".hapax": Split.allCases.map(\.rawValue), ".json": ["unit"]]
+        guard let (suffix, prefixes) = kinds.first(where: { name.hasSuffix($0.key) }) else { return nil }
+        let fields = name.dropLast(suffix.count).split(separator: "-", omittingEmptySubsequences: false)
+        guard fields.count == 3, prefixes.contains(String(fields[0])),
               let block = Int(fields[1]), let index = Int(fields[2]), block >= 0, index >= 0 else { return nil }
         self.init(block: block, index: index)
     }

@@ -201,15 +201,16 @@ class ShardFolder:
 
 class SplitWindows:
     """The windows of one split, numbered across its shards in manifest order. Decoded frames are kept
-    in a least-recently-used cache of at most `cache_bytes`, so that shuffled reading decompresses each
+    in a least-recently-used cache of at most `CACHE_BYTES`, so that shuffled reading decompresses each
     frame once while the split's decoded frames fit in it (and one frame per window at worst)."""
 
-    def __init__(self, folder, split, cache_bytes=256 << 20):
+    CACHE_BYTES = 256 << 20
+
+    def __init__(self, folder, split):
         self.folder = folder
         self.split = split
         self.entries = folder.entries(split)
         self.starts = np.cumsum([0] + [e["windows"] for e in self.entries]).tolist()
-        self.cache_bytes = cache_bytes
         self._frames = collections.OrderedDict()
         self._held = 0
 
@@ -225,7 +226,7 @@ class SplitWindows:
         frame = self.folder.shard(self.entries[s]).frame(f)
         self._frames[key] = frame
         self._held += frame[0].nbytes + frame[1].nbytes
-        while self._held > self.cache_bytes and len(self._frames) > 1:
+        while self._held > self.CACHE_BYTES and len(self._frames) > 1:
             _, (tokens, matches) = self._frames.popitem(last=False)
             self._held -= tokens.nbytes + matches.nbytes
         return frame
