@@ -1,46 +1,94 @@
 import Foundation
 
-/// A byte-level BPE model: token byte strings, merge rules, and the encoding of one piece.
+/// A BPE model: token spellings, merge rules, and the encoding of one piece.
 ///
-/// Encoding a piece first looks the whole piece up (tiktoken's shortcut), then merges bytes pairwise,
-/// always the adjacent pair of lowest priority, leftmost on ties; tiktoken and Hugging Face agree on
-/// that order. Hugging Face does not take the shortcut, so for its models the whole-piece table only
-/// holds tokens that merging their own bytes reproduces, where the shortcut cannot change the result.
+/// Encoding a piece first looks the whole piece up (tiktoken's shortcut), then merges its symbols
+/// pairwise, always the adjacent pair of lowest priority, leftmost on ties; tiktoken, Hugging Face
+/// and SentencePiece agree on that order. Hugging Face and SentencePiece do not take the shortcut, so
+/// for their models the whole-piece table only holds tokens that merging their own symbols
+/// reproduces, where the shortcut cannot change the result.
+///
+/// Merging starts from bytes (byte-level BPE) or from characters (SentencePiece BPE and its Hugging
+/// Face form, whose tokens are spelled in text with `▁` for the space).
 struct BytePairModel: Sendable {
     enum Shortcut { case anyToken, selfConsistentTokens }
+
+    /// What merging starts from.
+    enum Alphabet: Sendable {
+        /// Each byte is the token of that single byte.
+        case bytes
+        /// Each character is the token spelled as that character. A character the vocabulary lacks
+        /// becomes the tokens of its bytes (`byteTokens`, SentencePiece's `<0xXX>`) when given, else
+        /// `unknown`: once per character, or once per run of them when `fusesUnknown` (Hugging Face's
+        /// `fuse_unk`).
+        case characters(byteTokens: [UInt32]?, unknown: UInt32, fusesUnknown: Bool)
+    }
 
     let tokenBytes: [[UInt8]]
     let vocabulary: ByteStringTable
     let merges: MergeTable
+    let alphabet: Alphabet
     private var wholePieces: ByteStringTable
     private let byteTokens: [UInt32]
+    /// The tokens of the one-byte characters, for the character alphabet (UInt32.max: none).
+    private let asciiTokens: [UInt32]
+    /// Whether a piece may be cut before each run of `▁` that follows another character and each part
+    /// encoded alone: true when no token holds another character followed by `▁`, so no merge can
+    /// cross such a cut. SentencePiece encodes a whole text as one piece; this keeps its long texts
+    /// from merging quadratically or through a heap, and lets most words take the whole-piece shortcut.
+    private let cutsBeforeSpaceRuns: Bool
 
-    /// `tokens[id]` is the byte string of token `id`, nil for ids the model does not use.
-    init(tokens: [[UInt8]?], merges: MergeTable, shortcut: Shortcut) throws(TokenizerError) {
+    /// `tokens[id]` is the spelling of token `id`, nil for ids the model does not use.
+    init(tokens: [[UInt8]?], merges: MergeTable, shortcut: Shortcut, alphabet: Alphabet = .bytes) throws(TokenizerError) {
         let entries = tokens.enumerated().compactMap { id, bytes in bytes.map { (key: $0, id: UInt32(id)) } }
         let vocabulary = ByteStringTable(entries)
         var byteTokens: [UInt32] = []
-        for byte in 0...255 {
-            guard let id = vocabulary.id(of: [UInt8(byte)]) else {
-                throw TokenizerError("the vocabulary has no token for the single byte \(hex(UInt8(byte))), so some text cannot be encoded")
+        if case .bytes = alphabet {
+            for byte in 0...255 {
+                guard let id = vocabulary.id(of: [UInt8(byte)]) else {
+                    throw TokenizerError("the vocabulary has no token for the single byte \(hex(UInt8(byte))), so some text cannot be encoded")
+                }
+                byteTokens.append(id)
             }
-            byteTokens.append(id)
         }
         self.tokenBytes = tokens.map { $0 ?? [] }
         self.vocabulary = vocabulary
         self.merges = merges
+        self.alphabet = alphabet
         self.byteTokens = byteTokens
+        self.asciiTokens = (0..<128).map { vocabulary.id(of: [UInt8($0)]) ?? UInt32.max }
         self.wholePieces = vocabulary
+        if case .characters = alphabet {
+            self.cutsBeforeSpaceRuns = !entries.contains { Self.holdsSpaceAfterOtherCharacter($0.key) }
+        } else {
+            self.cutsBeforeSpaceRuns = false
+        }
         if shortcut == .selfConsistentTokens {
             var scratch = Scratch()
             var output: [UInt32] = []
             let consistent = entries.filter { entry in
                 output.removeAll(keepingCapacity: true)
-                entry.key.withUnsafeBufferPointer { mergeBytes($0, into: &output, &scratch) }
+                entry.key.withUnsafeBufferPointer { mergeSymbols($0, into: &output, &scratch) }
                 return output == [entry.id]
             }
             self.wholePieces = ByteStringTable(consistent)
         }
+    }
+
+    /// Whether `spelling` holds a character other than `▁` followed by `▁`.
+    private static func holdsSpaceAfterOtherCharacter(_ spelling: [UInt8]) -> Bool {
+        var k = 1
+        while k + 3 <= spelling.count {
+            if isSpaceSymbol(spelling, at: k) && !(k >= 3 && isSpaceSymbol(spelling, at: k - 3)) { return true }
+            k += 1
+        }
+        return false
+    }
+
+    /// Whether `▁` (U+2581, E2 96 81) starts at `k`.
+    @inline(__always)
+    private static func isSpaceSymbol<C: RandomAccessCollection>(_ bytes: C, at k: C.Index) -> Bool where C.Element == UInt8, C.Index == Int {
+        bytes[k] == 0xE2 && bytes[k + 1] == 0x96 && bytes[k + 2] == 0x81
     }
 
     /// Reusable buffers for merging, one per encoding thread.
@@ -53,25 +101,75 @@ struct BytePairModel: Sendable {
     func encode(_ piece: UnsafeBufferPointer<UInt8>, into output: inout [UInt32], _ scratch: inout Scratch) {
         if let id = wholePieces.id(of: piece) {
             output.append(id)
+        } else if cutsBeforeSpaceRuns {
+            encodeCuttingBeforeSpaceRuns(piece, into: &output, &scratch)
         } else {
-            mergeBytes(piece, into: &output, &scratch)
+            mergeSymbols(piece, into: &output, &scratch)
         }
     }
 
-    /// Pieces longer than this merge with a heap; shorter ones with a linear scan, which is faster for
-    /// the few bytes of a typical piece but quadratic, and a long white-space run is one piece.
+    private func encodeCuttingBeforeSpaceRuns(_ piece: UnsafeBufferPointer<UInt8>, into output: inout [UInt32], _ scratch: inout Scratch) {
+        func encodePart(_ range: Range<Int>) {
+            let part = UnsafeBufferPointer(rebasing: piece[range])
+            if let id = wholePieces.id(of: part) { output.append(id) } else { mergeSymbols(part, into: &output, &scratch) }
+        }
+        var start = 0, k = 1
+        while k + 3 <= piece.count {
+            if piece[k] == 0xE2 && Self.isSpaceSymbol(piece, at: k) && !(k >= 3 && Self.isSpaceSymbol(piece, at: k - 3)) {
+                encodePart(start..<k)
+                start = k
+                k += 3
+            } else {
+                k += 1
+            }
+        }
+        encodePart(start..<piece.count)
+    }
+
+    /// Pieces of more symbols than this merge with a heap; shorter ones with a linear scan, which is
+    /// faster for the few symbols of a typical piece but quadratic, and a long white-space run is one
+    /// piece.
     static let heapThreshold = 256
 
-    /// Merges the bytes of `piece` by priority.
-    private func mergeBytes(_ piece: UnsafeBufferPointer<UInt8>, into output: inout [UInt32], _ scratch: inout Scratch) {
-        let n = piece.count
-        if n > Self.heapThreshold {
-            mergeLongPiece(piece, into: &output)
-            return
+    /// The symbols merging starts from, in `ids`.
+    @inline(__always)
+    private func initialSymbols(_ piece: UnsafeBufferPointer<UInt8>, into ids: inout [UInt32]) {
+        switch alphabet {
+        case .bytes:
+            for byte in piece { ids.append(byteTokens[Int(byte)]) }
+        case .characters(let fallbackBytes, let unknown, let fusesUnknown):
+            var i = 0
+            var previousUnknown = false
+            while i < piece.count {
+                let lead = piece[i]
+                let width = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
+                let end = min(i + width, piece.count)
+                let id = lead < 0x80 ? asciiTokens[Int(lead)] : vocabulary.id(of: UnsafeBufferPointer(rebasing: piece[i..<end])) ?? UInt32.max
+                if id != UInt32.max {
+                    ids.append(id)
+                    previousUnknown = false
+                } else if let fallbackBytes {
+                    for byte in piece[i..<end] { ids.append(fallbackBytes[Int(byte)]) }
+                    previousUnknown = false
+                } else if !(fusesUnknown && previousUnknown) {
+                    ids.append(unknown)
+                    previousUnknown = true
+                }
+                i = end
+            }
         }
+    }
+
+    /// Merges the symbols of `piece` by priority.
+    private func mergeSymbols(_ piece: UnsafeBufferPointer<UInt8>, into output: inout [UInt32], _ scratch: inout Scratch) {
         scratch.ids.removeAll(keepingCapacity: true)
         scratch.pairs.removeAll(keepingCapacity: true)
-        for byte in piece { scratch.ids.append(byteTokens[Int(byte)]) }
+        initialSymbols(piece, into: &scratch.ids)
+        let n = scratch.ids.count
+        if n > Self.heapThreshold {
+            mergeLongPiece(scratch.ids, into: &output)
+            return
+        }
         for k in 0..<max(n - 1, 0) { scratch.pairs.append(merges.merge(scratch.ids[k], scratch.ids[k + 1])) }
         var count = n
         scratch.ids.withUnsafeMutableBufferPointer { ids in
@@ -79,7 +177,7 @@ struct BytePairModel: Sendable {
                 while count > 1 {
                     var best = MergeTable.none
                     var at = -1
-                    for k in 0..<(count - 1) where pairs[k] < best {
+                    for k in 0..<(count - 1) where MergeTable.priority(pairs[k]) < MergeTable.priority(best) {
                         best = pairs[k]
                         at = k
                     }
@@ -96,17 +194,18 @@ struct BytePairModel: Sendable {
         output.append(contentsOf: scratch.ids[0..<count])
     }
 
-    /// The same merge order in O(n log n): symbols in a linked list over byte positions, candidate
-    /// pairs in a min-heap keyed by (packed priority, position), so ties go to the leftmost pair.
-    /// Entries go stale when a neighbour merges; a popped entry is used only if its pair still holds.
-    private func mergeLongPiece(_ piece: UnsafeBufferPointer<UInt8>, into output: inout [UInt32]) {
-        let n = piece.count
-        var ids = piece.map { byteTokens[Int($0)] }
+    /// The same merge order in O(n log n): symbols in a linked list over their positions, candidate
+    /// pairs in a min-heap keyed by (priority, position), so ties go to the leftmost pair. Entries go
+    /// stale when a neighbour merges; a popped entry is used only if its pair still holds.
+    private func mergeLongPiece(_ symbols: [UInt32], into output: inout [UInt32]) {
+        var ids = symbols
+        let n = ids.count
         var next = Array(1...n)            // n marks the end
         var previous = Array(-1..<(n - 1))
         var alive = [Bool](repeating: true, count: n)
         var heap = BinaryHeap<(merge: UInt64, position: Int)> { a, b in
-            a.merge != b.merge ? a.merge < b.merge : a.position < b.position
+            let pa = MergeTable.priority(a.merge), pb = MergeTable.priority(b.merge)
+            return pa != pb ? pa < pb : a.position < b.position
         }
         for k in 0..<(n - 1) {
             let merge = merges.merge(ids[k], ids[k + 1])

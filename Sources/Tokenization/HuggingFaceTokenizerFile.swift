@@ -1,49 +1,58 @@
 import Foundation
 
-/// Loading Hugging Face `tokenizer.json` files of byte-level BPE families (GPT-2, Pythia/GPT-NeoX,
-/// Llama 3, OLMo 2, Qwen 2, GPT-4o-like): a BPE model over the byte-level alphabet; the normalizers of
-/// `TextNormalizer`; a ByteLevel pre-tokenizer, alone or last in a Sequence after Splits whose regex is
-/// one of the patterns hapax scans exactly; added tokens with their options. Anything else is refused
-/// by name rather than encoded differently from Hugging Face.
+/// Loading Hugging Face `tokenizer.json` files (oracle: the `tokenizers` library) of two kinds of BPE:
+///
+/// - byte-level (GPT-2, Pythia/GPT-NeoX, Llama 3, OLMo 2, Qwen 2, GPT-4o-like, Mistral NeMo): tokens
+///   spelled in the byte-level alphabet; a ByteLevel pre-tokenizer, alone or last in a Sequence after
+///   Splits whose regex is one of the patterns hapax scans exactly.
+/// - SentencePiece's form (Llama 2, Mistral 7B, Gemma, as `transformers` converts them): tokens spelled
+///   in text with `▁` for the space, merging from characters; a character missing from the vocabulary
+///   becomes its bytes' `<0xXX>` tokens (`byte_fallback`) or `unk_token` (fused into one per run with
+///   `fuse_unk`); either a Metaspace pre-tokenizer (`replacement`, `prepend_scheme`, `split`) or none,
+///   with the spaces marked by the normalizers (`Prepend("▁")` and `Replace(" ", "▁")`).
+///
+/// Both take the normalizers of `TextNormalizer` and added tokens with their options. Anything else is
+/// refused by name rather than encoded differently from Hugging Face.
 enum HuggingFaceTokenizerFile {
-    static func load(path: String) throws(TokenizerError) -> Tokenizer {
-        let contents: Data
-        do { contents = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw TokenizerError("cannot read \(path): \(error.localizedDescription)")
-        }
-        do { return try parse(contents, source: path) } catch { throw error.located(in: path) }
-    }
-
-    static func parse(_ contents: Data, source: String) throws(TokenizerError) -> Tokenizer {
-        let root: [String: Any]
+    /// The top-level object of a JSON file.
+    static func jsonObject(_ contents: Data) throws(TokenizerError) -> [String: Any] {
         do {
             guard let object = try JSONSerialization.jsonObject(with: contents) as? [String: Any] else {
                 throw TokenizerError("the top level is not a JSON object")
             }
-            root = object
+            return object
         } catch let error as TokenizerError {
             throw error
         } catch {
             throw TokenizerError("not valid JSON: \(jsonErrorDescription(error))")
         }
+    }
+
+    static func parse(_ root: [String: Any], source: String) throws(TokenizerError) -> Tokenizer {
         let json = JSONPath(root, path: "")
 
-        let (splits, addsPrefixSpace) = try preTokenization(json.object("pre_tokenizer"))
+        let preTokenizer = root["pre_tokenizer"].flatMap { $0 is NSNull ? nil : $0 }
+        let (splits, spaces, byteLevel) = try preTokenization(preTokenizer == nil ? nil : json.object("pre_tokenizer"))
         let normalizer = TextNormalizer(try normalizerSteps(root["normalizer"] ?? NSNull(), place: "normalizer"))
         if let decoder = try json.optionalObject("decoder") {
-            try decoder.require("type", equals: "ByteLevel", because: "token bytes are spelled in the byte-level alphabet")
+            if byteLevel {
+                try decoder.require("type", equals: "ByteLevel", because: "token bytes are spelled in the byte-level alphabet")
+            } else {
+                try checkSentencePieceDecoder(decoder)
+            }
         }
 
         let model = try json.object("model")
         if model.dictionary["type"] != nil {
-            try model.require("type", equals: "BPE", because: "hapax implements byte-level BPE")
+            try model.require("type", equals: "BPE", because: "hapax implements BPE")
         }
         for key in ["continuing_subword_prefix", "end_of_word_suffix"] {
             if let value = try model.optionalString(key), !value.isEmpty {
-                throw TokenizerError("model.\(key): must be null for a byte-level BPE, got \"\(value)\"")
+                throw TokenizerError("model.\(key): must be null, got \"\(value)\"")
             }
         }
-        if try model.optionalBool("byte_fallback") == true {
+        let byteFallback = try model.optionalBool("byte_fallback") ?? false
+        if byteFallback && byteLevel {
             throw TokenizerError("model.byte_fallback: must be false for a byte-level BPE")
         }
         if let dropout = model.dictionary["dropout"], !(dropout is NSNull), (dropout as? Double ?? 0) > 0 {
@@ -55,6 +64,9 @@ enum HuggingFaceTokenizerFile {
         var tokens: [[UInt8]?] = []
         var spellingOfId: [Int: String] = [:]
         let largestId = largestAllowedId(entries: vocab.dictionary.count + ((root["added_tokens"] as? [Any])?.count ?? 0))
+        func spelled(_ spelling: String) -> [UInt8]? {
+            byteLevel ? ByteLevelAlphabet.bytes(of: spelling) : Array(spelling.utf8)
+        }
         for (spelling, value) in vocab.dictionary {
             let place = "model.vocab[\(quoted(spelling))]"
             guard let id = integer(value), id >= 0 else {
@@ -63,8 +75,8 @@ enum HuggingFaceTokenizerFile {
             guard id <= largestId else {
                 throw TokenizerError("\(place): id \(id) is far beyond the file's number of tokens (at most \(largestId))")
             }
-            guard let bytes = ByteLevelAlphabet.bytes(of: spelling), !bytes.isEmpty else {
-                throw TokenizerError("\(place): the token is not spelled in the byte-level alphabet")
+            guard let bytes = spelled(spelling), !bytes.isEmpty else {
+                throw TokenizerError("\(place): " + (byteLevel ? "the token is not spelled in the byte-level alphabet" : "the token is empty"))
             }
             if let other = spellingOfId[id] {
                 throw TokenizerError("\(place): id \(id) is also given to \(quoted(other))")
@@ -76,7 +88,7 @@ enum HuggingFaceTokenizerFile {
 
         let table = ByteStringTable(tokens.enumerated().compactMap { id, bytes in bytes.map { (key: $0, id: UInt32(id)) } })
         func tokenId(_ spelling: String, _ place: String) throws(TokenizerError) -> (id: UInt32, bytes: [UInt8]) {
-            guard let bytes = ByteLevelAlphabet.bytes(of: spelling), let id = table.id(of: bytes) else {
+            guard let bytes = spelled(spelling), let id = table.id(of: bytes) else {
                 throw TokenizerError("\(place): \(quoted(spelling)) is not in model.vocab")
             }
             return (id, bytes)
@@ -103,17 +115,55 @@ enum HuggingFaceTokenizerFile {
         }
 
         let added = try addedTokens(root["added_tokens"], largestId: largestId, vocabularyCount: vocab.dictionary.count) { content in
-            ByteLevelAlphabet.bytes(of: content).flatMap { table.id(of: $0) }.map(Int.init)
+            spelled(content).flatMap { table.id(of: $0) }.map(Int.init)
         }
-        let bpe = try BytePairModel(tokens: tokens, merges: MergeTable(rules),
-                                    shortcut: ignoresMerges ? .anyToken : .selfConsistentTokens)
-        return Tokenizer(splits: splits, addsPrefixSpace: addsPrefixSpace, normalizer: normalizer, model: bpe,
-                         addedTokens: added, source: "\(source) (Hugging Face byte-level BPE)")
+        let shortcut: BytePairModel.Shortcut = ignoresMerges ? .anyToken : .selfConsistentTokens
+        if byteLevel {
+            let bpe = try BytePairModel(tokens: tokens, merges: MergeTable(rules), shortcut: shortcut)
+            return Tokenizer(splits: splits, spaces: spaces, normalizer: normalizer, model: bpe,
+                             addedTokens: added, source: "\(source) (Hugging Face byte-level BPE)")
+        }
+        guard let unknownSpelling = try model.optionalString("unk_token") else {
+            throw TokenizerError("model.unk_token: missing; a BPE over characters needs it for characters outside the vocabulary")
+        }
+        let unknown = try tokenId(unknownSpelling, "model.unk_token").id
+        let byteTokens: [UInt32]?
+        if byteFallback {
+            var ids: [UInt32] = []
+            for byte in 0...255 {
+                ids.append(try tokenId(SentencePieceSpelling.byteToken(UInt8(byte)), "model.byte_fallback").id)
+            }
+            byteTokens = ids
+        } else {
+            byteTokens = nil
+        }
+        let bpe = try BytePairModel(tokens: tokens, merges: MergeTable(rules), shortcut: shortcut,
+                                    alphabet: .characters(byteTokens: byteTokens, unknown: unknown,
+                                                          fusesUnknown: try model.optionalBool("fuse_unk") ?? false))
+        return Tokenizer(splits: splits, spaces: spaces, normalizer: normalizer, model: bpe, addedTokens: added,
+                         surfaces: tokens.map { $0.map(SentencePieceSpelling.surface) ?? [] },
+                         source: "\(source) (Hugging Face BPE over characters, SentencePiece's form)")
     }
 
-    /// The patterns that cut the text and ByteLevel's `add_prefix_space`. ByteLevel must come last:
-    /// before it the pieces are text, after it they are spelled in the byte-level alphabet.
-    private static func preTokenization(_ preTokenizer: JSONPath) throws(TokenizerError) -> (splits: [PreTokenizer], addsPrefixSpace: Bool) {
+    /// The decoders `transformers` writes for SentencePiece's form, which only matter for showing
+    /// tokens: hapax shows `▁` as a space and `<0xXX>` as its byte.
+    private static func checkSentencePieceDecoder(_ decoder: JSONPath) throws(TokenizerError) {
+        let known = ["Metaspace", "Replace", "ByteFallback", "Fuse", "Strip"]
+        let type = try decoder.string("type")
+        if type == "Sequence" {
+            for stage in try decoder.objects("decoders") { try checkSentencePieceDecoder(stage) }
+        } else if !known.contains(type) {
+            throw TokenizerError("\(decoder.path).type: \(quoted(type)) is not a decoder of SentencePiece's form (\(known.joined(separator: ", ")), or a Sequence of them)")
+        }
+    }
+
+    /// The patterns that cut the text, what happens to spaces, and whether the tokens are byte-level.
+    /// ByteLevel must come last: before it the pieces are text, after it they are spelled in the
+    /// byte-level alphabet. Without ByteLevel, the BPE merges characters: SentencePiece's form, with
+    /// a Metaspace pre-tokenizer or none.
+    private static func preTokenization(_ preTokenizer: JSONPath?) throws(TokenizerError) -> (splits: [PreTokenizer], spaces: SpaceMarking, byteLevel: Bool) {
+        guard let preTokenizer else { return ([], .none, false) }
+        if try preTokenizer.string("type") == "Metaspace" { return try metaspace(preTokenizer) }
         let stages: [JSONPath]
         if try preTokenizer.string("type") == "Sequence" {
             stages = try preTokenizer.objects("pretokenizers")
@@ -152,13 +202,33 @@ enum HuggingFaceTokenizerFile {
                 default: throw TokenizerError("\(stage.path).behavior: \(quoted(behavior)) is not one of Hugging Face's behaviors")
                 }
             case let other:
-                throw TokenizerError("\(stage.path).type: \(quoted(other)) is not supported; hapax runs ByteLevel, after Splits with a known pattern in a Sequence")
+                throw TokenizerError("\(stage.path).type: \(quoted(other)) is not supported; hapax runs ByteLevel (after Splits with a known pattern in a Sequence), or Metaspace alone")
             }
         }
         guard let prefixSpace else {
             throw TokenizerError("\(preTokenizer.path): has no ByteLevel pre-tokenizer, which a byte-level BPE needs last")
         }
-        return (splits, prefixSpace)
+        return (splits, prefixSpace ? .byteLevelPrefix : .none, true)
+    }
+
+    /// Hugging Face's Metaspace: spaces become `replacement`, which `prepend_scheme` (or the older
+    /// `add_prefix_space`: true is `always`) puts before the text, and `split` cuts before each.
+    private static func metaspace(_ stage: JSONPath) throws(TokenizerError) -> (splits: [PreTokenizer], spaces: SpaceMarking, byteLevel: Bool) {
+        let replacement = try stage.optionalString("replacement") ?? SentencePieceSpelling.space
+        guard replacement == SentencePieceSpelling.space else {
+            throw TokenizerError("\(stage.path).replacement: \(quoted(replacement)) is not supported; hapax runs Metaspace with ▁ (U+2581)")
+        }
+        let scheme: SpaceMarking.Prefix
+        if let name = try stage.optionalString("prepend_scheme") {
+            guard let known = SpaceMarking.Prefix(rawValue: name) else {
+                throw TokenizerError("\(stage.path).prepend_scheme: \(quoted(name)) is not one of always, first, never")
+            }
+            scheme = known
+        } else {
+            scheme = try stage.optionalBool("add_prefix_space") ?? true ? .always : .never
+        }
+        let splits: [PreTokenizer] = try stage.optionalBool("split") ?? true ? [.metaspace] : []
+        return (splits, .metaspace(replacement, scheme: scheme), false)
     }
 
     private static var knownRegexes: String {

@@ -1,8 +1,9 @@
 /// The merge rules of a BPE model: for a pair of adjacent token ids, the priority of merging them
 /// (lower merges first) and the id of the result.
 ///
-/// Priorities and results are packed into one `UInt64` (priority in the high half), so comparing
-/// packed values compares priorities, and equal priorities always mean the same merge.
+/// Priorities and results are packed into one `UInt64` (priority in the high half). Different merges
+/// may share a priority (SentencePiece gives its white-space pieces one score), so merging compares
+/// `priority(_:)` alone and takes the leftmost of equals.
 struct MergeTable: Sendable {
     static let none = UInt64.max
 
@@ -28,6 +29,10 @@ struct MergeTable: Sendable {
         self.values = values
         self.mask = capacity - 1
     }
+
+    /// The priority of a packed merge; `none`'s is above every rule's.
+    @inline(__always)
+    static func priority(_ packed: UInt64) -> UInt64 { packed >> 32 }
 
     @inline(__always)
     private static func slot(_ key: UInt64, _ mask: Int) -> Int {

@@ -15,6 +15,9 @@
 ///   It cuts as `cl100k` does except at the end of the text, where cl100k's `\s++$` keeps white space
 ///   holding a newline whole and this one ends the first piece at the last newline.
 /// - `qwen2`, the `Split` of Qwen 2: `llama3` with single digits (`\p{N}` for `\p{N}{1,3}`).
+/// - `tekken`, Mistral's Tekken (NeMo, Pixtral, Small 3): `o200k` without the contractions and with
+///   single digits (`\p{N}` for `\p{N}{1,3}`).
+/// - `metaspace`, Hugging Face's Metaspace with `split`: a cut before each `▁` (U+2581).
 ///
 /// Scanners work on valid UTF-8 and return byte ranges, so pieces can be fed to BPE without copying.
 public enum PreTokenizer: String, Sendable, CaseIterable {
@@ -23,6 +26,8 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
     case o200k
     case llama3
     case qwen2
+    case tekken
+    case metaspace
 
     /// The regular expression of a Hugging Face `Split` pre-tokenizer that cuts as this pattern does,
     /// as written in the tokenizer.json files of the families that use it. cl100k has none: its
@@ -32,13 +37,17 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
         let tail = #"| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
         switch self {
         case .gpt2: return #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
-        case .cl100k: return nil
+        case .cl100k, .metaspace: return nil
         case .llama3: return contractions + #"|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}"# + tail
         case .qwen2: return contractions + #"|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}"# + tail
         case .o200k:
             let upper = #"[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]"#, lower = #"[\p{Ll}\p{Lm}\p{Lo}\p{M}]"#, prefix = #"[^\r\n\p{L}\p{N}]?"#
             return prefix + upper + "*" + lower + "+" + contractions + "?|" + prefix + upper + "+" + lower + "*" + contractions
                 + #"?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+        case .tekken:
+            let upper = #"[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]"#, lower = #"[\p{Ll}\p{Lm}\p{Lo}\p{M}]"#, prefix = #"[^\r\n\p{L}\p{N}]?"#
+            return prefix + upper + "*" + lower + "+|" + prefix + upper + "+" + lower + "*"
+                + #"|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
         }
     }
 
@@ -72,7 +81,9 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
             case .cl100k: end = scanner.cl100kPiece(at: start, maximumDigits: 3, wholeTrailingWhitespace: true)
             case .llama3: end = scanner.cl100kPiece(at: start, maximumDigits: 3, wholeTrailingWhitespace: false)
             case .qwen2: end = scanner.cl100kPiece(at: start, maximumDigits: 1, wholeTrailingWhitespace: false)
-            case .o200k: end = scanner.o200kPiece(at: start)
+            case .o200k: end = scanner.o200kPiece(at: start, contractions: true, maximumDigits: 3)
+            case .tekken: end = scanner.o200kPiece(at: start, contractions: false, maximumDigits: 1)
+            case .metaspace: end = scanner.metaspacePiece(at: start)
             }
             body(start..<end)
             start = end
@@ -255,13 +266,13 @@ private struct Scanner {
         return run(from: j, while: { $0.contains(.lowerish) })
     }
 
-    func o200kPiece(at i: Int) -> Int {
+    func o200kPiece(at i: Int, contractions: Bool, maximumDigits: Int) -> Int {
         let width = scalar(at: i).width
         let prefixed = isWordPrefix(at: i)
         let word = (prefixed ? upperThenLower(at: i + width) : nil) ?? upperThenLower(at: i)
             ?? (prefixed ? upperRunThenLower(at: i + width) : nil) ?? upperRunThenLower(at: i)
-        if let word { return word + contractionLength(at: word, ignoringCase: true) }
-        if matches(at: i, Self.isNumber) { return numbers(at: i) }
+        if let word { return contractions ? word + contractionLength(at: word, ignoringCase: true) : word }
+        if matches(at: i, Self.isNumber) { return numbers(at: i, maximum: maximumDigits) }
         let j = bytes[i] == UInt8(ascii: " ") ? i + 1 : i
         if matches(at: j, Self.isOther) {
             var k = run(from: j, while: Self.isOther)
@@ -273,5 +284,14 @@ private struct Scanner {
         if runEnd == end { return runEnd }
         if runEnd > i + width { return lastScalarStart(before: runEnd) }
         return runEnd
+    }
+
+    // MARK: metaspace
+
+    /// To the next `▁` after the first scalar.
+    func metaspacePiece(at i: Int) -> Int {
+        var j = i + scalar(at: i).width
+        while j + 2 < end && !(bytes[j] == 0xE2 && bytes[j + 1] == 0x96 && bytes[j + 2] == 0x81) { j += 1 }
+        return j + 2 < end ? j : end
     }
 }

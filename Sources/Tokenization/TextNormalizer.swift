@@ -15,6 +15,12 @@ public struct TextNormalizer: Sendable, Equatable {
         case prepend(String)
         /// Replaces every occurrence of a string, left to right.
         case replace(String, with: String)
+        /// SentencePiece's `remove_extra_whitespaces`: drops spaces at the start and the end, and
+        /// each space that follows another.
+        case collapseSpaces
+        /// Drops every occurrence of a string at the end (SentencePiece's `remove_extra_whitespaces`
+        /// after escaping, which also drops a `▁` that was in the text).
+        case stripTrailing(String)
     }
 
     public let steps: [Step]
@@ -36,6 +42,20 @@ public struct TextNormalizer: Sendable, Equatable {
         case .lowercase: return lowercased(text)
         case .prepend(let prefix): return text.isEmpty ? text : prefix + text
         case .replace(let pattern, let replacement): return replacing(pattern, with: replacement, in: text)
+        case .collapseSpaces:
+            var result: [UInt8] = []
+            result.reserveCapacity(text.utf8.count)
+            for byte in text.utf8 where byte != UInt8(ascii: " ") || (result.last.map { $0 != UInt8(ascii: " ") } ?? false) {
+                result.append(byte)
+            }
+            if result.last == UInt8(ascii: " ") { result.removeLast() }
+            return String(decoding: result, as: UTF8.self)
+        case .stripTrailing(let suffix):
+            guard !suffix.isEmpty else { return text }
+            var bytes = Array(text.utf8)
+            let tail = Array(suffix.utf8)
+            while bytes.count >= tail.count && bytes.suffix(tail.count).elementsEqual(tail) { bytes.removeLast(tail.count) }
+            return String(decoding: bytes, as: UTF8.self)
         }
     }
 
@@ -144,6 +164,8 @@ public struct TextNormalizer: Sendable, Equatable {
             case .lowercase: return "Lowercase"
             case .prepend(let prefix): return "Prepend(\(quoted(prefix)))"
             case .replace(let pattern, let replacement): return "Replace(\(quoted(pattern)) with \(quoted(replacement)))"
+            case .collapseSpaces: return "remove_extra_whitespaces"
+            case .stripTrailing(let suffix): return "strip trailing \(quoted(suffix))"
             }
         }.joined(separator: ", then ")
     }

@@ -1,55 +1,76 @@
 import Foundation
 
-/// A byte-level BPE tokenizer, run as Hugging Face runs one: added tokens are cut out of the text,
-/// the rest is normalized (normalized added tokens are cut out of that), each remaining stretch is
-/// cut into pieces by the pre-tokenizer patterns in turn, and each piece is encoded by BPE. Special
-/// tokens are never produced from text: a special-token string inside it is encoded like any other
-/// characters (Hugging Face's `encode_special_tokens`).
+/// A BPE tokenizer, run as Hugging Face runs one: added tokens are cut out of the text, the rest is
+/// normalized (normalized added tokens are cut out of that), each remaining stretch gets its spaces
+/// marked (ByteLevel's prefix space, Metaspace's `▁`), is cut into pieces by the pre-tokenizer
+/// patterns in turn, and each piece is encoded by BPE. Special tokens are never produced from text: a
+/// special-token string inside it is encoded like any other characters (Hugging Face's
+/// `encode_special_tokens`). SentencePiece models run through the same stages: their normalizer is a
+/// `TextNormalizer`, their user-defined pieces are normalized added tokens, and there is no pattern.
 public final class Tokenizer: Sendable {
     public let normalizer: TextNormalizer
     /// The patterns that cut the text, each cutting the pieces of the one before; none: each stretch
     /// between added tokens is one piece.
     public let splits: [PreTokenizer]
-    /// Hugging Face's ByteLevel `add_prefix_space`: a space is put before each stretch of text that
-    /// does not start with one.
-    public let addsPrefixSpace: Bool
+    /// What the pre-tokenizer does to spaces before cutting (ByteLevel's `add_prefix_space`, Metaspace).
+    public let spaces: SpaceMarking
     /// Special tokens and added tokens, as the file lists them.
     public let addedTokens: [AddedToken]
     /// Special tokens by their content, such as `<|endoftext|>`.
     public let specialTokens: [String: UInt32]
     /// The token that ends every document.
     public let endOfText: UInt32?
+    /// The token that begins a sequence (`<s>`, `<bos>`), which `shard --bos` puts before each document.
+    public let beginningOfText: UInt32?
     /// One more than the largest id, added tokens included.
     public let vocabularySize: Int
     /// Where the tokenizer came from, for messages.
     public let source: String
     let model: BytePairModel
-    private let addedContent: [UInt32: String]
+    /// The bytes each id stands for in text; empty for special and unused ids.
+    private let surfaces: [[UInt8]]
+    private let specialContent: [UInt32: String]
     private let textTokens: AddedTokenMatcher
     private let normalizedTextTokens: AddedTokenMatcher
 
     /// The contents that end documents, in the order they are looked for among the special tokens
     /// (then among the other added tokens: files older than the `special` flag leave it out).
-    public static let endOfTextContents = ["<|endoftext|>", "<|end_of_text|>", "</s>"]
+    public static let endOfTextContents = ["<|endoftext|>", "<|end_of_text|>", "</s>", "<eos>"]
+    /// Likewise for the token that begins a sequence.
+    public static let beginningOfTextContents = ["<|begin_of_text|>", "<s>", "<bos>"]
 
-    init(splits: [PreTokenizer], addsPrefixSpace: Bool = false, normalizer: TextNormalizer = TextNormalizer([]),
-         model: BytePairModel, addedTokens: [AddedToken], source: String) {
+    /// `surfaces` gives the bytes each id stands for when the model's spellings are not those bytes
+    /// (SentencePiece spells the space `▁` and a byte `<0xXX>`). `normalizesTokenContent`: a normalized
+    /// added token is looked for as its content normalized (Hugging Face), or as it is (SentencePiece,
+    /// whose user-defined pieces stand in the normalized text as written). `ends` names the end and
+    /// beginning tokens where the file says which they are.
+    init(splits: [PreTokenizer], spaces: SpaceMarking = .none, normalizer: TextNormalizer = TextNormalizer([]),
+         model: BytePairModel, addedTokens: [AddedToken], surfaces: [[UInt8]]? = nil, normalizesTokenContent: Bool = true,
+         ends: (end: UInt32?, beginning: UInt32?)? = nil, source: String) {
         self.splits = splits
-        self.addsPrefixSpace = addsPrefixSpace
+        self.spaces = spaces
         self.normalizer = normalizer
         self.model = model
         self.addedTokens = addedTokens
         let specials = addedTokens.filter(\.special)
         self.specialTokens = Dictionary(specials.map { ($0.content, $0.id) }, uniquingKeysWith: { first, _ in first })
-        self.endOfText = [specials, addedTokens].lazy.flatMap { tokens in
-            Self.endOfTextContents.lazy.compactMap { content in tokens.first { $0.content == content }?.id }
-        }.first
-        self.vocabularySize = max(model.tokenBytes.count, (addedTokens.map(\.id).max().map { Int($0) + 1 }) ?? 0)
+        func named(_ contents: [String]) -> UInt32? {
+            [specials, addedTokens].lazy.flatMap { tokens in
+                contents.lazy.compactMap { content in tokens.first { $0.content == content }?.id }
+            }.first
+        }
+        self.endOfText = ends.map(\.end) ?? named(Self.endOfTextContents)
+        self.beginningOfText = ends.map(\.beginning) ?? named(Self.beginningOfTextContents)
+        self.vocabularySize = max(surfaces?.count ?? model.tokenBytes.count, (addedTokens.map(\.id).max().map { Int($0) + 1 }) ?? 0)
         self.source = source
-        self.addedContent = Dictionary(addedTokens.map { ($0.id, $0.content) }, uniquingKeysWith: { first, _ in first })
+        var table = surfaces ?? model.tokenBytes
+        table += Array(repeating: [], count: max(0, vocabularySize - table.count))
+        for token in addedTokens.reversed() { table[Int(token.id)] = token.special ? [] : Array(token.content.utf8) }
+        self.surfaces = table
+        self.specialContent = Dictionary(specials.map { ($0.id, $0.content) }, uniquingKeysWith: { first, _ in first })
         let matched = addedTokens.filter { !$0.special }
         textTokens = AddedTokenMatcher(matched.filter { !$0.normalized }) { $0.content }
-        normalizedTextTokens = AddedTokenMatcher(matched.filter(\.normalized)) { normalizer.normalize($0.content) }
+        normalizedTextTokens = AddedTokenMatcher(matched.filter(\.normalized)) { normalizesTokenContent ? normalizer.normalize($0.content) : $0.content }
         // Build the character-class table now, so that it counts as loading rather than encoding.
         _ = CharacterClass.basicPlane
     }
@@ -57,17 +78,38 @@ public final class Tokenizer: Sendable {
     /// The pre-tokenization patterns' names joined by "+", or "none", as shard manifests record them.
     public var patternName: String { splits.isEmpty ? "none" : splits.map(\.rawValue).joined(separator: "+") }
 
-    /// Loads a tiktoken rank file (`.tiktoken`) or a Hugging Face `tokenizer.json`, chosen by extension.
-    /// `pattern` overrides the pre-tokenizer a rank file's name implies.
+    /// Loads a tokenizer file, told apart by its content: JSON (a Hugging Face `tokenizer.json`, or a
+    /// Tekken file by its `config` and `vocab`), a SentencePiece model (binary: a byte outside printable
+    /// text early on), or else a tiktoken rank file. `pattern` overrides the pre-tokenizer a rank
+    /// file's name implies; the other files fix their own.
     public static func load(path: String, pattern: PreTokenizer? = nil) throws(TokenizerError) -> Tokenizer {
-        if path.hasSuffix(".json") {
-            let tokenizer = try HuggingFaceTokenizerFile.load(path: path)
-            if let pattern, tokenizer.splits != [pattern] {
-                throw TokenizerError("\(path): a tokenizer.json fixes its own pre-tokenizer (\(tokenizer.patternName)); drop the pattern option")
-            }
-            return tokenizer
+        let tokenizer: Tokenizer
+        switch TokenizerFileKind(path: path) {
+        case .json:
+            tokenizer = try loadJSON(path: path)
+        case .sentencePiece:
+            tokenizer = try SentencePieceModelFile.load(path: path)
+        case .rankFile:
+            return try TiktokenFile.load(path: path, pattern: pattern)
         }
-        return try TiktokenFile.load(path: path, pattern: pattern)
+        if let pattern, tokenizer.splits != [pattern] {
+            throw TokenizerError("\(path): the file fixes its own pre-tokenizer (\(tokenizer.patternName)); drop the pattern option")
+        }
+        return tokenizer
+    }
+
+    private static func loadJSON(path: String) throws(TokenizerError) -> Tokenizer {
+        let contents: Data
+        do { contents = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw TokenizerError("cannot read \(path): \(error.localizedDescription)")
+        }
+        do {
+            let root = try HuggingFaceTokenizerFile.jsonObject(contents)
+            if TekkenFile.describes(root) { return try TekkenFile.parse(root, source: path) }
+            return try HuggingFaceTokenizerFile.parse(root, source: path)
+        } catch {
+            throw error.located(in: path)
+        }
     }
 
     public func encode(_ text: String) -> [UInt32] {
@@ -103,24 +145,25 @@ public final class Tokenizer: Sendable {
                 if let id { return body(.added(id)) }
                 let stretch = UnsafeBufferPointer(rebasing: bytes[range])
                 if normalizer.isIdentity {
-                    forEachPiece(ofNormalized: stretch, body)
+                    forEachPiece(ofNormalized: stretch, atTextStart: range.lowerBound == 0, body)
                 } else {
                     var normalized = normalizer.normalize(String(decoding: stretch, as: UTF8.self))
-                    normalized.withUTF8 { forEachPiece(ofNormalized: $0, body) }
+                    normalized.withUTF8 { forEachPiece(ofNormalized: $0, atTextStart: range.lowerBound == 0, body) }
                 }
             }
         }
     }
 
-    private func forEachPiece(ofNormalized bytes: UnsafeBufferPointer<UInt8>, _ body: (Piece) -> Void) {
+    private func forEachPiece(ofNormalized bytes: UnsafeBufferPointer<UInt8>, atTextStart: Bool, _ body: (Piece) -> Void) {
         normalizedTextTokens.forEachPiece(of: bytes) { range, id in
             if let id { return body(.added(id)) }
             guard !range.isEmpty else { return }
-            if addsPrefixSpace && bytes[range.lowerBound] != UInt8(ascii: " ") {
-                let spaced = [UInt8(ascii: " ")] + bytes[range]
-                spaced.withUnsafeBufferPointer { split($0, stage: 0, body) }
+            let stretch = UnsafeBufferPointer(rebasing: bytes[range])
+            if spaces.changes(stretch, atTextStart: atTextStart && range.lowerBound == 0) {
+                let marked = spaces.marked(stretch, atTextStart: atTextStart && range.lowerBound == 0)
+                marked.withUnsafeBufferPointer { split($0, stage: 0, body) }
             } else {
-                split(UnsafeBufferPointer(rebasing: bytes[range]), stage: 0, body)
+                split(stretch, stage: 0, body)
             }
         }
     }
@@ -137,18 +180,18 @@ public final class Tokenizer: Sendable {
     public var ordinaryIds: [UInt32] {
         let special = Set(specialTokens.values)
         return (0..<UInt32(vocabularySize)).filter { id in
-            !special.contains(id) && (addedContent[id] != nil || (Int(id) < model.tokenBytes.count && !model.tokenBytes[Int(id)].isEmpty))
+            !special.contains(id) && !surfaces[Int(id)].isEmpty
         }
     }
 
-    /// The bytes the tokens stand for; added and special tokens give their content.
+    /// The bytes the tokens stand for; special tokens give their content.
     public func decodeBytes(_ ids: [UInt32]) -> [UInt8] {
         var bytes: [UInt8] = []
         for id in ids {
-            if let content = addedContent[id] {
+            if let content = specialContent[id] {
                 bytes += content.utf8
-            } else if Int(id) < model.tokenBytes.count {
-                bytes += model.tokenBytes[Int(id)]
+            } else if Int(id) < surfaces.count {
+                bytes += surfaces[Int(id)]
             }
         }
         return bytes

@@ -3,13 +3,25 @@ extension Tokenizer {
     public var explanation: String {
         var lines = ["tokenizer: \(source)", "vocabulary: \(vocabularySize) ids", "normalizer: \(normalizer.description)"]
         var preTokenizer = splits.map { $0 == splits.last && $0 == .gpt2 ? "ByteLevel with the gpt2 pattern" : "Split with the \($0.rawValue) pattern" }
-        if splits.last != .gpt2 { preTokenizer.append("ByteLevel without its own pattern") }
-        lines.append("pre-tokenizer: " + preTokenizer.joined(separator: ", then ")
-                     + (addsPrefixSpace ? "; a space before each stretch of text that lacks one" : ""))
+        if case .bytes = model.alphabet {
+            if splits.last != .gpt2 { preTokenizer.append("ByteLevel without its own pattern") }
+        } else if preTokenizer.isEmpty {
+            preTokenizer.append("none")
+        }
+        let spacing = spaces.description
+        lines.append("pre-tokenizer: " + preTokenizer.joined(separator: ", then ") + (spacing.isEmpty ? "" : "; " + spacing))
+        if case .characters(let byteTokens, let unknown, let fuses) = model.alphabet {
+            lines.append("model: BPE over characters; a character outside the vocabulary becomes "
+                         + (byteTokens != nil ? "the <0xXX> tokens of its bytes" : "the unknown token \(unknown)" + (fuses ? ", once per run" : "")))
+        }
         let special = addedTokens.filter(\.special), matched = addedTokens.filter { !$0.special }
         lines.append("added tokens: \(special.count) special, never produced from text" + Self.listed(special, options: false))
         lines.append("              \(matched.count) matched in text" + Self.listed(matched, options: true))
-        lines.append("end of text: " + (endOfText.map { id in "\(specialTokens.first { $0.value == id }!.key) (\(id))" } ?? "none"))
+        func named(_ id: UInt32?) -> String {
+            id.map { id in "\(specialTokens.first { $0.value == id }?.key ?? "?") (\(id))" } ?? "none"
+        }
+        lines.append("end of text: " + named(endOfText))
+        lines.append("beginning of text: " + named(beginningOfText) + " (with shard --bos)")
         return lines.joined(separator: "\n")
     }
 

@@ -1,0 +1,209 @@
+import Foundation
+
+/// Loading SentencePiece models (`tokenizer.model`; Llama 1 and 2, Mistral 7B, Gemma), encoded exactly
+/// as `sentencepiece`'s `SentencePieceProcessor.encode(text)` encodes (oracle: sentencepiece 0.2.3).
+///
+/// The file is a `ModelProto` message (sentencepiece_model.proto, proto2) in Protocol Buffers' wire
+/// format. The fields read, with their defaults when absent:
+///
+/// - `pieces` (1, repeated): `piece` (1, string), `score` (2, float), `type` (3: NORMAL 1 by default,
+///   UNKNOWN 2, CONTROL 3, USER_DEFINED 4, UNUSED 5, BYTE 6). A piece's id is its position.
+/// - `trainer_spec` (2): `model_type` (3: UNIGRAM 1 by default, BPE 2), `treat_whitespace_as_suffix`
+///   (24, false), `byte_fallback` (35, false), `bos_piece` (46, "<s>"), `eos_piece` (47, "</s>").
+/// - `normalizer_spec` (3): `name` (1), `precompiled_charsmap` (2), `add_dummy_prefix` (3, true),
+///   `remove_extra_whitespaces` (4, true), `escape_whitespaces` (5, true).
+///
+/// Encoding BPE (bpe_model.cc): the normalizer (the `identity` rule only: no character map) drops
+/// extra spaces if asked, puts a space before non-empty text (`add_dummy_prefix`) and writes spaces as
+/// `▁`. The text is then split into characters, a user-defined piece matched longest-first staying
+/// whole and never merging; the adjacent pair whose concatenation is a piece (NORMAL, USER_DEFINED or
+/// UNUSED) of the highest score merges first, the leftmost of equal scores. A symbol that is no piece
+/// becomes `<0xXX>` pieces, one per byte, with `byte_fallback`, else the UNKNOWN piece. CONTROL pieces
+/// (`<s>`, `</s>`) are never produced from text. So merging is hapax's BPE over characters, with the
+/// score's rank as priority: every split of a piece into two pieces merges into it.
+///
+/// Refused by name rather than encoded differently: Unigram and the other model types, a normalizer
+/// with a character map (`nmt_nfkc` and the like), `treat_whitespace_as_suffix`, UNUSED pieces of
+/// more than one character (which sentencepiece re-splits by a rule of its own), and pieces holding a
+/// character that is no piece (sentencepiece's trainer never writes one).
+enum SentencePieceModelFile {
+    enum PieceType: UInt64 {
+        case normal = 1, unknown, control, userDefined, unused, byte
+    }
+
+    struct Piece {
+        var spelling = ""
+        var score: Float = 0
+        var type = PieceType.normal
+    }
+
+    static func load(path: String) throws(TokenizerError) -> Tokenizer {
+        let contents: [UInt8]
+        do { contents = Array(try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
+            throw TokenizerError("cannot read \(path): \(error.localizedDescription)")
+        }
+        do { return try parse(contents, source: path) } catch { throw error.located(in: path) }
+    }
+
+    static func parse(_ contents: [UInt8], source: String) throws(TokenizerError) -> Tokenizer {
+        var pieces: [Piece] = []
+        var modelType: UInt64 = 1, byteFallback = false, suffixSpace = false
+        var beginning = "<s>", end = "</s>"
+        var normalizerName = "", characterMap = 0
+        var addsDummyPrefix = true, removesExtraSpaces = true, escapesSpaces = true
+        let model = ProtobufMessage(bytes: contents[...], place: "")
+        try model.forEachField { number, value throws(TokenizerError) in
+            switch number {
+            case 1: pieces.append(try piece(model.message(value, field: "pieces[\(pieces.count)]")))
+            case 2:
+                let spec = try model.message(value, field: "trainer_spec")
+                try spec.forEachField { number, value throws(TokenizerError) in
+                    switch number {
+                    case 3: modelType = try spec.integer(value, field: "model_type")
+                    case 24: suffixSpace = try spec.integer(value, field: "treat_whitespace_as_suffix") != 0
+                    case 35: byteFallback = try spec.integer(value, field: "byte_fallback") != 0
+                    case 46: beginning = try spec.string(value, field: "bos_piece")
+                    case 47: end = try spec.string(value, field: "eos_piece")
+                    default: break
+                    }
+                }
+            case 3:
+                let spec = try model.message(value, field: "normalizer_spec")
+                try spec.forEachField { number, value throws(TokenizerError) in
+                    switch number {
+                    case 1: normalizerName = try spec.string(value, field: "name")
+                    case 2:
+                        guard case .bytes(let map) = value else { throw spec.error("precompiled_charsmap: expected bytes (wire type 2)") }
+                        characterMap = map.count
+                    case 3: addsDummyPrefix = try spec.integer(value, field: "add_dummy_prefix") != 0
+                    case 4: removesExtraSpaces = try spec.integer(value, field: "remove_extra_whitespaces") != 0
+                    case 5: escapesSpaces = try spec.integer(value, field: "escape_whitespaces") != 0
+                    default: break
+                    }
+                }
+            default: break
+            }
+        }
+        guard !pieces.isEmpty else { throw TokenizerError("not a SentencePiece model: it has no pieces (field 1 of ModelProto)") }
+        guard modelType == 2 else {
+            let name = [1: "UNIGRAM", 3: "WORD", 4: "CHAR"][modelType].map { " (\($0))" } ?? ""
+            throw TokenizerError("trainer_spec.model_type: \(modelType)\(name) is not supported; hapax encodes BPE (2) models exactly")
+        }
+        guard !suffixSpace else { throw TokenizerError("trainer_spec.treat_whitespace_as_suffix: true is not supported") }
+        guard normalizerName == "identity", characterMap == 0 else {
+            throw TokenizerError("normalizer_spec.name: \(quoted(normalizerName)) is not supported; hapax applies the identity rule (no character map), as Llama, Mistral and Gemma do")
+        }
+        var steps: [TextNormalizer.Step] = removesExtraSpaces ? [.collapseSpaces] : []
+        if addsDummyPrefix { steps.append(.prepend(" ")) }
+        if escapesSpaces { steps.append(.replace(" ", with: SentencePieceSpelling.space)) }
+        if escapesSpaces && removesExtraSpaces { steps.append(.stripTrailing(SentencePieceSpelling.space)) }
+        return try tokenizer(pieces: pieces, byteFallback: byteFallback, ends: (end, beginning),
+                             normalizer: TextNormalizer(steps), source: source)
+    }
+
+    private static func piece(_ message: ProtobufMessage) throws(TokenizerError) -> Piece {
+        var piece = Piece()
+        try message.forEachField { number, value throws(TokenizerError) in
+            switch number {
+            case 1: piece.spelling = try message.string(value, field: "piece")
+            case 2: piece.score = try message.float(value, field: "score")
+            case 3:
+                let code = try message.integer(value, field: "type")
+                guard let type = PieceType(rawValue: code) else { throw message.error("type: \(code) is not a piece type (1 to 6)") }
+                piece.type = type
+            default: break
+            }
+        }
+        guard !piece.spelling.isEmpty else { throw message.error("piece: empty") }
+        guard piece.score.isFinite else { throw message.error("score: \(piece.score) is not a finite number") }
+        return piece
+    }
+
+    private static func tokenizer(pieces: [Piece], byteFallback: Bool, ends: (end: String, beginning: String),
+                                  normalizer: TextNormalizer, source: String) throws(TokenizerError) -> Tokenizer {
+        // sentencepiece keeps two maps: the pieces that merging may form, and the rest.
+        var mergeable: [String: Int] = [:], reserved: [String: Int] = [:]
+        var unknown: Int?
+        var byteIds = [UInt32?](repeating: nil, count: 256)
+        for (id, piece) in pieces.enumerated() {
+            let place = "pieces[\(id)] (\(quoted(piece.spelling)))"
+            let isMergeable = [.normal, .userDefined, .unused].contains(piece.type)
+            if isMergeable {
+                guard mergeable.updateValue(id, forKey: piece.spelling) == nil else { throw TokenizerError("\(place): the piece is listed twice") }
+            } else {
+                guard reserved.updateValue(id, forKey: piece.spelling) == nil else { throw TokenizerError("\(place): the piece is listed twice") }
+            }
+            switch piece.type {
+            case .unknown:
+                guard unknown == nil else { throw TokenizerError("\(place): a second UNKNOWN piece") }
+                unknown = id
+            case .byte:
+                guard byteFallback else { throw TokenizerError("\(place): a BYTE piece in a model without trainer_spec.byte_fallback") }
+                guard let byte = SentencePieceSpelling.byte(ofToken: Array(piece.spelling.utf8)) else {
+                    throw TokenizerError("\(place): a BYTE piece must be spelled <0xXX>")
+                }
+                byteIds[Int(byte)] = UInt32(id)
+            case .unused where piece.spelling.unicodeScalars.count > 1:
+                throw TokenizerError("\(place): UNUSED pieces of more than one character are not supported")
+            default: break
+            }
+        }
+        guard let unknown else { throw TokenizerError("pieces: no UNKNOWN piece, which sentencepiece requires") }
+        var fallback: [UInt32]?
+        if byteFallback {
+            if let missing = byteIds.firstIndex(where: { $0 == nil }) {
+                throw TokenizerError("pieces: trainer_spec.byte_fallback needs the 256 BYTE pieces, and \(SentencePieceSpelling.byteToken(UInt8(missing))) is missing")
+            }
+            fallback = byteIds.map { $0! }
+        }
+
+        // Priorities: the rank of the score, highest first; equal scores share one.
+        let scores = Array(Set(pieces.map(\.score))).sorted(by: >)
+        let rank = Dictionary(uniqueKeysWithValues: scores.enumerated().map { ($1, UInt32($0)) })
+        var rules: [(left: UInt32, right: UInt32, priority: UInt32, result: UInt32)] = []
+        for (spelling, id) in mergeable where spelling.unicodeScalars.count > 1 {
+            let scalars = Array(spelling.unicodeScalars)
+            for cut in 1..<scalars.count {
+                var left = "", right = ""
+                left.unicodeScalars.append(contentsOf: scalars[..<cut])
+                right.unicodeScalars.append(contentsOf: scalars[cut...])
+                let l = mergeable[left], r = mergeable[right]
+                if let l, let r {
+                    rules.append((UInt32(l), UInt32(r), rank[pieces[id].score]!, UInt32(id)))
+                    continue
+                }
+                // A lone character that is no piece still merges in sentencepiece; hapax turns it
+                // into its byte-fallback or unknown tokens first, so it refuses such a model.
+                let loneLeft = cut == 1 && l == nil, loneRight = cut == scalars.count - 1 && r == nil
+                if (loneLeft || l != nil) && (loneRight || r != nil) {
+                    throw TokenizerError("pieces[\(id)] (\(quoted(spelling))): merges from \(quoted(loneLeft ? left : right)), which is not a piece itself; sentencepiece's trainer never writes such a model")
+                }
+            }
+        }
+        let spellings: [[UInt8]?] = pieces.map { [.normal, .userDefined, .unused].contains($0.type) ? Array($0.spelling.utf8) : nil }
+        let model = try BytePairModel(tokens: spellings, merges: MergeTable(rules), shortcut: .selfConsistentTokens,
+                                      alphabet: .characters(byteTokens: fallback, unknown: UInt32(unknown), fusesUnknown: false))
+        let added = pieces.enumerated().compactMap { id, piece -> AddedToken? in
+            switch piece.type {
+            case .control, .unknown:
+                return AddedToken(content: piece.spelling, id: UInt32(id), special: true, normalized: false, lstrip: false, rstrip: false, singleWord: false)
+            case .userDefined:
+                return AddedToken(content: piece.spelling, id: UInt32(id), special: false, normalized: true, lstrip: false, rstrip: false, singleWord: false)
+            default: return nil
+            }
+        }
+        let surfaces = pieces.map { piece -> [UInt8] in
+            switch piece.type {
+            case .control, .unknown: return []
+            case .byte: return [SentencePieceSpelling.byte(ofToken: Array(piece.spelling.utf8))!]
+            default: return SentencePieceSpelling.surface(Array(piece.spelling.utf8))
+            }
+        }
+        func control(_ spelling: String) -> UInt32? {
+            reserved[spelling].flatMap { pieces[$0].type == .control ? UInt32($0) : nil }
+        }
+        return Tokenizer(splits: [], normalizer: normalizer, model: model, addedTokens: added, surfaces: surfaces,
+                         normalizesTokenContent: false, ends: (control(ends.end), control(ends.beginning)),
+                         source: "\(source) (SentencePiece BPE)")
+    }
+}
