@@ -12,6 +12,8 @@ public struct ShardingOptions: Sendable {
     public var seqLen: Int
     public var scope: MatchScope = .window
     public var valFraction: Double = 0
+    /// Whether each document starts with the tokenizer's beginning-of-sequence token (`--bos`).
+    public var beginsDocuments = false
     public var windowsPerFrame = 64
     public var level = 3
     public var unitBytes = 32 << 20
@@ -77,7 +79,14 @@ public final class ShardingPipeline {
             throw InputError(error.description)
         }
         guard let endOfText = tokenizer.endOfText else {
-            throw InputError("\(options.tokenizerPath): the tokenizer has no <|endoftext|> token to end documents with")
+            throw InputError("\(options.tokenizerPath): the tokenizer has no end-of-text token (\(Tokenizer.endOfTextContents.joined(separator: ", "))) to end documents with")
+        }
+        var beginningOfText: UInt32?
+        if options.beginsDocuments {
+            guard let bos = tokenizer.beginningOfText else {
+                throw InputError("\(options.tokenizerPath): --bos: the tokenizer has no beginning-of-sequence token (\(Tokenizer.beginningOfTextContents.joined(separator: ", ")))")
+            }
+            beginningOfText = bos
         }
         do { tokenizerBytes = Array(try Data(contentsOf: URL(fileURLWithPath: options.tokenizerPath))) } catch {
             throw InputError("cannot read \(options.tokenizerPath): \(error.localizedDescription)")
@@ -122,7 +131,7 @@ public final class ShardingPipeline {
             unitBytes: options.unitBytes, textField: options.textField, format: options.format.rawValue, strict: options.strict,
             tokenizer: TokenizerIdentity(
                 file: "tokenizer/\(name)", sha256: tokenizerSHA256,
-                vocabSize: tokenizer.vocabularySize, endOfText: endOfText,
+                vocabSize: tokenizer.vocabularySize, endOfText: endOfText, beginningOfText: beginningOfText,
                 tokenWidth: ShardHeader.tokenWidth(vocabularySize: tokenizer.vocabularySize),
                 pattern: tokenizer.patternName),
             classes: classIdentity, inputs: inputs, part: options.part)
@@ -310,8 +319,10 @@ public final class ShardingPipeline {
         for split in Split.allCases {
             let members = documents.indices.filter { Self.split(of: documents[$0], valFraction: options.valFraction) == split }
             var stream: [UInt32] = []
-            stream.reserveCapacity(members.reduce(0) { $0 + encoded[$1].count + 1 })
+            let bos = parameters.tokenizer.beginningOfText
+            stream.reserveCapacity(members.reduce(0) { $0 + encoded[$1].count + 2 })
             for i in members {
+                if let bos { stream.append(bos) }
                 stream += encoded[i]
                 stream.append(parameters.tokenizer.endOfText)
             }

@@ -12,14 +12,18 @@ public struct TokenizerIdentity: Codable, Equatable, Sendable {
     public var sha256: String
     public var vocabSize: Int
     public var endOfText: UInt32
+    /// The token put before each document (`shard --bos`); absent without it.
+    public var beginningOfText: UInt32?
     public var tokenWidth: Int
     public var pattern: String
 
-    public init(file: String, sha256: String, vocabSize: Int, endOfText: UInt32, tokenWidth: Int, pattern: String) {
+    public init(file: String, sha256: String, vocabSize: Int, endOfText: UInt32, beginningOfText: UInt32? = nil,
+                tokenWidth: Int, pattern: String) {
         self.file = file
         self.sha256 = sha256
         self.vocabSize = vocabSize
         self.endOfText = endOfText
+        self.beginningOfText = beginningOfText
         self.tokenWidth = tokenWidth
         self.pattern = pattern
     }

@@ -18,9 +18,9 @@ struct BytePairModel: Sendable {
         /// Each byte is the token of that single byte.
         case bytes
         /// Each character is the token spelled as that character. A character the vocabulary lacks
-        /// becomes the tokens of its bytes (`byteTokens`, SentencePiece's `<0xXX>`) when given, else
-        /// `unknown`: once per character, or once per run of them when `fusesUnknown` (Hugging Face's
-        /// `fuse_unk`).
+        /// becomes the tokens of its bytes (`byteTokens`, SentencePiece's `<0xXX>`, UInt32.max for a
+        /// byte without one) when given and all its bytes have one, else `unknown`: once per
+        /// character, or once per run of them when `fusesUnknown` (Hugging Face's `fuse_unk`).
         case characters(byteTokens: [UInt32]?, unknown: UInt32, fusesUnknown: Bool)
     }
 
@@ -148,7 +148,7 @@ struct BytePairModel: Sendable {
                 if id != UInt32.max {
                     ids.append(id)
                     previousUnknown = false
-                } else if let fallbackBytes {
+                } else if let fallbackBytes, piece[i..<end].allSatisfy({ fallbackBytes[Int($0)] != UInt32.max }) {
                     for byte in piece[i..<end] { ids.append(fallbackBytes[Int(byte)]) }
                     previousUnknown = false
                 } else if !(fusesUnknown && previousUnknown) {

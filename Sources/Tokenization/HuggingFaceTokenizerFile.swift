@@ -31,9 +31,10 @@ enum HuggingFaceTokenizerFile {
     static func parse(_ root: [String: Any], source: String) throws(TokenizerError) -> Tokenizer {
         let json = JSONPath(root, path: "")
 
-        let preTokenizer = root["pre_tokenizer"].flatMap { $0 is NSNull ? nil : $0 }
-        let (splits, spaces, byteLevel) = try preTokenization(preTokenizer == nil ? nil : json.object("pre_tokenizer"))
         let normalizer = TextNormalizer(try normalizerSteps(root["normalizer"] ?? NSNull(), place: "normalizer"))
+        var preTokenizer = root["pre_tokenizer"].flatMap { $0 is NSNull ? nil : $0 }
+        if try isSpaceSplitAfterSpacesReplaced(preTokenizer, normalizer) { preTokenizer = nil }
+        let (splits, spaces, byteLevel) = try preTokenization(preTokenizer == nil ? nil : json.object("pre_tokenizer"))
         if let decoder = try json.optionalObject("decoder") {
             if byteLevel {
                 try decoder.require("type", equals: "ByteLevel", because: "token bytes are spelled in the byte-level alphabet")
@@ -75,15 +76,16 @@ enum HuggingFaceTokenizerFile {
             guard id <= largestId else {
                 throw TokenizerError("\(place): id \(id) is far beyond the file's number of tokens (at most \(largestId))")
             }
-            guard let bytes = spelled(spelling), !bytes.isEmpty else {
-                throw TokenizerError("\(place): " + (byteLevel ? "the token is not spelled in the byte-level alphabet" : "the token is empty"))
+            // transformers converts Mistral's models with an empty token, which text never produces.
+            guard let bytes = spelled(spelling), !bytes.isEmpty || !byteLevel else {
+                throw TokenizerError("\(place): the token is not spelled in the byte-level alphabet")
             }
             if let other = spellingOfId[id] {
                 throw TokenizerError("\(place): id \(id) is also given to \(quoted(other))")
             }
             spellingOfId[id] = spelling
             if id >= tokens.count { tokens += Array(repeating: nil, count: id + 1 - tokens.count) }
-            tokens[id] = bytes
+            tokens[id] = bytes.isEmpty ? nil : bytes
         }
 
         let table = ByteStringTable(tokens.enumerated().compactMap { id, bytes in bytes.map { (key: $0, id: UInt32(id)) } })
@@ -127,16 +129,10 @@ enum HuggingFaceTokenizerFile {
             throw TokenizerError("model.unk_token: missing; a BPE over characters needs it for characters outside the vocabulary")
         }
         let unknown = try tokenId(unknownSpelling, "model.unk_token").id
-        let byteTokens: [UInt32]?
-        if byteFallback {
-            var ids: [UInt32] = []
-            for byte in 0...255 {
-                ids.append(try tokenId(SentencePieceSpelling.byteToken(UInt8(byte)), "model.byte_fallback").id)
-            }
-            byteTokens = ids
-        } else {
-            byteTokens = nil
-        }
+        // Hugging Face falls back to a character's byte tokens when all of them are in the vocabulary.
+        let byteTokens = byteFallback ? (0...255).map { byte in
+            spelled(SentencePieceSpelling.byteToken(UInt8(byte))).flatMap { table.id(of: $0) } ?? UInt32.max
+        } : nil
         let bpe = try BytePairModel(tokens: tokens, merges: MergeTable(rules), shortcut: shortcut,
                                     alphabet: .characters(byteTokens: byteTokens, unknown: unknown,
                                                           fusesUnknown: try model.optionalBool("fuse_unk") ?? false))
@@ -209,6 +205,17 @@ enum HuggingFaceTokenizerFile {
             throw TokenizerError("\(preTokenizer.path): has no ByteLevel pre-tokenizer, which a byte-level BPE needs last")
         }
         return (splits, prefixSpace ? .byteLevelPrefix : .none, true)
+    }
+
+    /// `transformers` writes Gemma's pre-tokenizer as a Split on the string " ", after a normalizer
+    /// that has replaced every space with `▁`: it never finds a space, so it cuts nothing.
+    private static func isSpaceSplitAfterSpacesReplaced(_ preTokenizer: Any?, _ normalizer: TextNormalizer) throws(TokenizerError) -> Bool {
+        guard let object = preTokenizer as? [String: Any], object["type"] as? String == "Split",
+              (object["pattern"] as? [String: Any])?["String"] as? String == " " else { return false }
+        guard case .replace(" ", let replacement)? = normalizer.steps.last, !replacement.contains(" ") else {
+            throw TokenizerError("pre_tokenizer: a Split on the string \" \" is supported only after a normalizer that replaces every space, as transformers writes for Gemma")
+        }
+        return true
     }
 
     /// Hugging Face's Metaspace: spaces become `replacement`, which `prepend_scheme` (or the older

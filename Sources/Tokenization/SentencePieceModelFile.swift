@@ -17,8 +17,10 @@ import Foundation
 /// extra spaces if asked, puts a space before non-empty text (`add_dummy_prefix`) and writes spaces as
 /// `▁`. The text is then split into characters, a user-defined piece matched longest-first staying
 /// whole and never merging; the adjacent pair whose concatenation is a piece (NORMAL, USER_DEFINED or
-/// UNUSED) of the highest score merges first, the leftmost of equal scores. A symbol that is no piece
-/// becomes `<0xXX>` pieces, one per byte, with `byte_fallback`, else the UNKNOWN piece. CONTROL pieces
+/// UNUSED, though only NORMAL ones can form) of the highest score merges first, the leftmost of equal
+/// scores. A symbol that is no piece
+/// becomes `<0xXX>` pieces, one per byte, with `byte_fallback`, else the UNKNOWN piece, once for a run
+/// of such symbols. CONTROL pieces
 /// (`<s>`, `</s>`) are never produced from text. So merging is hapax's BPE over characters, with the
 /// score's rank as priority: every split of a piece into two pieces merges into it.
 ///
@@ -161,7 +163,9 @@ enum SentencePieceModelFile {
         let scores = Array(Set(pieces.map(\.score))).sorted(by: >)
         let rank = Dictionary(uniqueKeysWithValues: scores.enumerated().map { ($1, UInt32($0)) })
         var rules: [(left: UInt32, right: UInt32, priority: UInt32, result: UInt32)] = []
-        for (spelling, id) in mergeable where spelling.unicodeScalars.count > 1 {
+        // A user-defined piece is never formed by merging: wherever its text starts, the matcher takes
+        // it whole first. So only NORMAL pieces are merge results.
+        for (spelling, id) in mergeable where pieces[id].type == .normal && spelling.unicodeScalars.count > 1 {
             let scalars = Array(spelling.unicodeScalars)
             for cut in 1..<scalars.count {
                 var left = "", right = ""
@@ -182,7 +186,7 @@ enum SentencePieceModelFile {
         }
         let spellings: [[UInt8]?] = pieces.map { [.normal, .userDefined, .unused].contains($0.type) ? Array($0.spelling.utf8) : nil }
         let model = try BytePairModel(tokens: spellings, merges: MergeTable(rules), shortcut: .selfConsistentTokens,
-                                      alphabet: .characters(byteTokens: fallback, unknown: UInt32(unknown), fusesUnknown: false))
+                                      alphabet: .characters(byteTokens: fallback, unknown: UInt32(unknown), fusesUnknown: true))
         let added = pieces.enumerated().compactMap { id, piece -> AddedToken? in
             switch piece.type {
             case .control, .unknown:

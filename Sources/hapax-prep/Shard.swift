@@ -63,6 +63,9 @@ struct Shard: ParsableCommand {
     @Option(help: "Where an earlier occurrence counts: window (across documents) or document.")
     var scope: MatchScope = .window
 
+    @Flag(help: "Put the tokenizer's beginning-of-sequence token (<s>, <bos>) before each document, as Llama-family pretraining does.")
+    var bos = false
+
     @Option(help: "Share of documents (chosen by a hash of their index) that go to the val split.")
     var valFraction: Double = 0
 
@@ -121,6 +124,7 @@ struct Shard: ParsableCommand {
         options.pattern = pattern
         options.scope = scope
         options.valFraction = valFraction
+        options.beginsDocuments = bos
         options.textField = textField
         options.strict = strict
         options.level = level
