@@ -2,13 +2,17 @@
 """Tokenizer throughput, in one run: hapax against tiktoken with cl100k_base, then against Hugging Face
 `tokenizers` on one thread with a tokenizer.json of each family of tools/tokenizer_families.py
 (trained here on the corpus, 32,000 ids), on the Shakespeare corpus and on the same corpus with a
-decomposed accent in every fifth word (so that NFC has work everywhere).
+decomposed accent in every fifth word (so that NFC has work everywhere); then the SentencePiece
+families on one thread: Mistral's two SentencePiece models (data/mistral) against sentencepiece,
+`tokenizers` (their tokenizer.json as transformers 4.x converts them) and kitoken, and Mistral's
+Tekken file against mistral_common (tiktoken underneath) and kitoken.
 
 Every side is timed on encoding alone (text already in memory, tokenizer already loaded, normalization
 included): tiktoken's encode_ordinary and Hugging Face's encode in this process, hapax as reported by
 `hapax-prep tokenize` for its encoding phase. Each figure is the best of --repeats runs.
 
     .venv/bin/python tools/bench_tokenizer.py            (after tools/fetch-data.sh and a release build)
+    .venv/bin/python tools/bench_tokenizer.py --only sentencepiece
 """
 import argparse
 import pathlib
@@ -37,6 +41,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", default=str(ROOT / ".build/release/hapax-prep"))
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--only", choices=["cl100k", "families", "sentencepiece"], help="run one section")
     args = parser.parse_args()
 
     rank_file = ROOT / "data/cl100k_base.tiktoken"
@@ -48,6 +53,15 @@ def main():
     whole.write_text("".join(texts), encoding="utf-8")
     size = sum(len(t.encode()) for t in texts)
 
+    if args.only in (None, "cl100k"):
+        cl100k(args, rank_file, files, texts, size)
+    if args.only in (None, "families"):
+        families(args, files, texts)
+    if args.only in (None, "sentencepiece"):
+        sentencepiece_families(args, files, texts, size)
+
+
+def cl100k(args, rank_file, files, texts, size):
     encoding = tiktoken.Encoding(name="cl100k_base", pat_str=CL100K,
                                  mergeable_ranks=load_tiktoken_bpe(str(rank_file)), special_tokens={})
     best = {}
@@ -68,7 +82,6 @@ def main():
         print(f"  {key:<22} {rate:8.2f} MB/s")
     print(f"hapax / tiktoken, 1 thread:    {best['hapax, 1 thread'] / best['tiktoken, 1 thread']:.2f}x  (goal 2x, floor 1x)")
     print(f"hapax 2 threads / hapax 1:     {best['hapax, 2 threads'] / best['hapax, 1 thread']:.2f}x  (floor 1.8x)")
-    families(args, files, texts)
 
 
 def accented(text, every=5):
@@ -103,6 +116,60 @@ def families(args, files, texts):
                 hugging_face = max(hugging_face, size / 1e6 / (time.perf_counter() - start))
                 hapax = max(hapax, hapax_rate(args.binary, path, inputs[corpus], 1))
             print(f"  {name:<9} {corpus:<9} {hugging_face:12.2f} {hapax:8.2f} {hapax / hugging_face:6.1f}x  (goal 10x)")
+
+
+def best_rate(encode, documents, size, repeats):
+    best = 0
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for document in documents:
+            encode(document)
+        best = max(best, size / 1e6 / (time.perf_counter() - start))
+    return best
+
+
+def sentencepiece_families(args, files, texts, size):
+    import kitoken
+    import sentencepiece as spm
+    from mistral_common.tokens.tokenizers.tekken import Tekkenizer
+    from transformers import LlamaTokenizer
+    from transformers.convert_slow_tokenizer import convert_slow_tokenizer
+
+    folder = ROOT / ".build" / "bench-sentencepiece"
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"\nSentencePiece families, 1 thread, MB/s (best of {args.repeats}), {size / 1e6:.2f} MB; every peer checked equal to hapax first")
+    print(f"  {'tokenizer':<44} {'peer':<16} {'peer MB/s':>9} {'hapax':>8} {'ratio':>7}")
+    mistral = ROOT / "data" / "mistral"
+    for name in ["tokenizer.model.v1", "mistral_instruct_tokenizer_240323.model.v3"]:
+        model = mistral / name
+        converted = folder / f"{name}.json"
+        if not converted.exists():
+            convert_slow_tokenizer(LlamaTokenizer(vocab_file=str(model), legacy=True)).save(str(converted))
+        processor = spm.SentencePieceProcessor(model_file=str(model))
+        hugging_face = Tokenizer.from_file(str(converted))
+        hugging_face.encode_special_tokens = True
+        kit = kitoken.Kitoken.from_sentencepiece_file(str(model))
+        peers = {"sentencepiece": processor.encode, "kitoken": kit.encode,
+                 "tokenizers": lambda t: hugging_face.encode(t, add_special_tokens=False).ids}
+        report(args, name, model, files, texts, size, peers)
+        report(args, f"{name} as tokenizer.json", converted, files, texts, size,
+               {"tokenizers": peers["tokenizers"], "kitoken": peers["kitoken"]})
+    tekken = mistral / "tekken_240718.json"
+    mistral_common = Tekkenizer.from_file(str(tekken))
+    kit = kitoken.Kitoken.from_tekken_file(str(tekken))
+    report(args, tekken.name, tekken, files, texts, size,
+           {"mistral_common": lambda t: mistral_common.encode(t, bos=False, eos=False), "kitoken": kit.encode})
+
+
+def report(args, name, path, files, texts, size, peers):
+    hapax_ids = subprocess.run([args.binary, "tokenize", "--tokenizer", str(path), "--threads", "1", *map(str, files)],
+                               capture_output=True, text=True, check=True).stdout.splitlines()
+    hapax = max(hapax_rate(args.binary, path, files, 1) for _ in range(args.repeats))
+    for peer, encode in peers.items():
+        equal = all(encode(t) == list(map(int, line.split())) for t, line in zip(texts, hapax_ids))
+        rate = best_rate(encode, texts, size, args.repeats)
+        goal = "  (goal 2x)" if peer == "kitoken" else ""
+        print(f"  {name:<44} {peer:<16} {rate:9.2f} {hapax:8.2f} {hapax / rate:6.1f}x{goal}{'' if equal else '  NOT EQUAL'}")
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Fuzzes one of hapax's readers with libFuzzer and AddressSanitizer, through the Swift toolchain:
 #
-#   tools/fuzz.sh TARGET SECONDS      (targets: tiktoken tokenizer-json encode json-lines compressed
-#                                      shard manifest safetensors)
+#   tools/fuzz.sh TARGET SECONDS      (targets: tiktoken tokenizer-json sentencepiece encode json-lines
+#                                      compressed shard manifest safetensors)
 #
-# The seed corpus is made from real files (the cl100k ranks, a trained tokenizer.json, sample text, a
+# The seed corpus is made from real files (the cl100k ranks, a trained tokenizer.json, small
+# SentencePiece models trained by sentencepiece, sample text, a
 # shard folder and a checkpoint, by the release binaries) and kept, growing, in .build-fuzz/corpus.
 # Inputs that crash land in .build-fuzz/crashes; copy each into Tests/fuzz/regressions/TARGET/ once
 # fixed, where the test suite replays it.
@@ -36,6 +37,12 @@ if [[ ! -d "$seeds" ]]; then
       # And one file in the shape of each family: normalizers, Splits, added tokens.
       .venv/bin/python -c "import sys; sys.path.insert(0, 'tools'); from tokenizer_families import FAMILIES, build
 for name in FAMILIES: build(name, sys.argv[2:], f'{sys.argv[1]}/{name}.json', vocab_size=300)" "$seeds" "${sample[@]}" ;;
+    sentencepiece)
+      .venv/bin/python -c "import sys, sentencepiece as spm
+for name, options in [('fallback', dict(byte_fallback=True, user_defined_symbols=['@@'])), ('plain', dict(add_dummy_prefix=False))]:
+    spm.SentencePieceTrainer.train(input=sys.argv[2], model_prefix=f'{sys.argv[1]}/{name}', model_type='bpe', vocab_size=400,
+        normalization_rule_name='identity', minloglevel=2, **options)" "$seeds" "${sample[0]}"
+      rm -f "$seeds"/*.vocab ;;
     encode) cp "$made/text" "$seeds/"; printf 'héllo wörld 123 ĀĂĄ \t\n  😀 ' > "$seeds/unicode" ;;
     json-lines) cp "$made/lines.jsonl" "$seeds/" ;;
     compressed) gzip -c "$made/text" > "$seeds/text.gz"

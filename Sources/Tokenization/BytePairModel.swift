@@ -32,11 +32,19 @@ struct BytePairModel: Sendable {
     private let byteTokens: [UInt32]
     /// The tokens of the one-byte characters, for the character alphabet (UInt32.max: none).
     private let asciiTokens: [UInt32]
-    /// Whether a piece may be cut before each run of `▁` that follows another character and each part
-    /// encoded alone: true when no token holds another character followed by `▁`, so no merge can
-    /// cross such a cut. SentencePiece encodes a whole text as one piece; this keeps its long texts
-    /// from merging quadratically or through a heap, and lets most words take the whole-piece shortcut.
+    /// Where a piece may be cut, each part encoded alone, for the character alphabet: SentencePiece
+    /// encodes a whole text as one piece, which would merge quadratically or through a heap, and take
+    /// the whole-piece shortcut and the cache only for whole texts. A merge's result is a token, so no
+    /// merge crosses a boundary between two characters that no token holds side by side. `joins`
+    /// says which do, for classes of characters: each ASCII byte its own class, any other character
+    /// class 128 (`▁` too). And where no token holds another character followed by `▁`, a piece may
+    /// also be cut before each run of `▁`: words then become parts of their own.
+    private let joins: [Bool]
+    private static let classes = 129
     private let cutsBeforeSpaceRuns: Bool
+    /// Cutting holds only while merges start from characters: off when a rule merges a byte-fallback
+    /// or unknown token (a tokenizer.json may have one), which stands for no character of the text.
+    private let cuts: Bool
 
     /// `tokens[id]` is the spelling of token `id`, nil for ids the model does not use.
     init(tokens: [[UInt8]?], merges: MergeTable, shortcut: Shortcut, alphabet: Alphabet = .bytes) throws(TokenizerError) {
@@ -58,11 +66,23 @@ struct BytePairModel: Sendable {
         self.byteTokens = byteTokens
         self.asciiTokens = (0..<128).map { vocabulary.id(of: [UInt8($0)]) ?? UInt32.max }
         self.wholePieces = vocabulary
-        if case .characters = alphabet {
+        var joins = [Bool](repeating: false, count: Self.classes * Self.classes)
+        if case .characters(let byteTokens, let unknown, _) = alphabet {
+            for entry in entries {
+                var previous: Int?
+                for byte in entry.key where byte & 0xC0 != 0x80 {
+                    let current = byte < 0x80 ? Int(byte) : 128
+                    if let previous { joins[previous * Self.classes + current] = true }
+                    previous = current
+                }
+            }
             self.cutsBeforeSpaceRuns = !entries.contains { Self.holdsSpaceAfterOtherCharacter($0.key) }
+            self.cuts = !merges.involves(Set((byteTokens ?? []) + [unknown]))
         } else {
             self.cutsBeforeSpaceRuns = false
+            self.cuts = false
         }
+        self.joins = joins
         if shortcut == .selfConsistentTokens {
             var scratch = Scratch()
             var output: [UInt32] = []
@@ -91,39 +111,61 @@ struct BytePairModel: Sendable {
         bytes[k] == 0xE2 && bytes[k + 1] == 0x96 && bytes[k + 2] == 0x81
     }
 
-    /// Reusable buffers for merging, one per encoding thread.
+    /// Reusable buffers for merging, one per encoding thread, and that thread's cache of merged
+    /// pieces (none while the model is being built).
     struct Scratch {
         var ids: [UInt32] = []
         var pairs: [UInt64] = []
+        var cache: MergeCache?
     }
 
     @inline(__always)
     func encode(_ piece: UnsafeBufferPointer<UInt8>, into output: inout [UInt32], _ scratch: inout Scratch) {
         if let id = wholePieces.id(of: piece) {
             output.append(id)
-        } else if cutsBeforeSpaceRuns {
-            encodeCuttingBeforeSpaceRuns(piece, into: &output, &scratch)
+        } else if cuts {
+            encodeCutting(piece, into: &output, &scratch)
         } else {
             mergeSymbols(piece, into: &output, &scratch)
         }
     }
 
-    private func encodeCuttingBeforeSpaceRuns(_ piece: UnsafeBufferPointer<UInt8>, into output: inout [UInt32], _ scratch: inout Scratch) {
+    private func encodeCutting(_ piece: UnsafeBufferPointer<UInt8>, into output: inout [UInt32], _ scratch: inout Scratch) {
+        // Unknown characters on both sides of a cut would have fused into one unknown token.
+        var fusedUnknown: UInt32?
+        if case .characters(_, let unknown, true) = alphabet { fusedUnknown = unknown }
+        let first = output.count
         func encodePart(_ range: Range<Int>) {
             let part = UnsafeBufferPointer(rebasing: piece[range])
+            let start = output.count
             if let id = wholePieces.id(of: part) { output.append(id) } else { mergeSymbols(part, into: &output, &scratch) }
-        }
-        var start = 0, k = 1
-        while k + 3 <= piece.count {
-            if piece[k] == 0xE2 && Self.isSpaceSymbol(piece, at: k) && !(k >= 3 && Self.isSpaceSymbol(piece, at: k - 3)) {
-                encodePart(start..<k)
-                start = k
-                k += 3
-            } else {
-                k += 1
+            if let fusedUnknown, start > first, start < output.count, output[start - 1] == fusedUnknown, output[start] == fusedUnknown {
+                output.remove(at: start)
             }
         }
-        encodePart(start..<piece.count)
+        let n = piece.count
+        var start = 0, i = 1
+        var previous = piece[0] < 0x80 ? Int(piece[0]) : 128
+        var previousIsSpace = n >= 3 && Self.isSpaceSymbol(piece, at: 0)
+        joins.withUnsafeBufferPointer { joins in
+            while i < n {
+                let byte = piece[i]
+                if byte & 0xC0 == 0x80 {
+                    i += 1
+                    continue
+                }
+                let current = byte < 0x80 ? Int(byte) : 128
+                let isSpace = byte == 0xE2 && i + 3 <= n && Self.isSpaceSymbol(piece, at: i)
+                if !joins[previous * Self.classes + current] || (cutsBeforeSpaceRuns && isSpace && !previousIsSpace) {
+                    encodePart(start..<i)
+                    start = i
+                }
+                previous = current
+                previousIsSpace = isSpace
+                i += 1
+            }
+        }
+        encodePart(start..<n)
     }
 
     /// Pieces of more symbols than this merge with a heap; shorter ones with a linear scan, which is
@@ -162,6 +204,17 @@ struct BytePairModel: Sendable {
 
     /// Merges the symbols of `piece` by priority.
     private func mergeSymbols(_ piece: UnsafeBufferPointer<UInt8>, into output: inout [UInt32], _ scratch: inout Scratch) {
+        if let cache = scratch.cache {
+            if cache.appendIds(of: piece, to: &output) { return }
+            let start = output.count
+            mergeSymbols(piece, into: &output, uncached: &scratch)
+            cache.store(piece, ids: output[start...])
+        } else {
+            mergeSymbols(piece, into: &output, uncached: &scratch)
+        }
+    }
+
+    private func mergeSymbols(_ piece: UnsafeBufferPointer<UInt8>, into output: inout [UInt32], uncached scratch: inout Scratch) {
         scratch.ids.removeAll(keepingCapacity: true)
         scratch.pairs.removeAll(keepingCapacity: true)
         initialSymbols(piece, into: &scratch.ids)

@@ -10,6 +10,8 @@ struct ByteStringTable: Sendable {
     private let ids: [UInt32]
     private let slots: [Int32]         // entry index + 1; 0 marks an empty slot
     private let mask: Int
+    /// No key is longer: a longer piece (a whole SentencePiece text) is not hashed at all.
+    private let longestKey: Int
 
     /// `entries` must have distinct keys.
     init(_ entries: [(key: [UInt8], id: UInt32)]) {
@@ -37,6 +39,7 @@ struct ByteStringTable: Sendable {
         self.ids = ids
         self.slots = slots
         self.mask = capacity - 1
+        self.longestKey = zip(starts, starts.dropFirst()).map { $1 - $0 }.max() ?? 0
     }
 
     var count: Int { ids.count }
@@ -50,6 +53,7 @@ struct ByteStringTable: Sendable {
     }
 
     func id(of key: UnsafeBufferPointer<UInt8>) -> UInt32? {
+        guard key.count <= longestKey else { return nil }
         var slot = Self.hash(key) & mask
         return slots.withUnsafeBufferPointer { slots -> UInt32? in
             arena.withUnsafeBufferPointer { arena -> UInt32? in

@@ -39,6 +39,11 @@ struct MergeTable: Sendable {
         Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
     }
 
+    /// Whether some rule merges one of `ids`, on either side.
+    func involves(_ ids: Set<UInt32>) -> Bool {
+        keys.contains { $0 != Self.emptyKey && (ids.contains(UInt32(truncatingIfNeeded: $0 >> 32)) || ids.contains(UInt32(truncatingIfNeeded: $0))) }
+    }
+
     /// The packed priority and result of merging `left` and `right`, or `MergeTable.none`.
     @inline(__always)
     func merge(_ left: UInt32, _ right: UInt32) -> UInt64 {

@@ -60,23 +60,38 @@ public struct TextNormalizer: Sendable, Equatable {
     }
 
     /// Byte-wise, as Rust's `str::replace`: Foundation's replacing would respect grapheme clusters,
-    /// and not replace the `e` of a decomposed `é`.
+    /// and not replace the `e` of a decomposed `é`. Written straight into the new string's storage:
+    /// SentencePiece's forms replace every space of every text.
     private static func replacing(_ pattern: String, with replacement: String, in text: String) -> String {
-        let needle = Array(pattern.utf8), bytes = Array(text.utf8)
-        guard !needle.isEmpty, bytes.count >= needle.count else { return text }
-        var result: [UInt8] = []
-        result.reserveCapacity(bytes.count)
-        var i = 0
-        while i < bytes.count {
-            if bytes[i] == needle[0], i + needle.count <= bytes.count, bytes[i..<i + needle.count].elementsEqual(needle) {
-                result += replacement.utf8
-                i += needle.count
-            } else {
-                result.append(bytes[i])
-                i += 1
+        let needle = Array(pattern.utf8), substitute = Array(replacement.utf8)
+        var text = text
+        return text.withUTF8 { bytes -> String in
+            guard !needle.isEmpty, bytes.count >= needle.count else { return String(decoding: bytes, as: UTF8.self) }
+            func matches(at i: Int) -> Bool {
+                bytes[i] == needle[0] && i + needle.count <= bytes.count
+                    && (needle.count == 1 || memcmp(bytes.baseAddress! + i, needle, needle.count) == 0)
+            }
+            var occurrences = 0, i = 0
+            while i < bytes.count {
+                if matches(at: i) { occurrences += 1; i += needle.count } else { i += 1 }
+            }
+            guard occurrences > 0 else { return String(decoding: bytes, as: UTF8.self) }
+            let capacity = bytes.count + occurrences * max(0, substitute.count - needle.count)
+            return String(unsafeUninitializedCapacity: capacity) { out in
+                var i = 0, j = 0
+                while i < bytes.count {
+                    if matches(at: i) {
+                        for byte in substitute { out[j] = byte; j += 1 }
+                        i += needle.count
+                    } else {
+                        out[j] = bytes[i]
+                        j += 1
+                        i += 1
+                    }
+                }
+                return j
             }
         }
-        return String(decoding: result, as: UTF8.self)
     }
 
     /// Whether NFC leaves a run of non-ASCII bytes as it is, by a check that is quick and sure when it

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A BPE tokenizer, run as Hugging Face runs one: added tokens are cut out of the text, the rest is
 /// normalized (normalized added tokens are cut out of that), each remaining stretch gets its spaces
@@ -26,6 +27,9 @@ public final class Tokenizer: Sendable {
     public let vocabularySize: Int
     /// Where the tokenizer came from, for messages.
     public let source: String
+    /// Told apart from every other tokenizer of the process, for the per-thread `MergeCache`.
+    private let serialNumber = Tokenizer.nextSerialNumber.add(1, ordering: .relaxed).oldValue + 1
+    private static let nextSerialNumber = Atomic<UInt64>(0)
     let model: BytePairModel
     /// The bytes each id stands for in text; empty for special and unused ids.
     private let surfaces: [[UInt8]]
@@ -121,7 +125,7 @@ public final class Tokenizer: Sendable {
 
     /// Appends the tokens of `text` to `output`.
     public func encode(_ text: String, into output: inout [UInt32]) {
-        var scratch = BytePairModel.Scratch()
+        var scratch = BytePairModel.Scratch(cache: MergeCache.forCurrentThread(owner: serialNumber))
         forEachPiece(of: text) { piece in
             switch piece {
             case .added(let id): output.append(id)
