@@ -38,6 +38,8 @@ enum HuggingFaceTokenizerFile {
         if let decoder = try json.optionalObject("decoder") {
             if byteLevel {
                 try decoder.require("type", equals: "ByteLevel", because: "token bytes are spelled in the byte-level alphabet")
+            } else if try decoder.string("type") == "ByteLevel" {
+                throw TokenizerError("pre_tokenizer: none, but the decoder is ByteLevel: a byte-level BPE needs a ByteLevel pre-tokenizer (SentencePiece's form has Metaspace or none)")
             } else {
                 try checkSentencePieceDecoder(decoder)
             }

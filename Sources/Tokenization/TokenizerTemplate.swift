@@ -14,6 +14,9 @@ public struct TokenizerTemplate {
         tokenizer = try Tokenizer.load(path: path)
         // The file parsed just above; only its parts are kept here.
         root = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))) as? [String: Any] ?? [:]
+        guard !TekkenFile.describes(root), case .bytes = tokenizer.model.alphabet else {
+            throw TokenizerError("\(path): hapax trains byte-level BPE, so a template must be a byte-level tokenizer.json, not a Tekken file or SentencePiece's form")
+        }
     }
 
     /// A post-processor that names token ids (Llama 3's TemplateProcessing adding <|begin_of_text|>)

@@ -60,7 +60,7 @@ import Testing
          "pre_tokenizer.pretokenizers[0].pattern: only a Regex is supported"),
         (tokenizerJSON(preTokenizer: #"{"type": "Sequence", "pretokenizers": [{"type": "ByteLevel", "add_prefix_space": true, "use_regex": false}, {"type": "ByteLevel"}]}"#),
          "pre_tokenizer.pretokenizers[1]: comes after ByteLevel"),
-        (tokenizerJSON(preTokenizer: "null"), "pre_tokenizer: expected an object, got null"),
+        (tokenizerJSON(preTokenizer: "null"), "pre_tokenizer: none, but the decoder is ByteLevel"),
         (#"{"pre_tokenizer": {"type": "ByteLevel"}}"#, "model: missing"),
     ])
     func malformedTokenizerJSON(contents: String, what: String) {

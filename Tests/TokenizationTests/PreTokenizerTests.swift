@@ -14,9 +14,14 @@ import Testing
     }
 
     @Test func whitespaceBeforeAWordLeavesOneSpaceToTheWord() {
-        for pattern in PreTokenizer.allCases {
+        for pattern in PreTokenizer.allCases where pattern != .metaspace {
             #expect(pattern.pieces(of: "a   b") == ["a", "  ", " b"], "\(pattern)")
         }
+    }
+
+    @Test func metaspaceCutsBeforeEachSpaceSymbol() {
+        #expect(PreTokenizer.metaspace.pieces(of: "a▁▁b▁c") == ["a", "▁", "▁b", "▁c"])
+        #expect(PreTokenizer.metaspace.pieces(of: "▁") == ["▁"])
     }
 
     @Test func trailingWhitespaceAfterANewline() {

@@ -280,3 +280,18 @@ def test_tekken_options_not_run_are_refused_by_name(hapax_prep, tmp_path, edit, 
     result = run([hapax_prep, "tokenize", "--tokenizer", str(path), "-"], input=b"x", check=False)
     error = result.stderr.decode()
     assert result.returncode != 0 and str(path) in error and message in error, error
+
+
+def test_templates_other_than_byte_level_are_refused(hapax_prep, hugging_face_forms, corpus_files, tmp_path):
+    for template in [hugging_face_forms["llama-metaspace"], TEKKEN]:
+        result = run([hapax_prep, "train-tokenizer", "--vocab-size", "300", "--like", str(template), "-o", str(tmp_path / "t.json"),
+                      str(corpus_files[0])], check=False)
+        error = result.stderr.decode()
+        assert result.returncode != 0 and str(template) in error and "hapax trains byte-level BPE" in error, error
+        assert not (tmp_path / "t.json").exists()
+
+
+def test_a_pattern_option_is_refused_for_files_that_fix_their_own(hapax_prep):
+    result = run([hapax_prep, "tokenize", "--tokenizer", str(MISTRAL / MISTRAL_MODELS[0]), "--pattern", "gpt2", "-"], input=b"x", check=False)
+    error = result.stderr.decode()
+    assert result.returncode != 0 and "fixes its own pre-tokenizer" in error, error
