@@ -35,14 +35,17 @@ public enum Compression: Equatable {
 func inputName(_ path: String) -> String { path == standardInputPath ? "standard input" : path }
 
 /// The bytes of `path` from byte `offset` on (which must be 0 for a compressed file), decompressed.
+/// Read from the start, binary content is refused on the first chunk (`BinaryContent`).
 public func openStream(_ path: String, from offset: Int = 0) throws(InputError) -> any ByteStream {
     var file = try FileStream(path: path, offset: offset)
     let compression = path == standardInputPath ? Compression(head: try file.peek()) : Compression(path: path)
+    let stream: any ByteStream
     switch compression {
-    case .none: return file
-    case .gzip: return DecompressingStream(file, try GzipDecoder(path: path))
-    case .zstd: return DecompressingStream(file, try ZstdDecoder(path: path))
+    case .none: stream = file
+    case .gzip: stream = DecompressingStream(file, try GzipDecoder(path: path))
+    case .zstd: stream = DecompressingStream(file, try ZstdDecoder(path: path))
     }
+    return offset == 0 ? TextCheckingStream(stream, path: path) : stream
 }
 
 struct FileStream: ByteStream {
