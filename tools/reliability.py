@@ -411,7 +411,7 @@ class Campaign:
         nested = folder / "nested.jsonl"
         nested.write_text(json.dumps({"text": "fine"}) + "\n" + '{"text": ' + "[" * 200000 + "]" * 200000 + "}\n")
         outcome, out = attempt("deeply nested JSON", [nested])
-        results[-1] = (results[-1][0], results[-1][1] and "1 JSON line(s) skipped" in outcome.stderr, results[-1][2])
+        results[-1] = (results[-1][0], results[-1][1] and "1 record(s) skipped" in outcome.stderr, results[-1][2])
         attempt("deeply nested, strict", [nested], "--strict", expect_error="not a JSON object")
 
         vocabulary = json.loads(self.tokenizer.read_text())

@@ -22,16 +22,17 @@ public enum BinaryContent {
         ([0x89] + Array("HDF".utf8), "an HDF5 file"),
     ]
 
-    /// What binary content `head` (the first bytes of a file's content, decompressed) is, or nil for text.
-    public static func kind<Bytes: Collection<UInt8>>(of head: Bytes) -> String? {
+    /// What binary content `head` (the first bytes of a file's content, decompressed) is, or nil for
+    /// text. `nulIsBinary`: false for `tokenize`, which checks a tokenizer on any text, U+0000 included.
+    public static func kind<Bytes: Collection<UInt8>>(of head: Bytes, nulIsBinary: Bool = true) -> String? {
         if let known = magics.first(where: { head.starts(with: $0.bytes) }) { return known.name }
-        if head.prefix(blockBytes).contains(0) { return "binary: it has NUL bytes in its first \(blockBytes / 1024) KiB" }
+        if nulIsBinary && head.prefix(blockBytes).contains(0) { return "binary: it has NUL bytes in its first \(blockBytes / 1024) KiB" }
         return nil
     }
 
     /// The one-line refusal for `path`, or nil when `head` is text.
-    public static func refusal<Bytes: Collection<UInt8>>(_ path: String, head: Bytes) -> InputError? {
-        kind(of: head).map { InputError("\(inputName(path)): \($0), not text; hapax reads plain text and JSON Lines (.gz, .zst), and refuses other files rather than tokenize their bytes") }
+    public static func refusal<Bytes: Collection<UInt8>>(_ path: String, head: Bytes, nulIsBinary: Bool = true) -> InputError? {
+        kind(of: head, nulIsBinary: nulIsBinary).map { InputError("\(inputName(path)): \($0), not text; hapax reads plain text, JSON Lines (.gz, .zst) and Parquet (.parquet), and refuses other files rather than tokenize their bytes") }
     }
 
     /// Throws the refusal when the content of `path` is binary.

@@ -1,4 +1,5 @@
 import Foundation
+import Parquet
 import Tokenization
 
 /// One document and where it comes from.
@@ -15,12 +16,15 @@ public struct Document: Sendable {
 }
 
 /// Reads documents from pieces of the inputs in order, streaming: plain-text files are one document
-/// each; JSON Lines files give one document per line, the string under `textField`.
+/// each; JSON Lines files give one document per line, the string under `textField`; Parquet files one
+/// per row, the value of the string column `textField` (a document's offset is then its row's index
+/// in the file, and its block the one holding its row group's first byte).
 ///
 /// Policies: invalid UTF-8 is replaced by U+FFFD and counted, or is an error when `strict`. A JSON
-/// line that does not parse, or lacks a string `textField`, is skipped and counted in the block
-/// holding it, or is an error when `strict`. Empty inputs, blank lines and empty texts are not
-/// documents: an empty input holds no document, whatever its format. A document longer than
+/// line that does not parse, or lacks a string `textField`, and a Parquet row whose value is null,
+/// are skipped and counted in the block holding them; the JSON line is an error when `strict`. Empty
+/// inputs, blank lines and empty texts are not documents: an empty input holds no document, whatever
+/// its format. A document longer than
 /// `maximumDocumentBytes` is an error, since memory stays bounded only if documents are.
 public final class CorpusReader {
     public let layout: InputLayout
@@ -43,6 +47,9 @@ public final class CorpusReader {
     /// Lines read so far, when the piece began at the start of its input (else line numbers are unknown).
     private var lineNumber: Int?
     private var endOfFile = false
+    /// The Parquet file being read: its column, the row groups of the piece left to read, and the rows
+    /// of the one being read.
+    private var parquet: (column: ParquetTextColumn, groups: [Int], rows: ParquetTextColumn.Rows?)?
 
     public init(layout: InputLayout, pieces: [InputLayout.Piece], textField: String = "text", strict: Bool = false,
                 maximumDocumentBytes: Int) {
@@ -69,7 +76,7 @@ public final class CorpusReader {
 
     public func next() throws(InputError) -> Document? {
         while true {
-            if stream == nil {
+            if stream == nil && parquet == nil {
                 pieceIndex += 1
                 guard pieceIndex < pieces.count else { return nil }
                 try open(pieces[pieceIndex])
@@ -79,15 +86,26 @@ public final class CorpusReader {
             switch entry.format {
             case .plainText: document = try wholeFile(piece.input)
             case .jsonLines: document = try nextLine(piece)
+            case .parquet: document = try nextRow(piece)
             }
             if let document { return document }
-            finishedPiecesBytes += stream!.consumed
+            if let stream { finishedPiecesBytes += stream.consumed }
             stream = nil
+            parquet = nil
         }
     }
 
     private func open(_ piece: InputLayout.Piece) throws(InputError) {
-        let path = layout.entries[piece.input].path
+        let entry = layout.entries[piece.input], path = entry.path
+        if entry.format == .parquet {
+            guard path != standardInputPath else { throw InputError("standard input: a Parquet file must be a file, since its footer is read first") }
+            guard Compression(path: path) == .none else { throw InputError("\(path): a compressed Parquet file; Parquet compresses its own pages, so decompress it first") }
+            let column: ParquetTextColumn
+            do { column = try ParquetTextColumn(path: path, column: textField) } catch { throw InputError(error.description) }
+            let groups = column.groups.indices.filter { piece.lineStarts?.contains(column.groups[$0].firstByte) ?? true }
+            parquet = (column, groups, nil)
+            return
+        }
         let first = piece.lineStarts?.lowerBound ?? 0
         // A line starts at byte 0 or after a newline, so the piece's first line is the one after the
         // newline at or past byte `first - 1`: read from there and skip up to that newline (which may
@@ -138,6 +156,42 @@ public final class CorpusReader {
             throw InputError("\(name): invalid UTF-8 at byte \(offset) (drop --strict to replace it with U+FFFD)")
         }
         return try document(text.text, input: input, offset: 0, replacements: text.replacements, name)
+    }
+
+    /// The next document of a Parquet piece, or nil at its end.
+    private func nextRow(_ piece: InputLayout.Piece) throws(InputError) -> Document? {
+        guard let current = parquet else { return nil }
+        let column = current.column
+        var groups = current.groups, rows = current.rows
+        defer { parquet = (column, groups, rows) }
+        while true {
+            if rows == nil {
+                guard let group = groups.first else { return nil }
+                rows = column.rows(of: group)
+            }
+            let group = column.groups[groups[0]]
+            let block = layout.block(at: layout.entries[piece.input].start + group.firstByte)
+            let next: (row: Int, value: ArraySlice<UInt8>?)?
+            do { next = try rows!.nextRow() } catch { throw InputError(error.description) }
+            guard let (row, value) = next else {
+                finishedPiecesBytes += (groups.count > 1 ? column.groups[groups[1]].firstByte : layout.entries[piece.input].bytes) - group.firstByte
+                groups.removeFirst()
+                rows = nil
+                continue
+            }
+            guard let value else {
+                skippedByBlock[block, default: 0] += 1
+                continue
+            }
+            if value.isEmpty { continue }
+            let place = "\(column.path) (row \(row))"
+            let input = UTF8Input(value)
+            if let offset = input.firstInvalidOffset, strict {
+                throw InputError("\(place): invalid UTF-8 at byte \(offset) of the text (drop --strict to replace it with U+FFFD)")
+            }
+            if input.text.utf8.count > maximumDocumentBytes { throw tooLong(place, input.text.utf8.count) }
+            return Document(text: input.text, block: block, input: piece.input, offset: row, replacements: input.replacements)
+        }
     }
 
     /// The next document of a JSON Lines piece, or nil at its end.

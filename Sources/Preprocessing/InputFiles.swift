@@ -73,28 +73,34 @@ private func glob(_ pattern: String) -> [String] {
         .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
 }
 
-/// How a file holds documents: plain text, one document per file, or JSON Lines, one per line.
+/// How a file holds documents: plain text, one document per file; JSON Lines, one per line; or
+/// Parquet, one per row of a string column.
 public enum InputFormat: Equatable, Sendable {
-    case plainText, jsonLines
+    case plainText, jsonLines, parquet
 
     /// From the name without the compression suffix: JSON Lines for `.jsonl`, `.ndjson` and
-    /// `.json`, otherwise plain text (as for the standard input).
+    /// `.json`, Parquet for `.parquet`, otherwise plain text (as for the standard input).
     public init(path: String) {
         var name = path
         for suffix in [".gz", ".zst"] where name.hasSuffix(suffix) { name.removeLast(suffix.count) }
-        self = [".jsonl", ".ndjson", ".json"].contains(where: { name.hasSuffix($0) }) ? .jsonLines : .plainText
+        if name.hasSuffix(".parquet") {
+            self = .parquet
+        } else {
+            self = [".jsonl", ".ndjson", ".json"].contains(where: { name.hasSuffix($0) }) ? .jsonLines : .plainText
+        }
     }
 }
 
 /// The format the user asked for: from each file's name, or one format for every input.
 public enum FormatChoice: String, Codable, CaseIterable, Sendable {
-    case auto, text, jsonl
+    case auto, text, jsonl, parquet
 
     public func format(of path: String) -> InputFormat {
         switch self {
         case .auto: InputFormat(path: path)
         case .text: .plainText
         case .jsonl: .jsonLines
+        case .parquet: .parquet
         }
     }
 }

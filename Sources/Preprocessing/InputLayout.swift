@@ -4,8 +4,8 @@
 /// The inputs, in order, are laid end to end in one byte space, each taking its size on disk
 /// (standard input takes none: its size is unknown). The space is cut into **blocks** of
 /// `blockBytes`. A document belongs to the block holding its start: the position of its line for an
-/// uncompressed JSON Lines file, which can therefore be entered at any byte, and the position of the
-/// file itself for every other input (a plain-text file is one document; a compressed file can only
+/// uncompressed JSON Lines file, which can therefore be entered at any byte, the first byte of its row
+/// group for a Parquet file, and the position of the file itself for every other input (a plain-text file is one document; a compressed file can only
 /// be read from its start). Work units never span blocks, so a block's units are the same whoever
 /// reads it, and a part of a run is a range of blocks.
 public struct InputLayout: Sendable {
@@ -15,9 +15,10 @@ public struct InputLayout: Sendable {
         public let format: InputFormat
         /// Where the input starts in the byte space.
         public let start: Int
-        /// Whether its documents can be reached from any byte: an uncompressed JSON Lines file (a
-        /// stream, such as the standard input or a named pipe, has no size and is read whole).
-        public var divisible: Bool { format == .jsonLines && Compression(path: path) == .none && bytes > 0 }
+        /// Whether its documents can be reached from any byte: an uncompressed JSON Lines file, or a
+        /// Parquet file, whose row groups its footer places (a stream, such as the standard input or
+        /// a named pipe, has no size and is read whole).
+        public var divisible: Bool { (format == .jsonLines || format == .parquet) && Compression(path: path) == .none && bytes > 0 }
     }
 
     /// What a reader reads of one input: the documents starting in `lineStarts` (a byte range of

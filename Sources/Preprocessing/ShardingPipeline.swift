@@ -96,7 +96,7 @@ public final class ShardingPipeline {
             guard let size = fileSize(path) else { throw InputError("\(path): cannot read its size") }
             // Every input, not only those this part reads from their start: a part must not tokenize
             // the middle of a binary file either. (The standard input is checked as it is read.)
-            if path != standardInputPath { try BinaryContent.check(path) }
+            if path != standardInputPath && options.format.format(of: path) != .parquet { try BinaryContent.check(path) }
             inputs.append(InputFile(path: path, bytes: size))
         }
         layout = InputLayout(inputs: inputs.map { ($0.path, $0.bytes) }, format: options.format, blockBytes: options.unitBytes)

@@ -17,7 +17,9 @@ func readInput(_ path: String) throws -> [UInt8] {
 /// Reads a file as text under the invalid UTF-8 policy: replace and count, or fail when `strict`.
 func readText(_ path: String, strict: Bool) throws -> UTF8Input {
     let bytes = try readInput(path)
-    if let refusal = BinaryContent.refusal(path, head: bytes.prefix(BinaryContent.blockBytes)) { throw CommandError(refusal.description) }
+    if let refusal = BinaryContent.refusal(path, head: bytes.prefix(BinaryContent.blockBytes), nulIsBinary: false) {
+        throw CommandError(refusal.description)
+    }
     let input = UTF8Input(bytes)
     if strict, let offset = input.firstInvalidOffset {
         throw CommandError("\(path == "-" ? "standard input" : path): invalid UTF-8 at byte \(offset) (drop --strict to replace such bytes with U+FFFD)")

@@ -167,7 +167,7 @@ struct Shard: ParsableCommand {
         printError("  \(stats.documents) documents (train \(train.documents), val \(val.documents)), \(count(stats.textBytes)) bytes of text, "
             + "\(count(stats.tokens)) tokens; windows of \(seqLen + 1): train \(train.windows), val \(val.windows)")
         printError("  \(stats.droppedTailTokens) tokens dropped at the ends of \(manifest.units) work unit(s); "
-            + "\(stats.replacedSequences) invalid UTF-8 sequence(s) replaced; \(stats.skippedLines) JSON line(s) skipped")
+            + "\(stats.replacedSequences) invalid UTF-8 sequence(s) replaced; \(stats.skippedLines) record(s) skipped (JSON lines without text, null Parquet values)")
         printError(String(format: "  hapax n=2 (\(scope.rawValue) scope) drops %.2f%% of targets; %.3f bytes per token on disk (zstd level %d)",
                           stats.hapaxDroppedShare * 100, stats.bytesPerToken, level))
         let times = pipeline.times

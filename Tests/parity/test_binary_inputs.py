@@ -36,7 +36,7 @@ def refused(result, path, kind):
 
 
 @pytest.mark.parametrize("name", sorted(KINDS))
-@pytest.mark.parametrize("suffix", [".txt", ".jsonl", ".parquet"])
+@pytest.mark.parametrize("suffix", [".txt", ".jsonl"])
 def test_shard_refuses_a_binary_file_in_a_folder(hapax_prep, cl100k_path, folder, tmp_path, name, suffix):
     content, kind = KINDS[name]
     binary = folder / f"b{suffix}"
@@ -45,6 +45,15 @@ def test_shard_refuses_a_binary_file_in_a_folder(hapax_prep, cl100k_path, folder
     refused(run([hapax_prep, "shard", str(folder), "--tokenizer", str(cl100k_path), "--seq-len", "64", "-o", str(out)], check=False),
             binary, kind)
     assert not (out / "manifest.json").exists()
+
+
+@pytest.mark.parametrize("name", sorted(set(KINDS) - {"parquet"}))
+def test_a_file_named_parquet_that_is_not_is_refused_by_the_parquet_reader(hapax_prep, cl100k_path, folder, tmp_path, name):
+    binary = folder / "b.parquet"
+    binary.write_bytes(KINDS[name][0])
+    result = run([hapax_prep, "shard", str(folder), "--tokenizer", str(cl100k_path), "--seq-len", "64", "-o", str(tmp_path / "s")], check=False)
+    error = result.stderr.decode()
+    assert result.returncode != 0 and len(error.strip().splitlines()) == 1 and "b.parquet: not a Parquet file" in error, error
 
 
 def test_every_part_refuses_it_even_one_that_reads_only_other_files(hapax_prep, cl100k_path, folder, tmp_path):

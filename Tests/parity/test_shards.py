@@ -145,7 +145,7 @@ def test_compressed_and_json_lines_inputs(hapax_prep, cl100k_path, subset, tmp_p
     (packed / "2.jsonl.gz").write_bytes(gzip.compress("\n".join(lines).encode()))
     shard(hapax_prep, [plain], tmp_path / "a", f"tok={cl100k_path}")
     result = shard(hapax_prep, [packed], tmp_path / "b", f"tok={cl100k_path}")
-    assert b"2 JSON line(s) skipped" in result.stderr
+    assert b"2 record(s) skipped" in result.stderr
     a, b = shard_spec.manifest(tmp_path / "a"), shard_spec.manifest(tmp_path / "b")
     assert [s["sha256"] for s in a["splits"]["train"]["shards"]] == [s["sha256"] for s in b["splits"]["train"]["shards"]]
 

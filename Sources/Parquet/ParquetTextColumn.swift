@@ -1,0 +1,288 @@
+import CZlib
+import Foundation
+
+/// One UTF-8 string column of a Parquet file, read row group by row group and page by page, so that
+/// memory holds one page (and the column chunk's dictionary) whatever the row group's size.
+///
+/// A Parquet file is `PAR1`, the column chunks of each row group, the footer (a Thrift compact
+/// `FileMetaData`, see `ParquetMetadata.swift`), the footer's length as 4 little-endian bytes, and
+/// `PAR1`. A column chunk is a run of pages, each a Thrift `PageHeader` followed by its data: at most
+/// one dictionary page first, then data pages. The column read must be a top-level field of type
+/// BYTE_ARRAY with the String logical type (or the UTF8 converted type), REQUIRED or OPTIONAL; an
+/// OPTIONAL column's pages start with its definition levels (RLE / bit-packed hybrid of width 1, after
+/// a 4-byte length in a v1 page, uncompressed and of the header's length in a v2 page), and a level
+/// of 0 is a null. Every size, offset and count read from the file is checked against the file
+/// before it is used; errors name the row group and page.
+public final class ParquetTextColumn {
+    public struct Group: Sendable {
+        /// The byte where the row group's first column chunk starts.
+        public let firstByte: Int
+        /// The index in the file of its first row, and its number of rows.
+        public let firstRow: Int
+        public let rows: Int
+    }
+
+    public let path: String
+    public let column: String
+    public let groups: [Group]
+    private let chunks: [ColumnChunk]
+    private let optional: Bool
+    private let handle: FileHandle
+    private let size: Int
+
+    /// No page is read into memory larger than this (real writers make pages of about 1 MiB).
+    public static let maximumPageBytes = 1 << 30
+    static let maximumHeaderBytes = 16 << 20
+
+    public init(path: String, column: String) throws(ParquetError) {
+        self.path = path
+        self.column = column
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw ParquetError("\(path): cannot open") }
+        self.handle = handle
+        let size: Int
+        do { size = Int(try handle.seekToEnd()) } catch { throw ParquetError("\(path): cannot read its size") }
+        self.size = size
+        func read(_ offset: Int, _ count: Int) throws(ParquetError) -> [UInt8] {
+            do {
+                try handle.seek(toOffset: UInt64(offset))
+                let data = try handle.read(upToCount: count) ?? Data()
+                guard data.count == count else { throw ParquetError("\(path): the file ends early") }
+                return Array(data)
+            } catch let error as ParquetError { throw error } catch { throw ParquetError("\(path): cannot read: \(error.localizedDescription)") }
+        }
+        guard size >= 12, try read(0, 4) == Array("PAR1".utf8) else { throw ParquetError("\(path): not a Parquet file (no PAR1 at its start)") }
+        let tail = try read(size - 8, 8)
+        guard tail[4...] == Array("PAR1".utf8)[...] else { throw ParquetError("\(path): truncated or not a Parquet file (no PAR1 at its end)") }
+        let footerLength = Int(UInt32(tail[0]) | UInt32(tail[1]) << 8 | UInt32(tail[2]) << 16 | UInt32(tail[3]) << 24)
+        guard footerLength <= size - 12 else { throw ParquetError("\(path): the footer says it is \(footerLength) bytes, more than the file holds") }
+        let metadata: FileMetadata
+        do { metadata = try FileMetadata(try read(size - 8 - footerLength, footerLength)) } catch {
+            throw ParquetError("\(path): footer: \(error.description)")
+        }
+        optional = try Self.checkColumn(column, in: metadata.schema, path: path)
+        var groups: [Group] = [], chunks: [ColumnChunk] = []
+        var firstRow = 0
+        let dataEnd = size - 8 - footerLength
+        for (index, group) in metadata.rowGroups.enumerated() {
+            let place = "\(path): row group \(index)"
+            guard let chunk = group.columns.first(where: { $0.path == [column] }) else { throw ParquetError("\(place): has no chunk of column \"\(column)\"") }
+            guard !chunk.inOtherFile else { throw ParquetError("\(place): column \"\(column)\" is stored in another file, which hapax does not read") }
+            guard let codec = Codec(rawValue: chunk.codec), codec.isSupported else {
+                throw ParquetError("\(place): codec \(Codec(rawValue: chunk.codec)?.name ?? String(chunk.codec)) is not supported (UNCOMPRESSED, SNAPPY, GZIP, BROTLI, ZSTD and LZ4_RAW are)")
+            }
+            let start = chunk.firstPage
+            guard start >= 4, chunk.compressedBytes > 0, chunk.compressedBytes <= Int64(dataEnd) - start, group.rows >= 0, chunk.values >= 0 else {
+                throw ParquetError("\(place): column \"\(column)\" says its pages lie at bytes \(start) to \(start + chunk.compressedBytes), outside the file's data")
+            }
+            let firstByte = group.columns.map(\.firstPage).filter { $0 >= 4 }.min() ?? start
+            groups.append(Group(firstByte: Int(firstByte), firstRow: firstRow, rows: Int(group.rows)))
+            chunks.append(chunk)
+            firstRow += Int(group.rows)
+        }
+        self.groups = groups
+        self.chunks = chunks
+    }
+
+    deinit { try? handle.close() }
+
+    private static let typeNames = ["BOOLEAN", "INT32", "INT64", "INT96", "FLOAT", "DOUBLE", "BYTE_ARRAY", "FIXED_LEN_BYTE_ARRAY"]
+
+    /// Whether the column is OPTIONAL; throws when it is not a top-level string column.
+    private static func checkColumn(_ column: String, in schema: [SchemaElement], path: String) throws(ParquetError) -> Bool {
+        guard let root = schema.first else { throw ParquetError("\(path): the footer has no schema") }
+        // The root's direct children, skipping each one's descendants.
+        var topLevel: [SchemaElement] = []
+        var index = 1
+        for _ in 0..<max(0, Int(clamping: root.children)) {
+            guard index < schema.count else { throw ParquetError("\(path): the schema lists fewer fields than its groups claim") }
+            topLevel.append(schema[index])
+            var pending = Int(clamping: schema[index].children)
+            index += 1
+            while pending > 0 {
+                guard index < schema.count else { throw ParquetError("\(path): the schema lists fewer fields than its groups claim") }
+                pending += Int(clamping: schema[index].children) - 1
+                index += 1
+            }
+        }
+        guard let field = topLevel.first(where: { $0.name == column }) else {
+            throw ParquetError("\(path): no column \"\(column)\" (its columns: \(topLevel.map(\.name).joined(separator: ", "))); set --text-field")
+        }
+        let place = "\(path): column \"\(column)\""
+        if field.children > 0 { throw ParquetError("\(place) is nested (a group of \(field.children) fields), not a string column") }
+        if field.repetition == 2 { throw ParquetError("\(place) is repeated (a list), not a string column") }
+        guard field.type == 6 else {
+            let name = field.type.flatMap { $0 >= 0 && $0 < typeNames.count ? typeNames[Int($0)] : nil } ?? "unknown"
+            throw ParquetError("\(place) has type \(name), not a string (BYTE_ARRAY with the String logical type)")
+        }
+        guard field.isString || field.convertedType == 0 else {
+            throw ParquetError("\(place) is BYTE_ARRAY without the String logical type: binary, not text")
+        }
+        return field.repetition == 1
+    }
+
+    /// The rows of row group `group` in order: a value's bytes, or nil for a null.
+    public func rows(of group: Int) -> Rows { Rows(column: self, group: group) }
+
+    public struct Rows {
+        private let column: ParquetTextColumn
+        private let group: Int
+        private let chunk: ColumnChunk
+        private var position: Int
+        private var valuesRead = 0
+        private var page = -1
+        private var dictionary: ByteArrays?
+        /// The current page's values and, per row, the index of its value or -1 for a null.
+        private var values = ByteArrays()
+        private var slots: [Int] = []
+        private var next = 0
+        private var row: Int
+
+        init(column: ParquetTextColumn, group: Int) {
+            self.column = column
+            self.group = group
+            chunk = column.chunks[group]
+            position = Int(chunk.firstPage)
+            row = column.groups[group].firstRow
+        }
+
+        /// The next row's index in the file and its value, or nil after the last row.
+        public mutating func nextRow() throws(ParquetError) -> (row: Int, value: ArraySlice<UInt8>?)? {
+            while next == slots.count {
+                guard valuesRead < chunk.values else { return nil }
+                try readPage()
+            }
+            defer { next += 1; row += 1 }
+            let slot = slots[next]
+            return (row, slot < 0 ? nil : values.bytes[values.ranges[slot]])
+        }
+
+        private func error(_ message: String) -> ParquetError {
+            ParquetError("\(column.path): row group \(group), page \(max(page, 0)) of column \"\(column.column)\": \(message)")
+        }
+
+        private mutating func readPage() throws(ParquetError) {
+            page += 1
+            let end = Int(chunk.firstPage + chunk.compressedBytes)
+            guard position < end else { throw error("the column chunk ends after \(valuesRead) of its \(chunk.values) values") }
+            do throws(ParquetError) {
+                let (header, body) = try readHeaderAndBody(end: end)
+                let codec = Codec(rawValue: chunk.codec)!
+                switch header.kind {
+                case .dictionary:
+                    guard dictionary == nil else { throw ParquetError("a second dictionary page") }
+                    guard header.encoding == 0 || header.encoding == 2 else { throw ParquetError("a dictionary page of encoding \(header.encoding), not PLAIN") }
+                    var cursor = ByteCursor(try codec.decompress(body[...], to: Int(header.uncompressedBytes)))
+                    guard header.values >= 0, header.values <= Int64(cursor.remaining / 4) else {
+                        throw ParquetError("the dictionary page claims \(header.values) values, more than its bytes hold")
+                    }
+                    dictionary = try ByteArrays.plain(&cursor, count: Int(header.values))
+                case .data:
+                    let bytes = try codec.decompress(body[...], to: Int(header.uncompressedBytes))
+                    var cursor = ByteCursor(bytes)
+                    let count = try count(header.values, bytes.count * 8 + 8)
+                    var levels: [UInt64]?
+                    if column.optional {
+                        guard header.definitionLevelEncoding == 3 else { throw ParquetError("definition levels of encoding \(header.definitionLevelEncoding), not RLE") }
+                        let levelRange = try cursor.take(Int(try cursor.littleEndian(4)))
+                        var levelCursor = ByteCursor(bytes, from: levelRange.lowerBound, to: levelRange.upperBound)
+                        levels = try levelCursor.hybrid(count, width: 1)
+                    }
+                    try decodeValues(&cursor, count: count, levels: levels, encoding: header.encoding)
+                case .dataV2:
+                    let levelBytes = Int(header.repetitionLevelBytes + header.definitionLevelBytes)
+                    guard header.repetitionLevelBytes == 0 || !column.optional, header.repetitionLevelBytes >= 0,
+                          header.definitionLevelBytes >= 0, levelBytes <= body.count, Int64(levelBytes) <= header.uncompressedBytes else {
+                        throw ParquetError("level lengths that do not fit the page")
+                    }
+                    let count = try count(header.values, body.count * 8 + 8)
+                    var levels: [UInt64]?
+                    if column.optional {
+                        var levelCursor = ByteCursor(body, from: Int(header.repetitionLevelBytes), to: levelBytes)
+                        levels = try levelCursor.hybrid(count, width: 1)
+                    }
+                    let stored = body[levelBytes...], size = Int(header.uncompressedBytes) - levelBytes
+                    var cursor = ByteCursor(header.isCompressed ? try codec.decompress(stored, to: size) : Array(stored))
+                    try decodeValues(&cursor, count: count, levels: levels, encoding: header.encoding)
+                case .other:
+                    break
+                }
+            } catch let failure {
+                throw error(failure.description)
+            }
+        }
+
+        private func count(_ claimed: Int64, _ bound: Int) throws(ParquetError) -> Int {
+            guard claimed >= 0, claimed <= Int64(bound), claimed <= chunk.values - Int64(valuesRead) else {
+                throw ParquetError("the page claims \(claimed) values, more than it or its column chunk can hold")
+            }
+            return Int(claimed)
+        }
+
+        private mutating func decodeValues(_ cursor: inout ByteCursor, count: Int, levels: [UInt64]?, encoding: Int64) throws(ParquetError) {
+            let present = levels.map { $0.filter { $0 == 1 }.count } ?? count
+            switch encoding {
+            case 0: values = try ByteArrays.plain(&cursor, count: present)
+            case 2, 8:
+                guard let dictionary else { throw ParquetError("dictionary-encoded values without a dictionary page") }
+                let width = Int(try cursor.byte())
+                let indices = try cursor.hybrid(present, width: width)
+                values = ByteArrays(bytes: dictionary.bytes)
+                values.ranges.reserveCapacity(present)
+                for index in indices {
+                    guard index < UInt64(dictionary.ranges.count) else { throw ParquetError("dictionary index \(index) is past the dictionary's \(dictionary.ranges.count) values") }
+                    values.ranges.append(dictionary.ranges[Int(index)])
+                }
+            case 6: values = try ByteArrays.deltaLength(&cursor, count: present)
+            case 7: values = try ByteArrays.deltaByteArray(&cursor, count: present)
+            default:
+                let names: [Int64: String] = [3: "RLE", 4: "BIT_PACKED", 5: "DELTA_BINARY_PACKED", 9: "BYTE_STREAM_SPLIT"]
+                throw ParquetError("values of encoding \(names[encoding] ?? String(encoding)), which a string column does not use")
+            }
+            var value = 0
+            slots = (levels ?? [UInt64](repeating: 1, count: count)).map { level in
+                guard level == 1 else { return -1 }
+                defer { value += 1 }
+                return value
+            }
+            next = 0
+            valuesRead += count
+        }
+
+        /// The page header at `position` and the page's stored bytes, CRC checked where present.
+        private mutating func readHeaderAndBody(end: Int) throws(ParquetError) -> (PageHeader, [UInt8]) {
+            // A header may hold long statistics: read more of it when it runs past the window, up to a bound.
+            var window = min(1 << 16, end - position)
+            var header: PageHeader
+            while true {
+                do {
+                    header = try PageHeader(try column.read(position, window), at: 0)
+                    break
+                } catch let failure {
+                    guard window < end - position, window < ParquetTextColumn.maximumHeaderBytes else { throw failure }
+                    window = min(window * 4, end - position)
+                }
+            }
+            let stored = Int(clamping: header.compressedBytes)
+            guard header.compressedBytes >= 0, stored <= end - position - header.length,
+                  header.uncompressedBytes >= 0, header.uncompressedBytes <= Int64(ParquetTextColumn.maximumPageBytes) else {
+                throw ParquetError("the page header says \(header.compressedBytes) bytes stored and \(header.uncompressedBytes) uncompressed, which do not fit its column chunk")
+            }
+            let body = try column.read(position + header.length, stored)
+            if let crc = header.crc {
+                let computed = body.withUnsafeBufferPointer { UInt32(crc32(0, $0.baseAddress, uInt($0.count))) }
+                guard computed == crc else { throw ParquetError("the page's CRC-32 is \(String(computed, radix: 16)), its header says \(String(crc, radix: 16))") }
+            }
+            position += header.length + stored
+            return (header, body)
+        }
+    }
+
+    fileprivate func read(_ offset: Int, _ count: Int) throws(ParquetError) -> [UInt8] {
+        do {
+            try handle.seek(toOffset: UInt64(offset))
+            let data = try handle.read(upToCount: count) ?? Data()
+            guard data.count == count else { throw ParquetError("the file ends early") }
+            return Array(data)
+        } catch let error as ParquetError { throw error } catch { throw ParquetError("cannot read: \(error.localizedDescription)") }
+    }
+}
