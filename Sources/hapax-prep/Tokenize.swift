@@ -6,7 +6,7 @@ import WorkerPool
 
 struct Tokenize: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print the token ids of each input, space-separated, one line per input.",
+        abstract: "Print the token ids of each input, space-separated, one line per input (per row of a Parquet file).",
         discussion: """
             Each input is one document, encoded as Hugging Face encodes it with encode_special_tokens: \
             added tokens (such as GPT-NeoX's runs of spaces) are cut out first, the rest is normalized \
@@ -20,10 +20,14 @@ struct Tokenize: ParsableCommand {
               echo 'Hello world' | hapax-prep tokenize --tokenizer tokenizer.json -
               hapax-prep tokenize --tokenizer data/cl100k_base.tiktoken --count --threads 2 data/shakespeare/*.txt
               hapax-prep tokenize --tokenizer pythia/tokenizer.json --explain
+              hapax-prep tokenize --tokenizer data/mistral/tokenizer.model.v1 --text-field content train-00000.parquet
             """)
 
-    @Option(help: "A tiktoken rank file (*.tiktoken) or a Hugging Face tokenizer.json.")
+    @Option(help: "A tiktoken rank file (*.tiktoken), a Hugging Face tokenizer.json, a SentencePiece model or a Tekken file.")
     var tokenizer: String
+
+    @Option(help: "The string column that holds the text, for Parquet inputs (*.parquet).")
+    var textField = "text"
 
     @Option(help: "Pre-tokenizer pattern for a rank file whose name does not tell it (gpt2, cl100k, o200k, llama3, qwen2).")
     var pattern: PreTokenizer?
@@ -52,7 +56,17 @@ struct Tokenize: ParsableCommand {
         if explain { return print(tokenizer.explanation) }
         let files: [String]
         do { files = try expandInputs(inputs) } catch { throw CommandError(error.description) }
-        let texts = try files.map { try readText($0, strict: strict) }
+        var read: [(text: String, replacements: Int)] = []
+        for file in files {
+            if InputFormat(path: file) == .parquet {
+                let reader = CorpusReader(files: [file], textField: textField, strict: strict, maximumDocumentBytes: Int.max)
+                do { while let row = try reader.next() { read.append((row.text, row.replacements)) } } catch { throw CommandError(error.description) }
+            } else {
+                let input = try readText(file, strict: strict)
+                read.append((input.text, input.replacements))
+            }
+        }
+        let texts = read
         let start = DispatchTime.now()
         let encoded = parallelMap(texts.count, threads: threads) { tokenizer.encode(texts[$0].text) }
         let elapsed = seconds(since: start)
