@@ -2,7 +2,7 @@
 # Fuzzes one of hapax's readers with libFuzzer and AddressSanitizer, through the Swift toolchain:
 #
 #   tools/fuzz.sh TARGET SECONDS      (targets: tiktoken tokenizer-json sentencepiece encode json-lines
-#                                      compressed shard manifest safetensors)
+#                                      parquet compressed shard manifest safetensors)
 #
 # The seed corpus is made from real files (the cl100k ranks, a trained tokenizer.json, small
 # SentencePiece models trained by sentencepiece, sample text, a
@@ -45,6 +45,13 @@ for name, options in [('fallback', dict(byte_fallback=True, user_defined_symbols
       rm -f "$seeds"/*.vocab ;;
     encode) cp "$made/text" "$seeds/"; printf 'héllo wörld 123 ĀĂĄ \t\n  😀 ' > "$seeds/unicode" ;;
     json-lines) cp "$made/lines.jsonl" "$seeds/" ;;
+    parquet)
+      .venv/bin/python -c "import json, sys, pyarrow as pa, pyarrow.parquet as pq
+texts = [json.loads(line)['text'] for line in open(sys.argv[2])]
+texts = [None if i % 5 == 2 else t[:300] for i, t in enumerate(texts)]
+for codec, version, dictionary in [('NONE', '1.0', True), ('SNAPPY', '2.0', False), ('ZSTD', '1.0', False)]:
+    pq.write_table(pa.table({'text': texts}), f'{sys.argv[1]}/{codec}.parquet', compression=codec, data_page_version=version,
+                   use_dictionary=dictionary, row_group_size=8, data_page_size=512, write_page_checksum=True)" "$seeds" "$made/lines.jsonl" ;;
     compressed) gzip -c "$made/text" > "$seeds/text.gz"
       .venv/bin/python -c "import sys, zstandard; sys.stdout.buffer.write(zstandard.compress(open(sys.argv[1], 'rb').read()))" \
         "$made/lines.jsonl" > "$seeds/lines.zst" ;;

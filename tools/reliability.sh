@@ -21,7 +21,7 @@ failed=0
 
 seconds=120
 [[ -n "$short" ]] && seconds=10
-for target in tiktoken tokenizer-json sentencepiece encode json-lines compressed shard manifest safetensors; do
+for target in tiktoken tokenizer-json sentencepiece encode json-lines parquet compressed shard manifest safetensors; do
   log=".build-fuzz/fuzz-$target.log"
   mkdir -p .build-fuzz
   if tools/fuzz.sh "$target" "$seconds" > "$log" 2>&1; then verdict=clean; else verdict=FAILED; failed=1; fi

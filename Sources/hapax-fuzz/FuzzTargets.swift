@@ -8,7 +8,7 @@ import Training
 /// return (an error is fine) and never crash, hang or break an invariant. tools/fuzz.sh runs one
 /// under libFuzzer with AddressSanitizer; without FUZZING this executable replays files instead.
 enum FuzzTarget: String, CaseIterable {
-    case tiktoken, tokenizerJSON = "tokenizer-json", sentencepiece, encode, jsonLines = "json-lines", compressed, shard, manifest, safetensors
+    case tiktoken, tokenizerJSON = "tokenizer-json", sentencepiece, encode, jsonLines = "json-lines", parquet, compressed, shard, manifest, safetensors
 
     static let stressText = "Caf\u{E9} cafe\u{301} \u{FB01}  x   \t\n\n  <|endoftext|> <mask> I'M \u{130} 1234 \u{1F600}   "
 
@@ -28,6 +28,7 @@ enum FuzzTarget: String, CaseIterable {
             precondition(tokenizer.encode(Self.stressText + "\u{2581}\u{2581}x\u{1F99C}").allSatisfy { Int($0) < tokenizer.vocabularySize })
         case .encode: Self.roundTrip(data)
         case .jsonLines: Self.read(Self.file(data, "input.jsonl"))
+        case .parquet: Self.read(Self.file(data, "input.parquet"))
         case .compressed:
             Self.read(Self.file(data, "input.txt.gz"))
             Self.read(Self.file(data, "input.jsonl.zst"))

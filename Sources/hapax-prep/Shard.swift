@@ -12,8 +12,10 @@ struct Shard: ParsableCommand {
         discussion: """
             Inputs are files, folders (read recursively in sorted order), glob patterns, and - for the \
             standard input. Plain-text files are one document each; .jsonl/.ndjson/.json files are JSON \
-            Lines, one document per line under --text-field (--format sets one format for all inputs; \
-            the standard input is plain text unless --format jsonl). Files may be gzip (.gz) or zstd \
+            Lines, one document per line under --text-field; .parquet files one document per row of the \
+            string column --text-field (--format sets one format for all inputs; the standard input is \
+            plain text unless --format jsonl). Binary files (Parquet named otherwise, archives, PDF, \
+            NumPy, Megatron indexes, or NUL bytes early on) are refused, not tokenized. Files may be gzip (.gz) or zstd \
             (.zst) compressed; the standard input is decompressed when its first bytes say so, so \
             `curl -s URL | hapax-prep shard - --format jsonl …` needs no local copy.
 
@@ -69,10 +71,10 @@ struct Shard: ParsableCommand {
     @Option(help: "Share of documents (chosen by a hash of their index) that go to the val split.")
     var valFraction: Double = 0
 
-    @Option(help: "How inputs hold documents: auto (by name), text (one document per input) or jsonl (one per line).")
+    @Option(help: "How inputs hold documents: auto (by name), text (one document per input), jsonl (one per line) or parquet (one per row).")
     var format: FormatChoice = .auto
 
-    @Option(help: "JSON Lines field that holds the text.")
+    @Option(help: "The JSON Lines field or Parquet column that holds the text.")
     var textField = "text"
 
     @Flag(help: "Fail on invalid UTF-8 and on JSON lines without text, instead of replacing or skipping them.")
