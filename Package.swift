@@ -28,10 +28,11 @@ let package = Package(
         .target(name: "InductionDetector"),
         .target(name: "Shards", dependencies: ["CZstd", "InductionDetector"]),
         .target(name: "Parquet", dependencies: ["CZlib", "CZstd", "CSnappy", "CLZ4", "CBrotli"]),
-        .target(name: "Preprocessing", dependencies: ["CZlib", "CZstd", "Parquet", "Tokenization", "InductionDetector", "Shards", "WorkerPool", "SeededRandom"]),
+        .target(name: "TokenFiles"),
+        .target(name: "Preprocessing", dependencies: ["CZlib", "CZstd", "Parquet", "TokenFiles", "Tokenization", "InductionDetector", "Shards", "WorkerPool", "SeededRandom"]),
         .target(name: "TokenEquivalence", dependencies: ["CBLAS", "Tokenization", "Shards"]),
         .executableTarget(name: "hapax-prep", dependencies: [
-            "Tokenization", "WorkerPool", "Preprocessing", "Shards", "InductionDetector", "TokenEquivalence", "Training",
+            "Tokenization", "WorkerPool", "Preprocessing", "Shards", "InductionDetector", "TokenEquivalence", "Training", "TokenFiles",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "Training", dependencies: ["CBLAS", "Shards", "InductionDetector", "SeededRandom"]),

@@ -1,10 +1,17 @@
 import Foundation
-import Parquet
+import TokenFiles
 import Tokenization
 
 /// One document and where it comes from.
 public struct Document: Sendable {
-    public let text: String
+    public enum Content: Sendable {
+        case text(String)
+        /// The ids of a pre-tokenized input (a Megatron dataset, a token memmap), not yet checked
+        /// against the tokenizer's vocabulary.
+        case tokens([UInt32])
+    }
+
+    public let content: Content
     /// The block of the input layout it belongs to.
     public let block: Int
     /// Its input's index in the run's input list, and the byte where it starts in that input's
@@ -13,12 +20,25 @@ public struct Document: Sendable {
     public let offset: Int
     /// Invalid UTF-8 sequences replaced by U+FFFD in it.
     public let replacements: Int
+
+    /// Its text, nil for a pre-tokenized document.
+    public var text: String? {
+        if case .text(let text) = content { return text }
+        return nil
+    }
+
+    /// What a work unit's size counts: the UTF-8 bytes of a text, 4 bytes per id.
+    public var size: Int {
+        switch content {
+        case .text(let text): text.utf8.count
+        case .tokens(let ids): 4 * ids.count
+        }
+    }
 }
 
 /// Reads documents from pieces of the inputs in order, streaming: plain-text files are one document
-/// each; JSON Lines files give one document per line, the string under `textField`; Parquet files one
-/// per row, the value of the string column `textField` (a document's offset is then its row's index
-/// in the file, and its block the one holding its row group's first byte).
+/// each; JSON Lines files give one document per line, the string under `textField`; the other formats
+/// come from their `DocumentSource` (Parquet rows, Megatron and token-file documents).
 ///
 /// Policies: invalid UTF-8 is replaced by U+FFFD and counted, or is an error when `strict`. A JSON
 /// line that does not parse, or lacks a string `textField`, and a Parquet row whose value is null,
@@ -34,7 +54,7 @@ public final class CorpusReader {
     public let maximumDocumentBytes: Int
 
     /// Input bytes consumed (compressed bytes for compressed files), for progress.
-    public var consumedBytes: Int { finishedPiecesBytes + (stream?.consumed ?? 0) }
+    public var consumedBytes: Int { finishedPiecesBytes + (stream?.consumed ?? source?.consumed ?? 0) }
 
     private var skippedByBlock: [Int: Int] = [:]
     private var pieceIndex = -1
@@ -47,13 +67,15 @@ public final class CorpusReader {
     /// Lines read so far, when the piece began at the start of its input (else line numbers are unknown).
     private var lineNumber: Int?
     private var endOfFile = false
-    /// The Parquet file being read: its column, the row groups of the piece left to read, and the rows
-    /// of the one being read.
-    private var parquet: (column: ParquetTextColumn, groups: [Int], rows: ParquetTextColumn.Rows?)?
+    /// The piece being read when its format is not text or JSON Lines.
+    private var source: (any DocumentSource)?
+    /// How pre-tokenized inputs are read; nil when there are none.
+    public let tokenOptions: TokenInputOptions?
 
     public init(layout: InputLayout, pieces: [InputLayout.Piece], textField: String = "text", strict: Bool = false,
-                maximumDocumentBytes: Int) {
+                tokenOptions: TokenInputOptions? = nil, maximumDocumentBytes: Int) {
         self.layout = layout
+        self.tokenOptions = tokenOptions
         self.pieces = pieces
         self.textField = textField
         self.strict = strict
@@ -76,7 +98,7 @@ public final class CorpusReader {
 
     public func next() throws(InputError) -> Document? {
         while true {
-            if stream == nil && parquet == nil {
+            if stream == nil && source == nil {
                 pieceIndex += 1
                 guard pieceIndex < pieces.count else { return nil }
                 try open(pieces[pieceIndex])
@@ -86,25 +108,30 @@ public final class CorpusReader {
             switch entry.format {
             case .plainText: document = try wholeFile(piece.input)
             case .jsonLines: document = try nextLine(piece)
-            case .parquet: document = try nextRow(piece)
+            case .parquet, .megatron, .tokens: document = try source!.next(skipped: &skippedByBlock)
             }
             if let document { return document }
-            if let stream { finishedPiecesBytes += stream.consumed }
+            finishedPiecesBytes += stream?.consumed ?? source?.consumed ?? 0
             stream = nil
-            parquet = nil
+            source = nil
         }
     }
 
     private func open(_ piece: InputLayout.Piece) throws(InputError) {
         let entry = layout.entries[piece.input], path = entry.path
-        if entry.format == .parquet {
-            guard path != standardInputPath else { throw InputError("standard input: a Parquet file must be a file, since its footer is read first") }
-            guard Compression(path: path) == .none else { throw InputError("\(path): a compressed Parquet file; Parquet compresses its own pages, so decompress it first") }
-            let column: ParquetTextColumn
-            do { column = try ParquetTextColumn(path: path, column: textField) } catch { throw InputError(error.description) }
-            let groups = column.groups.indices.filter { piece.lineStarts?.contains(column.groups[$0].firstByte) ?? true }
-            parquet = (column, groups, nil)
+        switch entry.format {
+        case .parquet:
+            source = try ParquetDocuments(layout: layout, piece: piece, textField: textField, strict: strict, maximumDocumentBytes: maximumDocumentBytes)
             return
+        case .megatron:
+            source = try MegatronDocuments(layout: layout, piece: piece, maximumDocumentBytes: maximumDocumentBytes)
+            return
+        case .tokens:
+            guard let tokenOptions else { throw InputError("\(path): a token file needs --dtype and a tokenizer's end-of-text id") }
+            source = try MemmapDocuments(layout: layout, piece: piece, options: tokenOptions, maximumDocumentBytes: maximumDocumentBytes)
+            return
+        case .plainText, .jsonLines:
+            break
         }
         let first = piece.lineStarts?.lowerBound ?? 0
         // A line starts at byte 0 or after a newline, so the piece's first line is the one after the
@@ -123,7 +150,7 @@ public final class CorpusReader {
     /// The rule on document length applies to the text, whatever its encoding in the file was.
     private func document(_ text: String, input: Int, offset: Int, replacements: Int, _ place: String) throws(InputError) -> Document {
         if text.utf8.count > maximumDocumentBytes { throw tooLong(place, text.utf8.count) }
-        return Document(text: text, block: block(input: input, offset: offset), input: input, offset: offset, replacements: replacements)
+        return Document(content: .text(text), block: block(input: input, offset: offset), input: input, offset: offset, replacements: replacements)
     }
 
     private func block(input: Int, offset: Int) -> Int {
@@ -156,42 +183,6 @@ public final class CorpusReader {
             throw InputError("\(name): invalid UTF-8 at byte \(offset) (drop --strict to replace it with U+FFFD)")
         }
         return try document(text.text, input: input, offset: 0, replacements: text.replacements, name)
-    }
-
-    /// The next document of a Parquet piece, or nil at its end.
-    private func nextRow(_ piece: InputLayout.Piece) throws(InputError) -> Document? {
-        guard let current = parquet else { return nil }
-        let column = current.column
-        var groups = current.groups, rows = current.rows
-        defer { parquet = (column, groups, rows) }
-        while true {
-            if rows == nil {
-                guard let group = groups.first else { return nil }
-                rows = column.rows(of: group)
-            }
-            let group = column.groups[groups[0]]
-            let block = layout.block(at: layout.entries[piece.input].start + group.firstByte)
-            let next: (row: Int, value: ArraySlice<UInt8>?)?
-            do { next = try rows!.nextRow() } catch { throw InputError(error.description) }
-            guard let (row, value) = next else {
-                finishedPiecesBytes += (groups.count > 1 ? column.groups[groups[1]].firstByte : layout.entries[piece.input].bytes) - group.firstByte
-                groups.removeFirst()
-                rows = nil
-                continue
-            }
-            guard let value else {
-                skippedByBlock[block, default: 0] += 1
-                continue
-            }
-            if value.isEmpty { continue }
-            let place = "\(column.path) (row \(row))"
-            let input = UTF8Input(value)
-            if let offset = input.firstInvalidOffset, strict {
-                throw InputError("\(place): invalid UTF-8 at byte \(offset) of the text (drop --strict to replace it with U+FFFD)")
-            }
-            if input.text.utf8.count > maximumDocumentBytes { throw tooLong(place, input.text.utf8.count) }
-            return Document(text: input.text, block: block, input: piece.input, offset: row, replacements: input.replacements)
-        }
     }
 
     /// The next document of a JSON Lines piece, or nil at its end.

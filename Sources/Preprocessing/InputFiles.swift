@@ -73,27 +73,34 @@ private func glob(_ pattern: String) -> [String] {
         .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
 }
 
-/// How a file holds documents: plain text, one document per file; JSON Lines, one per line; or
-/// Parquet, one per row of a string column.
+/// How a file holds documents: plain text, one document per file; JSON Lines, one per line; Parquet,
+/// one per row of a string column; or ids already tokenized: a Megatron indexed dataset (named by
+/// its `.idx`), or a flat token file whose documents end with end-of-text.
 public enum InputFormat: Equatable, Sendable {
-    case plainText, jsonLines, parquet
+    case plainText, jsonLines, parquet, megatron, tokens
 
     /// From the name without the compression suffix: JSON Lines for `.jsonl`, `.ndjson` and
-    /// `.json`, Parquet for `.parquet`, otherwise plain text (as for the standard input).
+    /// `.json`, Parquet for `.parquet`, a Megatron dataset for `.idx`, otherwise plain text (as for
+    /// the standard input). Token files are only read as such when asked (`--format tokens`).
     public init(path: String) {
         var name = path
         for suffix in [".gz", ".zst"] where name.hasSuffix(suffix) { name.removeLast(suffix.count) }
         if name.hasSuffix(".parquet") {
             self = .parquet
+        } else if name.hasSuffix(".idx") {
+            self = .megatron
         } else {
             self = [".jsonl", ".ndjson", ".json"].contains(where: { name.hasSuffix($0) }) ? .jsonLines : .plainText
         }
     }
+
+    /// Whether documents are ids rather than text.
+    public var isPretokenized: Bool { self == .megatron || self == .tokens }
 }
 
 /// The format the user asked for: from each file's name, or one format for every input.
 public enum FormatChoice: String, Codable, CaseIterable, Sendable {
-    case auto, text, jsonl, parquet
+    case auto, text, jsonl, parquet, megatron, tokens
 
     public func format(of path: String) -> InputFormat {
         switch self {
@@ -101,6 +108,8 @@ public enum FormatChoice: String, Codable, CaseIterable, Sendable {
         case .text: .plainText
         case .jsonl: .jsonLines
         case .parquet: .parquet
+        case .megatron: .megatron
+        case .tokens: .tokens
         }
     }
 }

@@ -15,10 +15,11 @@ public struct InputLayout: Sendable {
         public let format: InputFormat
         /// Where the input starts in the byte space.
         public let start: Int
-        /// Whether its documents can be reached from any byte: an uncompressed JSON Lines file, or a
-        /// Parquet file, whose row groups its footer places (a stream, such as the standard input or
-        /// a named pipe, has no size and is read whole).
-        public var divisible: Bool { (format == .jsonLines || format == .parquet) && Compression(path: path) == .none && bytes > 0 }
+        /// Whether its documents can be reached from any byte: an uncompressed JSON Lines file, a
+        /// Parquet file (whose footer places its row groups), a Megatron dataset (its index places
+        /// its documents in the `.bin`, whose size it takes) or a token file (a stream, such as the
+        /// standard input or a named pipe, has no size and is read whole).
+        public var divisible: Bool { format != .plainText && Compression(path: path) == .none && bytes > 0 }
     }
 
     /// What a reader reads of one input: the documents starting in `lineStarts` (a byte range of

@@ -1,4 +1,5 @@
 import Foundation
+import TokenFiles
 import InductionDetector
 import SeededRandom
 import Shards
@@ -19,6 +20,8 @@ public struct ShardingOptions: Sendable {
     public var unitBytes = 32 << 20
     public var textField = "text"
     public var format = FormatChoice.auto
+    /// How token files (`--format tokens`) store their ids.
+    public var tokenType: TokenType?
     public var strict = false
     /// Which part of the run this process makes, of how many (`--part I/N`); nil for the whole run.
     public var part: PartIdentity?
@@ -93,10 +96,15 @@ public final class ShardingPipeline {
         }
         var inputs: [InputFile] = []
         for path in options.inputs {
-            guard let size = fileSize(path) else { throw InputError("\(path): cannot read its size") }
-            // Every input, not only those this part reads from their start: a part must not tokenize
-            // the middle of a binary file either. (The standard input is checked as it is read.)
-            if path != standardInputPath && options.format.format(of: path) != .parquet { try BinaryContent.check(path) }
+            let format = options.format.format(of: path)
+            // A Megatron dataset is placed by its data file, which its index names.
+            let dataPath = format == .megatron && path.hasSuffix(".idx") ? String(path.dropLast(4)) + ".bin" : path
+            guard let size = fileSize(dataPath) else { throw InputError("\(dataPath): cannot read its size") }
+            if format.isPretokenized && path == standardInputPath { throw InputError("standard input: pre-tokenized input must be a file") }
+            if format == .tokens && options.tokenType == nil { throw InputError("\(path): a token file needs --dtype (uint16 or uint32)") }
+            // Every text input, not only those this part reads from their start: a part must not
+            // tokenize the middle of a binary file either. (The standard input is checked as it is read.)
+            if path != standardInputPath && (format == .plainText || format == .jsonLines) { try BinaryContent.check(path) }
             inputs.append(InputFile(path: path, bytes: size))
         }
         layout = InputLayout(inputs: inputs.map { ($0.path, $0.bytes) }, format: options.format, blockBytes: options.unitBytes)
@@ -131,7 +139,8 @@ public final class ShardingPipeline {
         parameters = RunParameters(
             seqLen: options.seqLen, windowLength: options.seqLen + 1, scope: options.scope,
             valFraction: options.valFraction, windowsPerFrame: options.windowsPerFrame, level: options.level,
-            unitBytes: options.unitBytes, textField: options.textField, format: options.format.rawValue, strict: options.strict,
+            unitBytes: options.unitBytes, textField: options.textField, format: options.format.rawValue,
+            tokenType: options.format == .tokens ? options.tokenType?.rawValue : nil, strict: options.strict,
             tokenizer: TokenizerIdentity(
                 file: "tokenizer/\(name)", sha256: tokenizerSHA256,
                 vocabSize: tokenizer.vocabularySize, endOfText: endOfText, beginningOfText: beginningOfText,
@@ -153,8 +162,9 @@ public final class ShardingPipeline {
 
     public func run(progress: (ShardingProgress) -> Void) throws(InputError) -> Manifest {
         try prepareFolder()
+        let tokenOptions = options.tokenType.map { TokenInputOptions(type: $0, endOfText: parameters.tokenizer.endOfText) }
         let reader = CorpusReader(layout: layout, pieces: layout.pieces(for: blocks), textField: options.textField,
-                                  strict: options.strict, maximumDocumentBytes: options.unitBytes)
+                                  strict: options.strict, tokenOptions: tokenOptions, maximumDocumentBytes: options.unitBytes)
         var state = ShardingProgress(documents: 0, tokens: 0, consumedBytes: 0,
                                      totalBytes: layout.bytesRead(in: blocks), unitsDone: 0, unitsReused: 0)
         var records: [UnitRecord] = []
@@ -194,7 +204,7 @@ public final class ShardingPipeline {
                 unitInBlock = 0
             }
             pending.append(document)
-            pendingBytes += document.text.utf8.count
+            pendingBytes += document.size
             state.documents += 1
             if state.documents % 256 == 0 || pendingBytes >= options.unitBytes {
                 state.consumedBytes = reader.consumedBytes
@@ -294,17 +304,21 @@ public final class ShardingPipeline {
         return record
     }
 
-    /// SHA-256 over the unit's documents, each as its input's index, its byte offset in that input and
-    /// its UTF-8 byte count (u64, little-endian each), then its bytes.
+    /// SHA-256 over the unit's documents, each as its input's index, its offset in that input and its
+    /// byte count (u64, little-endian each), then its bytes: a text's UTF-8, or the ids as u32
+    /// little-endian.
     static func digest(of documents: [Document]) -> String {
         var hasher = SHA256()
+        func update(_ document: Document, _ bytes: UnsafeRawBufferPointer) {
+            for field in [document.input, document.offset, bytes.count] {
+                withUnsafeBytes(of: UInt64(field).littleEndian) { hasher.update(Array($0)) }
+            }
+            hasher.update(Array(bytes))
+        }
         for document in documents {
-            var text = document.text
-            text.withUTF8 { bytes in
-                for field in [document.input, document.offset, bytes.count] {
-                    withUnsafeBytes(of: UInt64(field).littleEndian) { hasher.update(Array($0)) }
-                }
-                hasher.update(bytes)
+            switch document.content {
+            case .text(var text): text.withUTF8 { update(document, UnsafeRawBufferPointer($0)) }
+            case .tokens(let ids): ids.map(\.littleEndian).withUnsafeBytes { update(document, $0) }
             }
         }
         return SHA256.hex(hasher.finalize())
@@ -315,7 +329,19 @@ public final class ShardingPipeline {
     private func process(_ name: UnitName, documents: [Document], textBytes: Int) throws(InputError) -> UnitRecord {
         let tokenizer = self.tokenizer
         let start = DispatchTime.now()
-        let encoded = parallelMap(documents.count, threads: options.threads) { tokenizer.encode(documents[$0].text) }
+        let endOfText = parameters.tokenizer.endOfText, vocabulary = UInt32(tokenizer.vocabularySize)
+        for document in documents {
+            if case .tokens(let ids) = document.content, let bad = ids.firstIndex(where: { $0 >= vocabulary }) {
+                throw InputError("\(layout.entries[document.input].path): the document at byte \(document.offset) holds id \(ids[bad]) (its token \(bad)), at or beyond the tokenizer's \(vocabulary) ids; is --tokenizer the one these ids come from?")
+            }
+        }
+        // A pre-tokenized document ends with end-of-text already or is given it, like a text.
+        let encoded = parallelMap(documents.count, threads: options.threads) { i -> [UInt32] in
+            switch documents[i].content {
+            case .text(let text): return tokenizer.encode(text)
+            case .tokens(let ids): return ids.last == endOfText ? Array(ids.dropLast()) : ids
+            }
+        }
         times.tokenize += seconds(since: start) * Double(min(options.threads, max(documents.count, 1)))
 
         var splits: [String: UnitSplit] = [:]

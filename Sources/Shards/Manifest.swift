@@ -65,6 +65,8 @@ public struct RunParameters: Codable, Equatable, Sendable {
     /// How inputs hold documents: `auto` (from each file's name), `text` or `jsonl`; absent in
     /// folders made before the option existed, which read by name.
     public var format: String?
+    /// How a token file (`format` tokens) stores its ids: `uint16` or `uint32`; absent otherwise.
+    public var tokenType: String?
     public var strict: Bool
     public var tokenizer: TokenizerIdentity
     /// Token classes match lengths were computed over (thresholded Hapax); nil for exact matching.
@@ -85,6 +87,9 @@ public struct RunParameters: Codable, Equatable, Sendable {
         compare("unit_bytes", unitBytes, other.unitBytes)
         compare("text_field", textField, other.textField)
         compare("format", format ?? "auto", other.format ?? "auto")
+        compare("token_type", tokenType ?? "none", other.tokenType ?? "none")
+        compare("tokenizer.beginning_of_text", tokenizer.beginningOfText.map(String.init) ?? "none",
+                other.tokenizer.beginningOfText.map(String.init) ?? "none")
         compare("strict", strict, other.strict)
         compare("tokenizer.file", tokenizer.file, other.tokenizer.file)
         compare("tokenizer.sha256", tokenizer.sha256, other.tokenizer.sha256)
@@ -100,7 +105,7 @@ public struct RunParameters: Codable, Equatable, Sendable {
         return result
     }
 
-    public init(seqLen: Int, windowLength: Int, scope: MatchScope, valFraction: Double, windowsPerFrame: Int, level: Int, unitBytes: Int, textField: String, format: String? = nil, strict: Bool, tokenizer: TokenizerIdentity, classes: ClassMapIdentity? = nil, inputs: [InputFile], part: PartIdentity? = nil) {
+    public init(seqLen: Int, windowLength: Int, scope: MatchScope, valFraction: Double, windowsPerFrame: Int, level: Int, unitBytes: Int, textField: String, format: String? = nil, tokenType: String? = nil, strict: Bool, tokenizer: TokenizerIdentity, classes: ClassMapIdentity? = nil, inputs: [InputFile], part: PartIdentity? = nil) {
         self.seqLen = seqLen
         self.windowLength = windowLength
         self.scope = scope
@@ -110,6 +115,7 @@ public struct RunParameters: Codable, Equatable, Sendable {
         self.unitBytes = unitBytes
         self.textField = textField
         self.format = format
+        self.tokenType = tokenType
         self.strict = strict
         self.tokenizer = tokenizer
         self.classes = classes

@@ -3,6 +3,7 @@ import Foundation
 import WorkerPool
 import InductionDetector
 import Preprocessing
+import TokenFiles
 import Shards
 import Tokenization
 
@@ -71,8 +72,11 @@ struct Shard: ParsableCommand {
     @Option(help: "Share of documents (chosen by a hash of their index) that go to the val split.")
     var valFraction: Double = 0
 
-    @Option(help: "How inputs hold documents: auto (by name), text (one document per input), jsonl (one per line) or parquet (one per row).")
+    @Option(help: "How inputs hold documents: auto (by name), text (one document per input), jsonl (one per line), parquet (one per row), megatron (an indexed dataset's .idx) or tokens (ids, documents ending with end-of-text).")
     var format: FormatChoice = .auto
+
+    @Option(help: "How a token file (--format tokens) stores its ids: uint16 or uint32.")
+    var dtype: TokenFileType?
 
     @Option(help: "The JSON Lines field or Parquet column that holds the text.")
     var textField = "text"
@@ -117,6 +121,7 @@ struct Shard: ParsableCommand {
             throw ValidationError("--part I/N: N must be between 1 and \(Self.maximumParts)")
         }
         guard (1...maximumThreads).contains(threads) else { throw ValidationError("--threads must be between 1 and \(maximumThreads)") }
+        guard (dtype != nil) == (format == .tokens) else { throw ValidationError("--dtype goes with --format tokens, and --format tokens needs it") }
     }
 
     func run() throws {
@@ -135,6 +140,7 @@ struct Shard: ParsableCommand {
         options.threads = threads
         options.classesPath = classes
         options.format = format
+        options.tokenType = dtype.map { $0 == .uint16 ? .uint16 : .uint32 }
         options.part = try part?.resolve()
 
         let line = ProgressLine()
@@ -182,3 +188,8 @@ struct Shard: ParsableCommand {
 
 extension MatchScope: ExpressibleByArgument {}
 extension FormatChoice: ExpressibleByArgument {}
+
+/// The id types of the token files hapax reads.
+enum TokenFileType: String, ExpressibleByArgument {
+    case uint16, uint32
+}

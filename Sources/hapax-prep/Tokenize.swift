@@ -58,9 +58,10 @@ struct Tokenize: ParsableCommand {
         do { files = try expandInputs(inputs) } catch { throw CommandError(error.description) }
         var read: [(text: String, replacements: Int)] = []
         for file in files {
+            if InputFormat(path: file).isPretokenized { throw CommandError("\(file): already tokenized; tokenize reads text") }
             if InputFormat(path: file) == .parquet {
                 let reader = CorpusReader(files: [file], textField: textField, strict: strict, maximumDocumentBytes: Int.max)
-                do { while let row = try reader.next() { read.append((row.text, row.replacements)) } } catch { throw CommandError(error.description) }
+                do { while let row = try reader.next() { read.append((row.text ?? "", row.replacements)) } } catch { throw CommandError(error.description) }
             } else {
                 let input = try readText(file, strict: strict)
                 read.append((input.text, input.replacements))

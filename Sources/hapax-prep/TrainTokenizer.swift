@@ -60,6 +60,9 @@ struct TrainTokenizer: ParsableCommand {
         }
         let files: [String]
         do { files = try expandInputs(corpus) } catch { throw CommandError(error.description) }
+        if let tokens = files.first(where: { InputFormat(path: $0).isPretokenized }) {
+            throw CommandError("\(tokens): already tokenized; train-tokenizer reads text")
+        }
         // Documents stream through in batches; each batch's pieces are counted on all threads.
         let reader = CorpusReader(files: files, textField: textField, maximumDocumentBytes: 1 << 30)
         var counts: [[UInt8]: Int] = [:]
@@ -79,8 +82,9 @@ struct TrainTokenizer: ParsableCommand {
         }
         do {
             while let document = try reader.next() {
-                batch.append(document.text)
-                batchBytes += document.text.utf8.count
+                guard let text = document.text else { continue }
+                batch.append(text)
+                batchBytes += text.utf8.count
                 if batchBytes >= 64 << 20 { countBatch() }
             }
         } catch { throw CommandError(error.description) }
