@@ -35,7 +35,7 @@ let package = Package(
             "Tokenization", "WorkerPool", "Preprocessing", "Shards", "InductionDetector", "TokenEquivalence", "Training", "TokenFiles",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .target(name: "Training", dependencies: ["CBLAS", "Shards", "InductionDetector", "SeededRandom"]),
+        .target(name: "Training", dependencies: ["CBLAS", "Shards", "InductionDetector", "SeededRandom", "TokenFiles"]),
         .target(name: "Analysis", dependencies: ["Training", "Shards", "Preprocessing", "Tokenization", "InductionDetector", "SeededRandom"]),
         .executableTarget(name: "hapax-train", dependencies: [
             "Training", "Analysis", "Shards", "Tokenization", "InductionDetector", "WorkerPool",

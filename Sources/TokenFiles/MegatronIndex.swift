@@ -82,15 +82,8 @@ public enum TokenType: String, Sendable, CaseIterable {
     }
 
     init?(megatronCode: UInt8) {
-        switch megatronCode {
-        case 1: self = .uint8
-        case 2: self = .int8
-        case 3: self = .int16
-        case 4: self = .int32
-        case 5: self = .int64
-        case 8: self = .uint16
-        default: return nil
-        }
+        guard let type = Self.allCases.first(where: { $0.megatronCode == megatronCode }) else { return nil }
+        self = type
     }
 
     /// The id stored at `bytes[offset...]`, nil when negative or past UInt32.

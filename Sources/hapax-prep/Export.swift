@@ -1,30 +1,66 @@
 import ArgumentParser
 import Foundation
+import InductionDetector
+import Preprocessing
 import Shards
+import Training
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print windows as JSON Lines: {\"split\", \"window\", \"tokens\", \"match\"} per line.",
+        abstract: "Print windows as JSON Lines, or write them as GPT-NeoX / Megatron datasets with Hapax labels.",
         discussion: """
-            `match` holds the stored match length of every token (capped at 255). Windows are numbered \
-            from 0 across the shards of a split, in manifest order.
+            jsonl (the default) prints {"split", "window", "tokens", "match"} per line: `match` holds the \
+            stored match length of every token (capped at 255). Windows are numbered from 0 across the \
+            shards of a split, in manifest order.
+
+            megatron writes, per split, OUT/SPLIT_text_document.{bin,idx} (window w's first seq_len \
+            tokens as document w) and OUT/SPLIT_label_document.{bin,idx} (int32: -100 at position 0 and \
+            where --mask drops the target, the token where it keeps it), and prints the GPT-NeoX config \
+            lines. With NeoX's seq_length set to the folder's seq_len, NeoX trains on exactly the \
+            targets hapax-train keeps (docs/FORMAT.md, section 8).
 
             Examples:
               hapax-prep export data/shards --windows 0..10
               hapax-prep export data/shards --split val > val.jsonl
+              hapax-prep export data/shards --format megatron -o neox-data
+              hapax-prep export data/shards --format megatron --mask random:0.2 --seed 3 -o neox-control
             """)
+
+    enum Format: String, ExpressibleByArgument { case jsonl, megatron }
 
     @Argument(help: "A shard folder.")
     var folder: String
 
-    @Option(help: "train or val.")
+    @Option(help: "jsonl (to standard output) or megatron (to -o).")
+    var format: Format = .jsonl
+
+    @Option(name: .shortAndLong, help: "The folder the megatron datasets go to.")
+    var output: String?
+
+    @Option(help: "For megatron: the loss mask the labels carry: hapax, none, repeat, offset, or random:P.")
+    var mask = "hapax"
+
+    @Option(help: "For megatron: n of the hapax mask.")
+    var ngram = 2
+
+    @Option(help: "For megatron: the seed of random:P (hapax-train's --seed).")
+    var seed: UInt64 = 1
+
+    @Option(help: "For jsonl: train or val.")
     var split: Split = .train
 
-    @Option(help: "Windows A..B: from A up to but not including B (either end may be left out).")
+    @Option(help: "For jsonl: windows A..B, from A up to but not including B (either end may be left out).")
     var windows: String?
+
+    func validate() throws {
+        guard (format == .megatron) == (output != nil) else { throw ValidationError("-o goes with --format megatron, which needs it") }
+        guard MaskRule.ngramRange.contains(ngram) else { throw ValidationError("--ngram must be between 1 and \(MaskRule.ngramRange.upperBound)") }
+        guard TrainingMask(mask, ngram: ngram, seed: seed) != nil else { throw ValidationError("--mask must be hapax, none, repeat, offset or random:P with P in [0, 1]") }
+    }
 
     func run() throws {
         let folder = try openFolder(self.folder)
+        if let output { return try writeMegatron(folder, to: output) }
         let total = folder.windowCount(split)
         let range = try windowRange(windows, total: total)
         var out = Data()
@@ -44,6 +80,27 @@ struct Export: ParsableCommand {
             }
         } catch { throw CommandError("\(error)") }
         stdout.write(out)
+    }
+}
+
+extension Export {
+    private func writeMegatron(_ folder: ShardFolder, to output: String) throws {
+        let start = DispatchTime.now()
+        let written: [(split: Split, windows: Int)]
+        do {
+            written = try MegatronExport.write(folder, to: output, mask: TrainingMask(mask, ngram: ngram, seed: seed)!)
+        } catch { throw CommandError("\(error)") }
+        let tokens = written.reduce(0) { $0 + $1.windows } * folder.parameters.seqLen
+        printError("wrote \(written.map { "\($0.windows) \($0.split.rawValue)" }.joined(separator: " and ")) windows (\(tokens) tokens) to \(output) in "
+                   + String(format: "%.2f s (%.1f M tokens/s)", seconds(since: start), Double(tokens) / 1e6 / max(seconds(since: start), 1e-9)))
+        let path = URL(fileURLWithPath: output).standardizedFileURL.path
+        print("GPT-NeoX config (the mask: \(mask)\(mask == "hapax" ? " n=\(ngram)" : "")):")
+        print("  \"seq_length\": \(folder.parameters.seqLen),")
+        for (split, _) in written {
+            let name = split == .train ? "train" : "valid"
+            print("  \"\(name)_data_paths\": [\"\(path)/\(split.rawValue)_text_document\"],")
+            print("  \"\(name)_label_data_paths\": [\"\(path)/\(split.rawValue)_label_document\"],")
+        }
     }
 }
 
