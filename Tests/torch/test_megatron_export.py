@@ -64,3 +64,29 @@ def test_the_export_is_written_whole_or_not_at_all(shards, tmp_path):
     out = tmp_path / "neox"
     run([BIN / "hapax-prep", "export", shards, "--format", "megatron", "-o", out])
     assert sorted(p.name for p in out.iterdir()) == sorted(f"{s}_{k}_document.{e}" for s in ("train", "val") for k in ("text", "label") for e in ("bin", "idx"))
+
+
+def test_the_neox_pipeline_runs_from_a_megatron_dataset(tmp_path):
+    """pipelines/neox.sh on a dataset megatron-core builds: its export holds the input's ids."""
+    import torch
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from megatron.core.datasets.indexed_dataset import IndexedDatasetBuilder
+    tokenizer = tmp_path / "tok.json"
+    run([BIN / "hapax-prep", "train-tokenizer", "--vocab-size", "300", "-o", tokenizer,
+         sorted((ROOT / "data" / "shakespeare").glob("*.txt"))[0]])
+    rng = np.random.default_rng(3)
+    docs = [rng.integers(0, 299, size=int(rng.integers(5, 90))) for _ in range(200)]
+    builder = IndexedDatasetBuilder(str(tmp_path / "pile_text_document.bin"), dtype=np.uint16)
+    for doc in docs:
+        builder.add_document(torch.tensor(doc), [len(doc)])
+    builder.finalize(str(tmp_path / "pile_text_document.idx"))
+    env = dict(os.environ, DATA=str(tmp_path / "pile_text_document.idx"), TOKENIZER=str(tokenizer), OUT=str(tmp_path / "out"),
+               SEQ_LEN=str(SEQ_LEN), HAPAX_PREP=str(BIN / "hapax-prep"))
+    result = subprocess.run([ROOT / "pipelines" / "neox.sh"], env=env, capture_output=True)
+    assert result.returncode == 0, result.stderr.decode()
+    assert '"train_label_data_paths"' in result.stdout.decode()
+    stream = [t for doc in docs for t in doc.tolist() + [299]]
+    text = IndexedDataset(str(tmp_path / "out" / "neox" / "train_text_document"))
+    exported = [t for k in range(len(text)) for t in text[k].tolist()]
+    assert exported == stream[: len(exported)] and len(stream) - len(exported) <= SEQ_LEN
