@@ -14,7 +14,7 @@ public enum MaskRule: Sendable, Equatable, CustomStringConvertible {
     case none
 
     /// Whether target position `t` (t >= 1) of a window with match lengths `m` is dropped.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func drops(_ t: Int, _ m: UnsafeBufferPointer<UInt8>) -> Bool {
         switch self {
         case .hapax(let n): return Int(m[t]) >= n

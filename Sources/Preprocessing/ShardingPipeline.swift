@@ -313,12 +313,13 @@ public final class ShardingPipeline {
             for field in [document.input, document.offset, bytes.count] {
                 withUnsafeBytes(of: UInt64(field).littleEndian) { hasher.update(Array($0)) }
             }
-            hasher.update(Array(bytes))
+            hasher.update(bytes)
         }
         for document in documents {
             switch document.content {
             case .text(var text): text.withUTF8 { update(document, UnsafeRawBufferPointer($0)) }
-            case .tokens(let ids): ids.map(\.littleEndian).withUnsafeBytes { update(document, $0) }
+            // The ids' bytes are little-endian already on every machine Swift runs hapax on.
+            case .tokens(let ids): ids.withUnsafeBytes { update(document, $0) }
             }
         }
         return SHA256.hex(hasher.finalize())

@@ -31,13 +31,17 @@ public final class MegatronWriter {
     }
 
     /// Appends one document, each value stored in the dtype (it must fit).
-    public func add<Values: Collection>(_ values: Values) throws(TokenFileError) where Values.Element: FixedWidthInteger {
+    public func add(_ values: UnsafeBufferPointer<UInt32>) throws(TokenFileError) {
+        let width = dtype.width, start = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: values.count * width))
         // Two's complement: a value's low bytes are its bytes in any type of that width.
-        switch dtype.width {
-        case 1: for v in values { buffer.append(UInt8(truncatingIfNeeded: v)) }
-        case 2: for v in values { withUnsafeBytes(of: UInt16(truncatingIfNeeded: v).littleEndian) { buffer += $0 } }
-        case 4: for v in values { withUnsafeBytes(of: UInt32(truncatingIfNeeded: v).littleEndian) { buffer += $0 } }
-        default: for v in values { withUnsafeBytes(of: UInt64(truncatingIfNeeded: v).littleEndian) { buffer += $0 } }
+        buffer.withUnsafeMutableBytes { out in
+            switch width {
+            case 1: for (k, v) in values.enumerated() { out[start + k] = UInt8(truncatingIfNeeded: v) }
+            case 2: for (k, v) in values.enumerated() { out.storeBytes(of: UInt16(truncatingIfNeeded: v).littleEndian, toByteOffset: start + 2 * k, as: UInt16.self) }
+            case 4: for (k, v) in values.enumerated() { out.storeBytes(of: v.littleEndian, toByteOffset: start + 4 * k, as: UInt32.self) }
+            default: for (k, v) in values.enumerated() { out.storeBytes(of: UInt64(v).littleEndian, toByteOffset: start + 8 * k, as: UInt64.self) }
+            }
         }
         lengths.append(Int32(values.count))
         if buffer.count >= 1 << 22 { try flush() }

@@ -25,13 +25,22 @@ public enum MegatronExport {
             let prefix = (output as NSString).appendingPathComponent(split.rawValue)
             let text = try MegatronWriter(prefix: prefix + "_text_document", dtype: dtype)
             let labels = try MegatronWriter(prefix: prefix + "_label_document", dtype: .int32)
-            var label = [Int32](repeating: ignored, count: seqLen)
+            // Labels as the ids' bit patterns: -100 is 0xFFFFFF9C, written as the int32 it is.
+            var label = [UInt32](repeating: UInt32(bitPattern: ignored), count: seqLen)
             try folder.forEachWindow(split) { w, tokens, matches in
-                let kept = mask.kept(window: w, matches: matches)
-                let first = tokens.startIndex
-                for j in 1..<seqLen { label[j] = kept[j - 1] ? Int32(tokens[first + j]) : ignored }
-                try text.add(tokens.prefix(seqLen))
-                try labels.add(label)
+                try tokens.withUnsafeBufferPointer { tokens in
+                    try matches.withUnsafeBufferPointer { m in
+                        switch mask {
+                        case .rule(let rule):
+                            for j in 1..<seqLen { label[j] = rule.drops(j, m) ? UInt32(bitPattern: ignored) : tokens[j] }
+                        case .random:
+                            let kept = mask.kept(window: w, matches: matches)
+                            for j in 1..<seqLen { label[j] = kept[j - 1] ? tokens[j] : UInt32(bitPattern: ignored) }
+                        }
+                        try text.add(UnsafeBufferPointer(rebasing: tokens[0..<seqLen]))
+                        try label.withUnsafeBufferPointer { try labels.add($0) }
+                    }
+                }
                 done += 1
                 if done % 4096 == 0 { progress(done) }
             }
