@@ -242,3 +242,22 @@ def test_parquet_from_standard_input_is_refused(hapax_prep, cl100k_path, valid, 
     result = run([hapax_prep, "shard", "-", "--format", "parquet", "--tokenizer", str(cl100k_path), "--seq-len", "64",
                   "-o", str(tmp_path / "s")], input=valid, check=False)
     one_line_error(result, "standard input: a Parquet file must be a file")
+
+
+def test_a_dictionary_index_out_of_range_is_refused(hapax_prep, cl100k_path, tmp_path):
+    """The dictionary page made to claim 2 values: the data pages' indices then point past it."""
+    texts = [f"text number {i % 40} " * 5 for i in range(400)]
+    path = tmp_path / "data.parquet"
+    pq.write_table(pa.table({"text": texts}), path, compression="NONE", use_dictionary=True, row_group_size=400)
+    data = bytearray(path.read_bytes())
+    column = pq.ParquetFile(path).metadata.row_group(0).column(0)
+    header = column.dictionary_page_offset
+    # Fields 1 to 3 (type, sizes), then field 7, the DictionaryPageHeader (0x4C), whose field 1 is num_values (0x15).
+    at = data.index(b"\x4c\x15", header) + 2
+    end = at
+    while data[end] & 0x80:
+        end += 1
+    length = end - at + 1
+    data[at:end + 1] = bytes([0x04]) if length == 1 else bytes([0x84] + [0x80] * (length - 2) + [0x00])
+    path.write_bytes(bytes(data))
+    one_line_error(shard_error(hapax_prep, cl100k_path, path, tmp_path), str(path), "row group 0, page 1", "is past the dictionary's 2 values")
