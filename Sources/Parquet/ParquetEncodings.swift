@@ -13,6 +13,8 @@
 /// - DELTA_LENGTH_BYTE_ARRAY (6): the lengths DELTA_BINARY_PACKED, then all the bytes.
 /// - DELTA_BYTE_ARRAY (7): prefix lengths DELTA_BINARY_PACKED, then the suffixes as
 ///   DELTA_LENGTH_BYTE_ARRAY; each value is that much of the previous one, then its suffix.
+///
+/// `ByteCursor` reads them, and the Thrift metadata too, bounded by the bytes it is given.
 struct ByteCursor {
     let bytes: [UInt8]
     var position: Int
@@ -27,7 +29,7 @@ struct ByteCursor {
     var remaining: Int { end - position }
 
     mutating func byte() throws(ParquetError) -> UInt8 {
-        guard position < end else { throw ParquetError("the page ends in the middle of a value") }
+        guard position < end else { throw ParquetError("the data ends in the middle of a value") }
         defer { position += 1 }
         return bytes[position]
     }
@@ -39,7 +41,7 @@ struct ByteCursor {
             value |= UInt64(b & 0x7F) << UInt64(shift)
             if b & 0x80 == 0 { return value }
         }
-        throw ParquetError("a varint in the page is longer than 10 bytes")
+        throw ParquetError("a varint is longer than 10 bytes")
     }
 
     mutating func zigzag() throws(ParquetError) -> Int64 {

@@ -43,12 +43,7 @@ public final class ParquetTextColumn {
         do { size = Int(try handle.seekToEnd()) } catch { throw ParquetError("\(path): cannot read its size") }
         self.size = size
         func read(_ offset: Int, _ count: Int) throws(ParquetError) -> [UInt8] {
-            do {
-                try handle.seek(toOffset: UInt64(offset))
-                let data = try handle.read(upToCount: count) ?? Data()
-                guard data.count == count else { throw ParquetError("\(path): the file ends early") }
-                return Array(data)
-            } catch let error as ParquetError { throw error } catch { throw ParquetError("\(path): cannot read: \(error.localizedDescription)") }
+            do { return try Self.read(handle, offset, count) } catch { throw ParquetError("\(path): \(error.description)") }
         }
         guard size >= 12, try read(0, 4) == Array("PAR1".utf8) else { throw ParquetError("\(path): not a Parquet file (no PAR1 at its start)") }
         let tail = try read(size - 8, 8)
@@ -277,7 +272,9 @@ public final class ParquetTextColumn {
         }
     }
 
-    fileprivate func read(_ offset: Int, _ count: Int) throws(ParquetError) -> [UInt8] {
+    fileprivate func read(_ offset: Int, _ count: Int) throws(ParquetError) -> [UInt8] { try Self.read(handle, offset, count) }
+
+    private static func read(_ handle: FileHandle, _ offset: Int, _ count: Int) throws(ParquetError) -> [UInt8] {
         do {
             try handle.seek(toOffset: UInt64(offset))
             let data = try handle.read(upToCount: count) ?? Data()

@@ -16,36 +16,20 @@ struct ThriftReader {
         case stop = 0, `true`, `false`, i8, i16, i32, i64, double, binary, list, set, map, `struct`
     }
 
-    private let bytes: [UInt8]
-    private(set) var position: Int
+    private var cursor: ByteCursor
     private var depth = 0
     static let maximumDepth = 64
 
     init(_ bytes: [UInt8], at position: Int = 0) {
-        self.bytes = bytes
-        self.position = position
+        cursor = ByteCursor(bytes, from: position)
     }
 
-    private mutating func byte() throws(ParquetError) -> UInt8 {
-        guard position < bytes.count else { throw ParquetError("the metadata ends in the middle of a value") }
-        defer { position += 1 }
-        return bytes[position]
-    }
+    var position: Int { cursor.position }
+    private var remaining: Int { cursor.remaining }
 
-    mutating func varint() throws(ParquetError) -> UInt64 {
-        var value: UInt64 = 0
-        for shift in stride(from: 0, to: 70, by: 7) {
-            let b = try byte()
-            value |= UInt64(b & 0x7F) << UInt64(shift)
-            if b & 0x80 == 0 { return value }
-        }
-        throw ParquetError("a varint in the metadata is longer than 10 bytes")
-    }
-
-    mutating func zigzag() throws(ParquetError) -> Int64 {
-        let raw = try varint()
-        return Int64(bitPattern: raw >> 1) ^ -Int64(bitPattern: raw & 1)
-    }
+    private mutating func byte() throws(ParquetError) -> UInt8 { try cursor.byte() }
+    mutating func varint() throws(ParquetError) -> UInt64 { try cursor.varint() }
+    mutating func zigzag() throws(ParquetError) -> Int64 { try cursor.zigzag() }
 
     /// The fields of the struct at the current position, each read or skipped by `body`.
     mutating func forEachField(_ body: (inout ThriftReader, Int, FieldType) throws(ParquetError) -> Void) throws(ParquetError) {
@@ -76,9 +60,8 @@ struct ThriftReader {
     mutating func binary(_ type: FieldType) throws(ParquetError) -> ArraySlice<UInt8> {
         guard type == .binary else { throw ParquetError("expected a string in the metadata, found type \(type)") }
         let length = try varint()
-        guard length <= UInt64(bytes.count - position) else { throw ParquetError("a string in the metadata runs past its end") }
-        defer { position += Int(length) }
-        return bytes[position..<position + Int(length)]
+        guard length <= UInt64(remaining) else { throw ParquetError("a string in the metadata runs past its end") }
+        return cursor.bytes[try cursor.take(Int(length))]
     }
 
     mutating func string(_ type: FieldType) throws(ParquetError) -> String {
@@ -93,7 +76,7 @@ struct ThriftReader {
         if count == 15 { count = try varint() }
         guard let element = FieldType(rawValue: header & 0x0F) else { throw ParquetError("a list of the metadata has unknown element type") }
         // Every element takes at least one byte (booleans one each), so a longer list is a lie.
-        guard count <= UInt64(bytes.count - position) else { throw ParquetError("a list in the metadata claims \(count) elements, more than its bytes") }
+        guard count <= UInt64(remaining) else { throw ParquetError("a list in the metadata claims \(count) elements, more than its bytes") }
         depth += 1
         defer { depth -= 1 }
         guard depth <= Self.maximumDepth else { throw ParquetError("the metadata nests deeper than \(Self.maximumDepth) levels") }
@@ -115,9 +98,7 @@ struct ThriftReader {
         case .true, .false: break
         case .i8: _ = try byte()
         case .i16, .i32, .i64: _ = try varint()
-        case .double:
-            guard bytes.count - position >= 8 else { throw ParquetError("the metadata ends in the middle of a value") }
-            position += 8
+        case .double: _ = try cursor.take(8)
         case .binary: _ = try binary(.binary)
         case .list, .set: try forEachElement(type) { _, _ throws(ParquetError) in }
         case .map:
@@ -125,7 +106,7 @@ struct ThriftReader {
             guard count > 0 else { return }
             let types = try byte()
             guard let key = FieldType(rawValue: types >> 4), let value = FieldType(rawValue: types & 0x0F),
-                  count <= UInt64(bytes.count - position) else { throw ParquetError("a map in the metadata is malformed") }
+                  count <= UInt64(remaining) else { throw ParquetError("a map in the metadata is malformed") }
             for _ in 0..<count {
                 try skipElement(key)
                 try skipElement(value)

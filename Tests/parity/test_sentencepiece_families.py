@@ -257,9 +257,13 @@ def test_truncated_models_are_refused(hapax_prep, tmp_path, cut):
     (lambda spec: spec["model"].update(byte_fallback=True, continuing_subword_prefix="##"), "model.continuing_subword_prefix: must be null"),
 ])
 def test_tokenizer_json_options_not_run_are_refused_by_name(hapax_prep, hugging_face_forms, tmp_path, edit, message):
-    spec = json.loads(hugging_face_forms["llama-metaspace"].read_text())
+    assert_edit_refused(hapax_prep, hugging_face_forms["llama-metaspace"], tmp_path / "edited.json", edit, message)
+
+
+def assert_edit_refused(hapax_prep, source, path, edit, message):
+    """`source`'s JSON edited by `edit` and written to `path` is refused naming the file and `message`."""
+    spec = json.loads(source.read_text())
     edit(spec)
-    path = tmp_path / "edited.json"
     path.write_text(json.dumps(spec))
     result = run([hapax_prep, "tokenize", "--tokenizer", str(path), "-"], input=b"x", check=False)
     error = result.stderr.decode()
@@ -273,13 +277,7 @@ def test_tokenizer_json_options_not_run_are_refused_by_name(hapax_prep, hugging_
     (lambda spec: spec["config"].update(default_vocab_size=10**7), "config.default_vocab_size:"),
 ])
 def test_tekken_options_not_run_are_refused_by_name(hapax_prep, tmp_path, edit, message):
-    spec = json.loads(TEKKEN.read_text())
-    edit(spec)
-    path = tmp_path / "tekken_edited.json"
-    path.write_text(json.dumps(spec))
-    result = run([hapax_prep, "tokenize", "--tokenizer", str(path), "-"], input=b"x", check=False)
-    error = result.stderr.decode()
-    assert result.returncode != 0 and str(path) in error and message in error, error
+    assert_edit_refused(hapax_prep, TEKKEN, tmp_path / "tekken_edited.json", edit, message)
 
 
 def test_templates_other_than_byte_level_are_refused(hapax_prep, hugging_face_forms, corpus_files, tmp_path):
