@@ -28,7 +28,7 @@ struct Classes: ParsableCommand {
               hapax-prep classes --tokenizer tok.json --embeddings runs/vanilla/model.safetensors --threshold 0.3 -o classes.json
             """)
 
-    @Option(help: "A tiktoken rank file (*.tiktoken) or a Hugging Face tokenizer.json.") var tokenizer: String
+    @Option(help: "A tiktoken rank file (*.tiktoken), a Hugging Face tokenizer.json, a SentencePiece model or a Tekken file.") var tokenizer: String
     @Option(help: "Pre-tokenizer pattern for a rank file whose name does not tell it.") var pattern: PreTokenizer?
     @Option(name: .shortAndLong, help: "The class file to write.") var output: String
     @Flag(help: "Classes of equal text up to leading white space and case.") var surface = false

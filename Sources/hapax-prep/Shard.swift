@@ -15,15 +15,20 @@ struct Shard: ParsableCommand {
             standard input. Plain-text files are one document each; .jsonl/.ndjson/.json files are JSON \
             Lines, one document per line under --text-field; .parquet files one document per row of the \
             string column --text-field (--format sets one format for all inputs; the standard input is \
-            plain text unless --format jsonl). Binary files (Parquet named otherwise, archives, PDF, \
-            NumPy, Megatron indexes, or NUL bytes early on) are refused, not tokenized. Files may be gzip (.gz) or zstd \
-            (.zst) compressed; the standard input is decompressed when its first bytes say so, so \
-            `curl -s URL | hapax-prep shard - --format jsonl …` needs no local copy.
+            plain text unless --format jsonl). Files may be gzip (.gz) or zstd (.zst) compressed; the \
+            standard input is decompressed when its first bytes say so, so `curl -s URL | hapax-prep \
+            shard - --format jsonl …` needs no local copy. Other binary files (archives, PDF, NumPy, or \
+            NUL bytes early on) are refused, not tokenized.
 
-            Documents, each followed by end-of-text, are grouped into work units of about --unit-size \
+            Pre-tokenized corpora go in as they are: a Megatron indexed dataset by its .idx, and with \
+            --format tokens --dtype uint16|uint32 a flat token file (raw, .npy, llm.c .bin) whose \
+            documents end after each end-of-text id. --tokenizer names the tokenizer the ids come from.
+
+            Documents, each followed by end-of-text (and preceded by the beginning-of-sequence token with \
+            --bos), are grouped into work units of about --unit-size \
             bytes of text; a unit never spans a block of --unit-size input bytes, which is what lets a \
-            run be split into parts. Each unit's token stream is cut into windows of seq-len + 1 tokens that overlap \
-            by one; tokens at a unit's end that fill no window (fewer than seq-len) are dropped. Every \
+            run be split into parts. Each unit's token stream is cut into windows of seq-len + 1 tokens \
+            that overlap by one; tokens at a unit's end that fill no window (fewer than seq-len) are dropped. Every \
             token's match length (the longest n-gram ending there that occurred earlier in its window, or \
             document with --scope document) is stored next to it, so training can apply any mask rule.
 
@@ -46,12 +51,15 @@ struct Shard: ParsableCommand {
               hapax-prep shard 'corpus/*.jsonl.zst' --tokenizer tokenizer.json --seq-len 2048 --val-fraction 0.01 -o shards
               hapax-prep shard corpus/ --tokenizer tokenizer.json --seq-len 2048 --part 3/8 -o parts/3
               zstdcat dump.jsonl.zst | hapax-prep shard - --format jsonl --tokenizer tokenizer.json --seq-len 2048 -o shards
+              hapax-prep shard fineweb/sample/10BT/ --tokenizer data/mistral/tokenizer.model.v1 --bos --seq-len 4096 -o shards
+              hapax-prep shard pile_20B_tokenizer_text_document.idx --tokenizer 20B_tokenizer.json --seq-len 2048 -o shards
+              hapax-prep shard train.bin --format tokens --dtype uint16 --tokenizer gpt2.tiktoken --seq-len 1024 -o shards
             """)
 
     @Argument(help: "Corpus files, folders, glob patterns, or - for the standard input.")
     var inputs: [String]
 
-    @Option(help: "A tiktoken rank file (*.tiktoken) or a Hugging Face tokenizer.json.")
+    @Option(help: "A tiktoken rank file (*.tiktoken), a Hugging Face tokenizer.json, a SentencePiece model or a Tekken file.")
     var tokenizer: String
 
     @Option(help: "Pre-tokenizer pattern for a rank file whose name does not tell it (gpt2, cl100k, o200k, llama3, qwen2).")
