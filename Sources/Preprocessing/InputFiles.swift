@@ -60,6 +60,11 @@ func fileStatus(_ path: String) -> stat? {
     return stat(path, &status) == 0 ? status : nil
 }
 
+/// Whether `path` is a regular file (through symbolic links), not a stream such as a named pipe.
+func isRegularFile(_ path: String) -> Bool {
+    path != standardInputPath && fileStatus(path).map { $0.st_mode & S_IFMT == S_IFREG } ?? false
+}
+
 /// The size of a file, through symbolic links; 0 for the standard input, whose size is unknown.
 public func fileSize(_ path: String) -> Int? {
     path == standardInputPath ? 0 : fileStatus(path).map { Int($0.st_size) }
