@@ -53,47 +53,61 @@ enum TiktokenFile {
     /// vocabularies' longest tokens are a few hundred bytes.
     static let maximumTokenBytes = 1 << 20
 
-    /// Token byte strings indexed by rank.
+    /// Token byte strings indexed by rank. One pass over the bytes, decoding base64 and ranks by
+    /// hand: the file has a hundred thousand lines or more, and every process that tokenizes loads it.
     static func parse(_ contents: Data) throws(TokenizerError) -> [[UInt8]?] {
+        let bytes = [UInt8](contents)
+        let largestId = largestAllowedId(entries: bytes.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 })
         var tokens: [[UInt8]?] = []
-        var lineOfRank: [Int: Int] = [:]
-        var rankOfToken: [[UInt8]: Int] = [:]
-        var lineNumber = 0
-        let lines = contents.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-        let largestId = largestAllowedId(entries: lines.count)
-        for line in lines {
+        var lineOfRank: [Int32] = []       // 0: the rank is not used yet
+        var linesInOrder: [(line: Int, rank: Int)] = []
+        var lineNumber = 0, start = 0
+        while start < bytes.count {
             lineNumber += 1
-            var line = line
-            if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
-            if line.isEmpty { continue }
-            let fields = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
-            guard fields.count == 2 else {
-                throw TokenizerError("line \(lineNumber): expected 'base64-token rank', got \(fields.count) space-separated fields")
+            var end = start
+            while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
+            defer { start = end + 1 }
+            var lineEnd = end
+            if lineEnd > start && bytes[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
+            if lineEnd == start { continue }
+            let line = bytes[start..<lineEnd]
+            let spaces = line.reduce(0) { $1 == UInt8(ascii: " ") ? $0 + 1 : $0 }
+            guard spaces == 1, let space = line.firstIndex(of: UInt8(ascii: " ")) else {
+                throw TokenizerError("line \(lineNumber): expected 'base64-token rank', got \(spaces + 1) space-separated fields")
             }
-            guard fields[0].count <= (maximumTokenBytes + 2) / 3 * 4 else {
-                throw TokenizerError("line \(lineNumber): a token of \(fields[0].count / 4 * 3) bytes or more is longer than any tokenizer uses (at most \(maximumTokenBytes))")
+            let encoded = line[..<space], digits = line[(space + 1)...]
+            guard encoded.count <= (maximumTokenBytes + 2) / 3 * 4 else {
+                throw TokenizerError("line \(lineNumber): a token of \(encoded.count / 4 * 3) bytes or more is longer than any tokenizer uses (at most \(maximumTokenBytes))")
             }
-            guard let token = Data(base64Encoded: Data(fields[0])).map(Array.init), !token.isEmpty else {
-                throw TokenizerError("line \(lineNumber): '\(String(decoding: fields[0].prefix(40), as: UTF8.self))' is not valid base64 for a token")
+            guard let token = Base64.decode(encoded), !token.isEmpty else {
+                throw TokenizerError("line \(lineNumber): '\(String(decoding: encoded.prefix(40), as: UTF8.self))' is not valid base64 for a token")
             }
-            guard let rank = Int(String(decoding: fields[1], as: UTF8.self)), rank >= 0 else {
-                throw TokenizerError("line \(lineNumber): '\(String(decoding: fields[1].prefix(40), as: UTF8.self))' is not a rank (a non-negative integer)")
+            guard !digits.isEmpty, digits.count <= 18, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
+                throw TokenizerError("line \(lineNumber): '\(String(decoding: digits.prefix(40), as: UTF8.self))' is not a rank (a non-negative integer)")
             }
+            let rank = digits.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
             guard rank <= largestId else {
-                throw TokenizerError("line \(lineNumber): rank \(rank) is far beyond the \(lines.count) lines of the file (at most \(largestId))")
+                throw TokenizerError("line \(lineNumber): rank \(rank) is far beyond the \(lineNumber) lines of the file (at most \(largestId))")
             }
-            if let earlier = lineOfRank[rank] {
-                throw TokenizerError("line \(lineNumber): rank \(rank) is already used on line \(earlier)")
+            if rank >= tokens.count {
+                tokens += Array(repeating: nil, count: rank + 1 - tokens.count)
+                lineOfRank += Array(repeating: 0, count: rank + 1 - lineOfRank.count)
             }
-            if let earlier = rankOfToken[token] {
-                throw TokenizerError("line \(lineNumber): the token is already listed with rank \(earlier)")
+            if lineOfRank[rank] != 0 {
+                throw TokenizerError("line \(lineNumber): rank \(rank) is already used on line \(lineOfRank[rank])")
             }
-            lineOfRank[rank] = lineNumber
-            rankOfToken[token] = rank
-            if rank >= tokens.count { tokens += Array(repeating: nil, count: rank + 1 - tokens.count) }
+            lineOfRank[rank] = Int32(lineNumber)
             tokens[rank] = token
+            linesInOrder.append((lineNumber, rank))
         }
-        if rankOfToken.isEmpty { throw TokenizerError("the file has no ranks") }
+        if linesInOrder.isEmpty { throw TokenizerError("the file has no ranks") }
+        // A token listed twice: in a table built in line order, a lookup finds the first listing.
+        let table = ByteStringTable(linesInOrder.map { (key: tokens[$0.rank]!, id: UInt32($0.rank)) })
+        for (line, rank) in linesInOrder {
+            if let first = table.id(of: tokens[rank]!), Int(first) != rank {
+                throw TokenizerError("line \(line): the token is already listed with rank \(first)")
+            }
+        }
         return tokens
     }
 
@@ -102,23 +116,41 @@ enum TiktokenFile {
     ///
     /// Splits are found with polynomial hashes of every prefix and suffix, each computed in constant
     /// time from the token's prefix hashes, so a token of n bytes costs O(n) rather than the O(n²) of
-    /// hashing each part anew; a hash hit is confirmed byte for byte.
+    /// hashing each part anew; a hash hit is confirmed byte for byte. The hashes index the tokens in
+    /// one open-addressing table, without an allocation per token.
     static func merges(of tokens: [[UInt8]?]) -> MergeTable {
         let base: UInt64 = 0x100_0000_01B3
         func hash(_ bytes: ArraySlice<UInt8>) -> UInt64 { bytes.reduce(0) { $0 &* base &+ UInt64($1) &+ 1 } }
-        var byHash: [UInt64: [UInt32]] = [:]
+        func key(_ hash: UInt64, _ count: Int) -> UInt64 { hash ^ UInt64(count) << 56 }
+        func slot(_ key: UInt64, _ mask: Int) -> Int { Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask }
+        var capacity = 16
+        while capacity < tokens.count * 2 { capacity <<= 1 }
+        let mask = capacity - 1
+        var keys = [UInt64](repeating: 0, count: capacity), ids = [UInt32](repeating: UInt32.max, count: capacity)
         for (id, bytes) in tokens.enumerated() {
-            if let bytes { byHash[hash(bytes[...]) ^ UInt64(bytes.count) << 56, default: []].append(UInt32(id)) }
+            guard let bytes else { continue }
+            let k = key(hash(bytes[...]), bytes.count)
+            var s = slot(k, mask)
+            while ids[s] != UInt32.max { s = (s + 1) & mask }
+            keys[s] = k
+            ids[s] = UInt32(id)
         }
         func id(_ part: ArraySlice<UInt8>, hash: UInt64) -> UInt32? {
-            byHash[hash ^ UInt64(part.count) << 56]?.first { tokens[Int($0)]![...] == part }
+            let k = key(hash, part.count)
+            var s = slot(k, mask)
+            while ids[s] != UInt32.max {
+                if keys[s] == k && tokens[Int(ids[s])]![...] == part { return ids[s] }
+                s = (s + 1) & mask
+            }
+            return nil
         }
         var rules: [(left: UInt32, right: UInt32, priority: UInt32, result: UInt32)] = []
         var prefix: [UInt64] = [], power: [UInt64] = [1]
         for (result, bytes) in tokens.enumerated() {
             guard let bytes, bytes.count > 1 else { continue }
             let n = bytes.count
-            prefix = [0]
+            prefix.removeAll(keepingCapacity: true)
+            prefix.append(0)
             for byte in bytes { prefix.append(prefix.last! &* base &+ UInt64(byte) &+ 1) }
             while power.count <= n { power.append(power.last! &* base) }
             for split in 1..<n {
@@ -129,5 +161,44 @@ enum TiktokenFile {
             }
         }
         return MergeTable(rules)
+    }
+}
+
+/// Standard base64 (RFC 4648 section 4) with its padding, as tiktoken's rank files write tokens.
+enum Base64 {
+    private static let values: [UInt8] = {
+        var table = [UInt8](repeating: 0xFF, count: 256)
+        for (i, c) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8.enumerated() { table[Int(c)] = UInt8(i) }
+        return table
+    }()
+
+    /// The bytes `text` encodes, or nil when it is not padded base64.
+    static func decode(_ text: ArraySlice<UInt8>) -> [UInt8]? {
+        guard text.count % 4 == 0 else { return nil }
+        var padding = 0
+        if text.last == UInt8(ascii: "=") { padding += 1 }
+        if text.count >= 2 && text[text.endIndex - 2] == UInt8(ascii: "=") { padding += 1 }
+        var output: [UInt8] = []
+        output.reserveCapacity(text.count / 4 * 3)
+        var i = text.startIndex
+        while i < text.endIndex {
+            let last = i + 4 == text.endIndex
+            var group: UInt32 = 0
+            for k in 0..<4 {
+                let c = text[i + k]
+                if last && c == UInt8(ascii: "=") && k >= 4 - padding {
+                    group <<= 6
+                    continue
+                }
+                let v = values[Int(c)]
+                if v == 0xFF { return nil }
+                group = group << 6 | UInt32(v)
+            }
+            output.append(UInt8(group >> 16))
+            if !(last && padding == 2) { output.append(UInt8(truncatingIfNeeded: group >> 8)) }
+            if !(last && padding >= 1) { output.append(UInt8(truncatingIfNeeded: group)) }
+            i += 4
+        }
+        return output
     }
 }
