@@ -9,7 +9,10 @@ Tekken file against mistral_common (tiktoken underneath) and kitoken.
 
 Every side is timed on encoding alone (text already in memory, tokenizer already loaded, normalization
 included): tiktoken's encode_ordinary and Hugging Face's encode in this process, hapax as reported by
-`hapax-prep tokenize` for its encoding phase. Each figure is the best of --repeats runs.
+`hapax-prep tokenize` for its encoding phase. Each figure is the best of --repeats runs. The cl100k
+section ends with what a user waits for: loading cl100k (hapax as a whole process on an empty input,
+tiktoken in this process) and `tokenize --threads 1` as a whole process against GitHub's `bpe` crate
+(bpe-openai) and kitoken in this process.
 
     .venv/bin/python tools/bench_tokenizer.py            (after tools/fetch-data.sh and a release build)
     .venv/bin/python tools/bench_tokenizer.py --only sentencepiece
@@ -82,6 +85,46 @@ def cl100k(args, rank_file, files, texts, size):
         print(f"  {key:<22} {rate:8.2f} MB/s")
     print(f"hapax / tiktoken, 1 thread:    {best['hapax, 1 thread'] / best['tiktoken, 1 thread']:.2f}x  (goal 2x, floor 1x)")
     print(f"hapax 2 threads / hapax 1:     {best['hapax, 2 threads'] / best['hapax, 1 thread']:.2f}x  (floor 1.8x)")
+    whole_process(args, rank_file, files, texts, size, encoding)
+
+
+def whole_process(args, rank_file, files, texts, size, encoding):
+    """What a user waits for: loading, and `tokenize` as a whole process, against the peers in this
+    process (their loading excluded from their rates); each peer's ids checked equal to hapax's."""
+    import bpe_openai
+    import kitoken
+    empty = ROOT / ".build" / "bench-empty.txt"
+    empty.write_text("")
+
+    def wall(command):
+        start = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        return time.perf_counter() - start
+
+    def loading(make):
+        start = time.perf_counter()
+        make()
+        return time.perf_counter() - start
+
+    hapax_load = min(wall([args.binary, "tokenize", "--tokenizer", str(rank_file), "--count", str(empty)]) for _ in range(args.repeats))
+    tiktoken_load = min(loading(lambda: tiktoken.Encoding(name="cl100k_base", pat_str=CL100K, special_tokens={},
+                                                           mergeable_ranks=load_tiktoken_bpe(str(rank_file)))) for _ in range(args.repeats))
+    print(f"\nloading cl100k_base: hapax (a whole process on an empty input) {hapax_load * 1000:.0f} ms, "
+          f"tiktoken {tiktoken_load * 1000:.0f} ms: {tiktoken_load / hapax_load:.2f}x sooner (goal 4x, and at most 50 ms)")
+    ids = [list(map(int, line.split())) for line in subprocess.run(
+        [args.binary, "tokenize", "--tokenizer", str(rank_file), "--threads", "1", *map(str, files)],
+        capture_output=True, text=True, check=True).stdout.splitlines()]
+    peers = {"bpe-openai": bpe_openai.get_encoding("cl100k_base").encode_ordinary,
+             "kitoken": kitoken.Kitoken.from_tiktoken_file(str(rank_file)).encode}
+    process = min(wall([args.binary, "tokenize", "--tokenizer", str(rank_file), "--threads", "1", "--count", *map(str, files)])
+                  for _ in range(args.repeats))
+    hapax_rate = size / 1e6 / process
+    print(f"tokenize --threads 1 as a whole process: {hapax_rate:.2f} MB/s (loading and reading included)")
+    for name, encode in peers.items():
+        equal = all(encode(t) == i for t, i in zip(texts, ids))
+        rate = best_rate(encode, texts, size, args.repeats)
+        print(f"  {name:<11} in process {rate:6.2f} MB/s: hapax whole process {hapax_rate / rate:.2f}x"
+              f"{'  (goal 2x)' if name == 'bpe-openai' else ''}{'' if equal else '  NOT EQUAL'}")
 
 
 def accented(text, every=5):
