@@ -29,10 +29,12 @@ let package = Package(
         .target(name: "Shards", dependencies: ["CZstd", "InductionDetector"]),
         .target(name: "Parquet", dependencies: ["CZlib", "CZstd", "CSnappy", "CLZ4", "CBrotli"]),
         .target(name: "TokenFiles"),
-        .target(name: "Preprocessing", dependencies: ["CZlib", "CZstd", "Parquet", "TokenFiles", "Tokenization", "InductionDetector", "Shards", "WorkerPool", "SeededRandom"]),
+        // Reading corpora: each input format a reader (text, JSON Lines, Parquet, Megatron, token files).
+        .target(name: "CorpusFormats", dependencies: ["CZlib", "CZstd", "Parquet", "TokenFiles", "Tokenization"]),
+        .target(name: "Preprocessing", dependencies: ["CorpusFormats", "TokenFiles", "Tokenization", "InductionDetector", "Shards", "WorkerPool", "SeededRandom"]),
         .target(name: "TokenEquivalence", dependencies: ["CBLAS", "Tokenization", "Shards"]),
         .executableTarget(name: "hapax-prep", dependencies: [
-            "Tokenization", "WorkerPool", "Preprocessing", "Shards", "InductionDetector", "TokenEquivalence", "Training", "TokenFiles",
+            "Tokenization", "WorkerPool", "CorpusFormats", "Preprocessing", "Shards", "InductionDetector", "TokenEquivalence", "Training", "TokenFiles",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "Training", dependencies: ["CBLAS", "Shards", "InductionDetector", "SeededRandom", "TokenFiles"]),
@@ -42,11 +44,11 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Built with -DFUZZING and -sanitize=fuzzer by tools/fuzz.sh; otherwise it replays saved inputs.
-        .executableTarget(name: "hapax-fuzz", dependencies: ["Tokenization", "Preprocessing", "Shards", "Training"]),
+        .executableTarget(name: "hapax-fuzz", dependencies: ["Tokenization", "CorpusFormats", "Preprocessing", "Shards", "Training"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "SeededRandom"]),
         .testTarget(name: "InductionDetectorTests", dependencies: ["InductionDetector", "SeededRandom"]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards"]),
-        .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing", "SeededRandom"]),
+        .testTarget(name: "CorpusFormatsTests", dependencies: ["CorpusFormats", "SeededRandom"]),
         // The PyTorch fixtures are read by path, not bundled.
         .testTarget(name: "TrainingTests", dependencies: ["Training", "SeededRandom"], exclude: ["Fixtures"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Training"]),

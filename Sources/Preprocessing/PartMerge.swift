@@ -1,3 +1,4 @@
+import CorpusFormats
 import Foundation
 import Shards
 

@@ -1,4 +1,5 @@
 import Foundation
+import CorpusFormats
 import Preprocessing
 import Shards
 import Tokenization

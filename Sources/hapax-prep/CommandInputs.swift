@@ -1,6 +1,7 @@
 // What commands read: files or standard input as bytes or text, and tokenizer files.
 import ArgumentParser
 import Foundation
+import CorpusFormats
 import Preprocessing
 import Tokenization
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import InductionDetector
+import CorpusFormats
 import Preprocessing
 import Shards
 import Training

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import CorpusFormats
 import Preprocessing
 
 struct Merge: ParsableCommand {

@@ -1,4 +1,5 @@
 import Foundation
+import CorpusFormats
 import Preprocessing
 
 /// A status line on standard error: redrawn in place on a terminal, printed every ten seconds

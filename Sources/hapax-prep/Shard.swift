@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import WorkerPool
 import InductionDetector
+import CorpusFormats
 import Preprocessing
 import TokenFiles
 import Shards

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Tokenization
+import CorpusFormats
 import Preprocessing
 import WorkerPool
 

@@ -1,5 +1,5 @@
 import Testing
-@testable import Preprocessing
+@testable import CorpusFormats
 import SeededRandom
 
 /// Parts of a run must tile its blocks, read every byte of every input exactly once between them,

@@ -55,13 +55,13 @@ private func filesBelow(_ folder: String) throws(InputError) -> [String] {
 }
 
 /// `stat` of a path, following symbolic links; nil when it cannot be read.
-func fileStatus(_ path: String) -> stat? {
+public func fileStatus(_ path: String) -> stat? {
     var status = stat()
     return stat(path, &status) == 0 ? status : nil
 }
 
 /// Whether `path` is a regular file (through symbolic links), not a stream such as a named pipe.
-func isRegularFile(_ path: String) -> Bool {
+public func isRegularFile(_ path: String) -> Bool {
     path != standardInputPath && fileStatus(path).map { $0.st_mode & S_IFMT == S_IFREG } ?? false
 }
 
