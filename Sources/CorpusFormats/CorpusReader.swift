@@ -149,7 +149,7 @@ public final class CorpusReader {
 
     /// The rule on document length applies to the text, whatever its encoding in the file was.
     private func document(_ text: String, input: Int, offset: Int, replacements: Int, _ place: String) throws(InputError) -> Document {
-        if text.utf8.count > maximumDocumentBytes { throw tooLong(place, text.utf8.count) }
+        if text.utf8.count > maximumDocumentBytes { throw documentTooLong(place, text.utf8.count, maximumDocumentBytes) }
         return Document(content: .text(text), block: block(input: input, offset: offset), input: input, offset: offset, replacements: replacements)
     }
 
@@ -162,9 +162,7 @@ public final class CorpusReader {
     /// for each byte of text, so a line within this bound can hold any document within the rule.
     private var maximumLineBytes: Int { 6 * maximumDocumentBytes + (1 << 20) }
 
-    private func tooLong(_ place: String, _ size: Int) -> InputError {
-        InputError("\(place): a document of \(size) bytes or more is longer than a work unit (\(maximumDocumentBytes) bytes); raise --unit-size")
-    }
+    private func tooLong(_ place: String, _ size: Int) -> InputError { documentTooLong(place, size, maximumDocumentBytes) }
 
     /// The whole file as one document, or nil once it has been returned.
     private func wholeFile(_ input: Int) throws(InputError) -> Document? {
@@ -247,4 +245,9 @@ public final class CorpusReader {
             if let chunk = try stream!.next() { buffer += chunk } else { endOfFile = true }
         }
     }
+}
+
+/// The rule on document length broken: memory stays bounded only if documents are.
+func documentTooLong(_ place: String, _ size: Int, _ maximum: Int) -> InputError {
+    InputError("\(place): a document of \(size) bytes or more is longer than a work unit (\(maximum) bytes); raise --unit-size")
 }

@@ -53,9 +53,7 @@ struct ParquetDocuments: DocumentSource {
             if let offset = text.firstInvalidOffset, strict {
                 throw InputError("\(place): invalid UTF-8 at byte \(offset) of the text (drop --strict to replace it with U+FFFD)")
             }
-            if text.text.utf8.count > maximumDocumentBytes {
-                throw InputError("\(place): a document of \(text.text.utf8.count) bytes is longer than a work unit (\(maximumDocumentBytes) bytes); raise --unit-size")
-            }
+            if text.text.utf8.count > maximumDocumentBytes { throw documentTooLong(place, text.text.utf8.count, maximumDocumentBytes) }
             return Document(content: .text(text.text), block: block, input: input, offset: row, replacements: text.replacements)
         }
         return nil

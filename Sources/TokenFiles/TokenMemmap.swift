@@ -68,6 +68,8 @@ extension TokenMemmap {
         private let memmap: TokenMemmap
         private let handle: FileHandle
         private let endOfText: UInt32
+        /// Where the ids end, and where the range's documents stop starting.
+        private let dataEnd: Int
         private let end: Int
         private let maximumIds: Int
         /// The byte of the next id to read, and where the next document starts.
@@ -82,7 +84,7 @@ extension TokenMemmap {
             self.handle = handle
             self.endOfText = endOfText
             self.maximumIds = maximumIds
-            let dataEnd = memmap.dataStart + memmap.count * memmap.dtype.width
+            dataEnd = memmap.dataStart + memmap.count * memmap.dtype.width
             let first = max(starts?.lowerBound ?? 0, memmap.dataStart)
             // The first id at or after `first`.
             position = memmap.dataStart + (first - memmap.dataStart + memmap.dtype.width - 1) / memmap.dtype.width * memmap.dtype.width
@@ -112,7 +114,6 @@ extension TokenMemmap {
 
         /// The next document: the byte where it starts and its ids.
         public mutating func next() throws(TokenFileError) -> (start: Int, ids: [UInt32])? {
-            let dataEnd = memmap.dataStart + memmap.count * memmap.dtype.width
             guard position < end else { return nil }
             let start = position
             var ids: [UInt32] = []

@@ -144,6 +144,7 @@ struct BytePairModel: Sendable {
             }
         }
         let n = piece.count
+        guard n > 0 else { return }
         var start = 0, i = 1
         var previous = piece[0] < 0x80 ? Int(piece[0]) : 128
         var previousIsSpace = n >= 3 && Self.isSpaceSymbol(piece, at: 0)

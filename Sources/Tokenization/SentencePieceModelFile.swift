@@ -31,6 +31,9 @@ import Foundation
 enum SentencePieceModelFile {
     enum PieceType: UInt64 {
         case normal = 1, unknown, control, userDefined, unused, byte
+
+        /// sentencepiece keeps two maps: the pieces merging may form (these), and the rest.
+        var isMergeable: Bool { self == .normal || self == .userDefined || self == .unused }
     }
 
     struct Piece {
@@ -123,14 +126,12 @@ enum SentencePieceModelFile {
 
     private static func tokenizer(pieces: [Piece], byteFallback: Bool, ends: (end: String, beginning: String),
                                   normalizer: TextNormalizer, source: String) throws(TokenizerError) -> Tokenizer {
-        // sentencepiece keeps two maps: the pieces that merging may form, and the rest.
         var mergeable: [String: Int] = [:], reserved: [String: Int] = [:]
         var unknown: Int?
         var byteIds = [UInt32?](repeating: nil, count: 256)
         for (id, piece) in pieces.enumerated() {
             let place = "pieces[\(id)] (\(quoted(piece.spelling)))"
-            let isMergeable = [.normal, .userDefined, .unused].contains(piece.type)
-            if isMergeable {
+            if piece.type.isMergeable {
                 guard mergeable.updateValue(id, forKey: piece.spelling) == nil else { throw TokenizerError("\(place): the piece is listed twice") }
             } else {
                 guard reserved.updateValue(id, forKey: piece.spelling) == nil else { throw TokenizerError("\(place): the piece is listed twice") }
@@ -184,7 +185,7 @@ enum SentencePieceModelFile {
                 }
             }
         }
-        let spellings: [[UInt8]?] = pieces.map { [.normal, .userDefined, .unused].contains($0.type) ? Array($0.spelling.utf8) : nil }
+        let spellings: [[UInt8]?] = pieces.map { $0.type.isMergeable ? Array($0.spelling.utf8) : nil }
         let model = try BytePairModel(tokens: spellings, merges: MergeTable(rules), shortcut: .selfConsistentTokens,
                                       alphabet: .characters(byteTokens: fallback, unknown: UInt32(unknown), fusesUnknown: true))
         let added = pieces.enumerated().compactMap { id, piece -> AddedToken? in

@@ -50,7 +50,7 @@ enum TekkenFile {
             guard integer(object["rank"] as Any) == rank else {
                 throw TokenizerError("\(place).rank: expected \(rank), the entry's position, got \(describe(object["rank"] ?? "nothing"))")
             }
-            guard let bytes = Data(base64Encoded: try entry.string("token_bytes")).map(Array.init), !bytes.isEmpty,
+            guard let bytes = Base64.decode(Array(try entry.string("token_bytes").utf8)[...]), !bytes.isEmpty,
                   bytes.count <= TiktokenFile.maximumTokenBytes else {
                 throw TokenizerError("\(place).token_bytes: not the base64 of a token")
             }
