@@ -16,7 +16,7 @@ struct HapaxTrain: ParsableCommand {
               hapax-train icl --run runs/hapax
               hapax-train report runs/vanilla runs/hapax -o report.html
             """,
-        subcommands: [Train.self, Eval.self, Sample.self, Analyze.self, ICL.self, Report.self])
+        subcommands: [Train.self, Eval.self, Sample.self, Analyze.self, ICL.self, Report.self, Export.self])
 }
 
 struct CommandError: Error, CustomStringConvertible {
