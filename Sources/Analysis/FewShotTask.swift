@@ -29,8 +29,29 @@ public struct FewShotTask: Sendable {
         self.examples = examples
     }
 
+    /// The tasks of a file, or of a folder in the layout of the function-vectors task sets (the
+    /// paper's): the `*.json` files in it and in its `abstractive/` and `extractive/` subfolders, each
+    /// of the family its folder names (`file` for a folder of another name, and for a lone file).
+    public static func load(path: String) throws -> [FewShotTask] {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
+            return [try load(file: path, family: .file)]
+        }
+        let folder = URL(fileURLWithPath: path)
+        var tasks: [FewShotTask] = []
+        for sub in [folder, folder.appendingPathComponent(Family.abstractive.rawValue), folder.appendingPathComponent(Family.extractive.rawValue)] {
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: sub.path) else { continue }
+            let family = Family(rawValue: sub.lastPathComponent).flatMap { $0 == .file ? nil : $0 } ?? .file
+            for name in names.sorted() where name.hasSuffix(".json") {
+                tasks.append(try load(file: sub.appendingPathComponent(name).path, family: family))
+            }
+        }
+        guard !tasks.isEmpty else { throw AnalysisError("\(path): no task files (*.json) in it or in its abstractive/ and extractive/ folders") }
+        return tasks
+    }
+
     /// A task file: a JSON list of `{"input": …, "output": …}`, named after the file.
-    public static func load(path: String) throws -> FewShotTask {
+    static func load(file path: String, family: Family) throws -> FewShotTask {
         guard let data = FileManager.default.contents(atPath: path) else { throw AnalysisError("\(path): cannot read") }
         let examples: [Example]
         do { examples = try JSONDecoder().decode([Example].self, from: data) } catch {
@@ -38,7 +59,7 @@ public struct FewShotTask: Sendable {
         }
         guard examples.count >= 2 else { throw AnalysisError("\(path): a task needs at least 2 examples") }
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-        return FewShotTask(name: name, family: .file, examples: examples)
+        return FewShotTask(name: name, family: family, examples: examples)
     }
 
     /// The built-in tasks, made from `words` (lower-case words, at least 5) so that any corpus has them.

@@ -20,7 +20,10 @@ struct ICL: ParsableCommand {
             have the answer in the prompt (first, middle or last of 3 or 5 words; alphabetically first \
             or last of 3); abstractive ones do not (capitalize, first letter, last letter, word length, \
             next and previous day, month, letter and number). A task file is a JSON list of \
-            {"input": …, "output": …} objects, named after the file.
+            {"input": …, "output": …} objects, named after the file. A folder in the layout of the \
+            function-vectors task sets the paper uses (github.com/ericwtodd/function_vectors, \
+            dataset_files/) gives the tasks of its abstractive/ and extractive/ folders under those \
+            families; a lone file's family is "file".
 
             The result is also written to RUN/icl.json, which `report` reads.
 
@@ -28,10 +31,11 @@ struct ICL: ParsableCommand {
               hapax-train icl --list
               hapax-train icl --run runs/hapax
               hapax-train icl --run runs/hapax --tasks last_of_3 next_day my_task.json --shots 10 --json
+              hapax-train icl --run runs/hapax --tasks function_vectors/dataset_files
             """)
 
     @Option(name: .customLong("run"), help: "Run folder.") var runFolder: String?
-    @Option(parsing: .upToNextOption, help: "Built-in task names or task files (default: every built-in task).") var tasks: [String] = []
+    @Option(parsing: .upToNextOption, help: "Built-in task names, task files, or folders of them (default: every built-in task).") var tasks: [String] = []
     @Option(help: "Demonstrations before the query.") var shots = 5
     @Option(help: "Trials per task.") var trials = 50
     @Option(help: "Seed of the trials.") var seed: UInt64 = 1
@@ -71,10 +75,10 @@ struct ICL: ParsableCommand {
         for name in tasks {
             if let task = builtIn.first(where: { $0.name == name }) {
                 selected.append(task)
-            } else if name.hasSuffix(".json") {
-                do { selected.append(try FewShotTask.load(path: name)) } catch { throw CommandError("\(error)") }
+            } else if name.hasSuffix(".json") || FileManager.default.fileExists(atPath: name) {
+                do { selected += try FewShotTask.load(path: name) } catch { throw CommandError("\(error)") }
             } else {
-                throw CommandError("unknown task \(name): give a task file (.json) or one of \(builtIn.map(\.name).joined(separator: ", "))")
+                throw CommandError("unknown task \(name): give a task file (.json), a folder of them, or one of \(builtIn.map(\.name).joined(separator: ", "))")
             }
         }
         if selected.isEmpty { selected = builtIn }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Analysis
 
@@ -85,5 +86,25 @@ import Testing
             #expect(inputs.count == 4 && Set(inputs).count == 4)
             #expect(inputs.last! == "in" + expected.dropFirst(3))
         }
+    }
+
+    @Test func aTaskFolderGivesEachTaskTheFamilyItsFolderNames() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("hapax-tasks-\(UInt64.random(in: 0...UInt64.max))")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let pairs = #"[{"input": "a", "output": "A"}, {"input": "b", "output": "B"}]"#
+        for (folder, name) in [("abstractive", "capitalize"), ("extractive", "first_of_3"), ("", "loose"), ("generate", "notes")] {
+            let url = root.appendingPathComponent(folder)
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+            try pairs.write(to: url.appendingPathComponent(name + ".json"), atomically: true, encoding: .utf8)
+        }
+        let tasks = try FewShotTask.load(path: root.path)
+        #expect(tasks.map(\.name) == ["loose", "capitalize", "first_of_3"])
+        #expect(tasks.map(\.family) == [.file, .abstractive, .extractive])
+        let lone = try FewShotTask.load(path: root.appendingPathComponent("abstractive/capitalize.json").path)
+        #expect(lone.map(\.family) == [.file] && lone[0].examples == [.init("a", "A"), .init("b", "B")])
+        #expect(throws: AnalysisError.self) { try FewShotTask.load(path: root.appendingPathComponent("generate/missing").path) }
+        let empty = root.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        #expect(throws: AnalysisError.self) { try FewShotTask.load(path: empty.path) }
     }
 }
