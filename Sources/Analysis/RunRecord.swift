@@ -5,19 +5,30 @@ import Shards
 import Training
 
 /// Everything the report reads from one run folder: its config and metrics, and what `analyze`
-/// and `icl` wrote there, if they ran.
+/// and `icl` wrote there, if they ran. Or a model measured elsewhere: the JSON `hapax-shards analyze
+/// --json` prints for any transformers model, with its few-shot results under `icl`.
 public struct RunRecord {
     public let path: String
     public var name: String
-    public let config: RunConfig
+    /// Nil for a model measured by `hapax-shards analyze`, which was not trained here.
+    public let config: RunConfig?
     public let metrics: [MetricsRecord]
     public let analysis: AnalysisReport?
     public let fewShot: FewShotReport?
 
     public init(path: String) throws {
         self.path = path
-        let run = RunFolder(path: path)
         name = URL(fileURLWithPath: path).standardized.lastPathComponent
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue {
+            name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+            config = nil
+            metrics = []
+            analysis = try ManifestJSON.decode(AnalysisReport.self, from: path)
+            fewShot = try ManifestJSON.decode(MeasuredModel.self, from: path).icl
+            return
+        }
+        let run = RunFolder(path: path)
         config = try ManifestJSON.decode(RunConfig.self, from: run.file("config.json"))
         var metrics: [MetricsRecord] = []
         let metricsPath = run.file("metrics.jsonl")
@@ -36,6 +47,11 @@ public struct RunRecord {
             ? try ManifestJSON.decode(AnalysisReport.self, from: run.file("analysis.json")) : nil
         fewShot = fileManager.fileExists(atPath: run.file("icl.json"))
             ? try ManifestJSON.decode(FewShotReport.self, from: run.file("icl.json")) : nil
+    }
+
+    /// The fields of `hapax-shards analyze`'s JSON beyond `AnalysisReport`'s.
+    private struct MeasuredModel: Decodable {
+        var icl: FewShotReport?
     }
 }
 

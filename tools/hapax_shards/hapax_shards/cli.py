@@ -1,5 +1,7 @@
-"""`hapax-shards`: look at a shard folder, and export it for OLMo or Hugging Face."""
+"""`hapax-shards`: look at a shard folder, export it for OLMo or Hugging Face, and measure any
+Hugging Face model by hapax's definitions."""
 import argparse
+import json
 import sys
 
 from .export import export_olmo, export_parquet
@@ -32,6 +34,39 @@ def export(args):
     print(f"wrote {args.format} export of {folder.path} to {args.out}: {result}", file=sys.stderr)
 
 
+def analyze(args):
+    from .model_analysis import analyze as measure
+
+    report = measure(args)
+    if args.json:
+        print(json.dumps(report))
+        return
+    print(f"analysis of {report['model']} in {report['seconds']:.1f} s")
+    for name in ("uniform", "frequent"):
+        m = report if name == "uniform" else report.get("frequent")
+        if m is None:
+            continue
+        print(f"\n{name} random tokens ({m['tokens']} ids): prefix matching on {report['sequences']} sequences of 2 × {m['repeat_length']}")
+        print(f"  induction heads (score ≥ {m['threshold']:.2f}): {m['induction_heads']}; top-10 mean {m['top10_mean']:.3f}; "
+              f"best {', '.join(m['top_heads'][:4])}")
+        for layer, heads in enumerate(m["prefix_matching"]):
+            print(f"  L{layer:<7}" + "".join(f"{score:7.3f}" for score in heads))
+        print(f"  repetition (s = {m['repetition_length']}, {report['repetitions']} sequences): accuracy {m['repetition_accuracy']:.3f}; "
+              f"loss on the first copy {m['repetition_loss_first']:.3f}, on the second {m['repetition_loss_second']:.3f}")
+    if "loss_all" in report:
+        early, late = report["icl_positions"]
+        dropped = report.get("loss_dropped")
+        print(f"\ntoken-loss difference (loss at position {late} minus at {early}): {report['icl_score']:.4f}")
+        print(f"validation loss: all {report['loss_all']:.4f}, kept {report['loss_kept']:.4f}, "
+              f"dropped {'–' if dropped is None else f'{dropped:.4f}'} (hapax n = 2)")
+    if "icl" in report:
+        print(f"\nfew-shot accuracy, {args.shots} shots, {args.trials} trials per task")
+        for r in report["icl"]["tasks"]:
+            print(f"  {r['task']:<28}{r['family']:<13}{r['accuracy']:8.3f}    {r['low']:.3f} – {r['high']:.3f}")
+        for family, mean in sorted(report["icl"]["families"].items()):
+            print(f"  mean {family}: {mean:.3f}")
+
+
 def mask_rule(text):
     """--mask's type: a rule kept_targets knows, so that argparse names the option when it is not."""
     try:
@@ -58,6 +93,28 @@ def main(argv=None):
     p.add_argument("--ngram", type=int, default=2, help="n of the hapax rule (default 2)")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"seed of random:P, as hapax-train's --seed (default {DEFAULT_SEED})")
     p.set_defaults(run=export)
+    p = commands.add_parser(
+        "analyze", help="Measure a transformers causal LM as hapax-train analyze measures a run.",
+        description="Prefix matching of every head (eager attention), the repetition test, and with --data the same on "
+                    "frequent tokens, the validation losses on the targets hapax n = 2 keeps and drops and the token-loss "
+                    "difference; with --tasks, few-shot accuracy. The JSON (--json) has hapax-train analyze's fields, so "
+                    "`hapax-train report` reads it beside run folders. Any AutoModelForCausalLM folder: GPT-2, GPT-NeoX "
+                    "(Pythia), Llama, OLMo, or `hapax-train export --format hf`.")
+    p.add_argument("--model", required=True, help="a transformers model folder (config.json and weights)")
+    p.add_argument("--data", help="a shard folder made with the model's tokenizer")
+    p.add_argument("--tasks", nargs="+", default=[], help="task files or folders (abstractive/*.json, extractive/*.json)")
+    p.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--sequences", type=int, default=100, help="prefix-matching sequences (default 100)")
+    p.add_argument("--repeat-length", type=int, default=50, help="R, each prefix-matching sequence's first half (default 50)")
+    p.add_argument("--repetitions", type=int, default=1000, help="repetition-test sequences (default 1000)")
+    p.add_argument("--repetition-length", type=int, default=20, help="s, each repetition sequence's first copy (default 20)")
+    p.add_argument("--threshold", type=float, default=0.4, help="score at which a head counts as an induction head (default 0.4)")
+    p.add_argument("--seed", type=int, default=1, help="seed of the random sequences and the trials (default 1)")
+    p.add_argument("--eval-windows", type=int, help="validation windows (default all)")
+    p.add_argument("--shots", type=int, default=5, help="demonstrations per few-shot prompt (default 5)")
+    p.add_argument("--trials", type=int, default=50, help="trials per task (default 50)")
+    p.set_defaults(run=analyze)
     args = parser.parse_args(argv)
     if args.command == "export":
         try:
