@@ -14,6 +14,9 @@ public struct CopyingMeasures: Codable, Equatable, Sendable {
     public var repetitionAccuracy: Double
     public var repetitionLossFirst: Double
     public var repetitionLossSecond: Double
+
+    /// The best head's prefix-matching score.
+    public var bestHead: Double { prefixMatching.joined().max() ?? 0 }
 }
 
 /// How many random sequences of which lengths the probes draw, and from which seed.
@@ -64,7 +67,7 @@ public struct CopyingProbes: Sendable {
         return InductionSnapshot(prefixMatching: measures.prefixMatching, inductionHeads: measures.inductionHeads,
                                  top10Mean: measures.top10Mean, repetitionAccuracy: measures.repetitionAccuracy,
                                  frequent: frequent.map { .init(inductionHeads: $0.inductionHeads, top10Mean: $0.top10Mean,
-                                                                repetitionAccuracy: $0.repetitionAccuracy) })
+                                                                repetitionAccuracy: $0.repetitionAccuracy, bestHead: $0.bestHead) })
     }
 }
 

@@ -76,7 +76,10 @@ public struct HTMLReport {
 
     func runTable() -> String {
         table(["run", "mask", "model", "batch × steps", "kept share", "data"], runs.indices.map { i in
-            let c = runs[i].config, m = c.model
+            guard let c = runs[i].config else {
+                return [name(i), "–", "measured by hapax-shards analyze: " + SVGChart.escape(runs[i].path), "–", "–", "–"]
+            }
+            let m = c.model
             let kept = runs[i].metrics.map(\.keptShare).filter(\.isFinite)
             return [name(i), SVGChart.escape(c.training.mask + (c.training.mask == "hapax" ? " n=\(c.training.ngram)" : "")),
                     "\(m.layers) layers × \(m.width), \(m.heads) heads\(m.attentionOnly ? ", attention only" : ""), context \(m.context), vocabulary \(m.vocabSize)",
@@ -92,12 +95,13 @@ public struct HTMLReport {
             return [name(i),
                     Self.number(a?.lossAll ?? lastEval?.valLossAll), Self.number(a?.lossKept ?? lastEval?.valLossKept),
                     Self.number(a?.lossDropped ?? lastEval?.valLossDropped),
+                    a.map { Self.number($0.uniform.bestHead) + ($0.frequent.map { " / " + Self.number($0.bestHead) } ?? "") } ?? "–",
                     a.map { "\($0.uniform.inductionHeads)" + ($0.frequent.map { " / \($0.inductionHeads)" } ?? "") } ?? "–",
                     a.map { Self.number($0.uniform.top10Mean) + ($0.frequent.map { " / " + Self.number($0.top10Mean) } ?? "") } ?? "–",
                     a.map { Self.number($0.uniform.repetitionAccuracy) + ($0.frequent.map { " / " + Self.number($0.repetitionAccuracy) } ?? "") } ?? "–",
                     Self.number(a?.iclScore), Self.number(f?.families["extractive"]), Self.number(f?.families["abstractive"])]
         }
-        return table(["run", "val loss", "kept", "dropped", "induction heads", "top-10 PM", "repetition acc.", "token-loss diff.",
+        return table(["run", "val loss", "kept", "dropped", "best head's PM", "induction heads", "top-10 PM", "repetition acc.", "token-loss diff.",
                       "few-shot extractive", "few-shot abstractive"], rows)
             + "<p class=\"note\">Validation losses split by the hapax n = 2 rule whatever the run trained with. Induction heads, prefix matching (PM) and repetition: on tokens drawn uniformly from the vocabulary / on tokens frequent in the training data. Token-loss difference: loss late in the window minus early (\(runs.compactMap { $0.analysis?.iclPositions }.first.map { "positions \($0[1]) and \($0[0])" } ?? "positions 500 and 50")); more negative means more in-context learning.</p>"
     }
@@ -129,18 +133,15 @@ public struct HTMLReport {
             runs.indices.flatMap { i -> [SVGChart.Series] in
                 let points = runs[i].metrics.compactMap { m in m.induction.flatMap(value).map { (Double(m.step), $0) } }
                 let frequent = runs[i].metrics.compactMap { m in m.induction?.frequent.map { (Double(m.step), frequentValue($0)) } }
+                    .filter { $0.1.isFinite }
                 return [SVGChart.Series(name: runs[i].name, color: color(i), points: points)]
                     + (frequent.isEmpty ? [] : [SVGChart.Series(name: runs[i].name + " (frequent)", color: color(i), dashed: true, points: frequent)])
             }
         }
-        let heads = Double(runs.map { $0.config.model.layers * $0.config.model.heads }.max() ?? 1)
+        let heads = Double(runs.compactMap { $0.config.map { $0.model.layers * $0.model.heads } }.max() ?? 1)
         return "<div class=\"charts\">"
             + chart("prefix-matching score of the best head",
-                    SVGChart.lines(runs.indices.map { i in
-                        SVGChart.Series(name: runs[i].name, color: color(i), points: runs[i].metrics.compactMap { m in
-                            m.induction.flatMap { $0.prefixMatching.flatMap { $0 }.max() }.map { (Double(m.step), $0) }
-                        })
-                    }, xLabel: "step", yLabel: "score", yRange: 0...1))
+                    SVGChart.lines(series({ $0.prefixMatching.joined().max() }, { $0.bestHead }), xLabel: "step", yLabel: "score", yRange: 0...1))
             + chart("mean prefix-matching score of the top 10 heads", SVGChart.lines(series({ $0.top10Mean }, { $0.top10Mean }), xLabel: "step", yLabel: "score", yRange: 0...1))
             + chart("induction heads (score ≥ 0.4)", SVGChart.lines(series({ Double($0.inductionHeads) }, { Double($0.inductionHeads) }), xLabel: "step", yLabel: "heads", yRange: 0...heads))
             + chart("repetition accuracy", SVGChart.lines(series({ $0.repetitionAccuracy }, { $0.repetitionAccuracy }), xLabel: "step", yLabel: "accuracy", yRange: 0...1))

@@ -35,7 +35,7 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
     private enum Keys: String, CodingKey {
         case step, trainLoss, lr, gradNorm, keptShare, tokensPerSecond, valLossAll, valLossKept, valLossDropped
         case prefixMatching, inductionHeads, top10Mean, repetitionAccuracy
-        case frequentInductionHeads, frequentTop10Mean, frequentRepetitionAccuracy
+        case frequentInductionHeads, frequentTop10Mean, frequentRepetitionAccuracy, frequentBestHead
     }
 
     public init(from decoder: Decoder) throws {
@@ -54,7 +54,8 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
             if let frequentHeads = try c.decodeIfPresent(Int.self, forKey: .frequentInductionHeads) {
                 frequent = .init(inductionHeads: frequentHeads,
                                  top10Mean: try c.decodeIfPresent(Double.self, forKey: .frequentTop10Mean) ?? .nan,
-                                 repetitionAccuracy: try c.decodeIfPresent(Double.self, forKey: .frequentRepetitionAccuracy) ?? .nan)
+                                 repetitionAccuracy: try c.decodeIfPresent(Double.self, forKey: .frequentRepetitionAccuracy) ?? .nan,
+                                 bestHead: try c.decodeIfPresent(Double.self, forKey: .frequentBestHead) ?? .nan)
             }
             induction = InductionSnapshot(
                 prefixMatching: (try c.decodeIfPresent([[Double?]].self, forKey: .prefixMatching) ?? []).map { $0.map { $0 ?? .nan } },
@@ -87,6 +88,7 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
                 try c.encode(frequent.inductionHeads, forKey: .frequentInductionHeads)
                 try c.encode(frequent.top10Mean, forKey: .frequentTop10Mean)
                 try c.encode(frequent.repetitionAccuracy, forKey: .frequentRepetitionAccuracy)
+                try c.encode(frequent.bestHead, forKey: .frequentBestHead)
             }
         }
     }
@@ -105,11 +107,14 @@ public struct InductionSnapshot: Equatable, Sendable {
         public var inductionHeads: Int
         public var top10Mean: Double
         public var repetitionAccuracy: Double
+        /// The best head's prefix-matching score (NaN in metrics written before it was recorded).
+        public var bestHead: Double
 
-        public init(inductionHeads: Int, top10Mean: Double, repetitionAccuracy: Double) {
+        public init(inductionHeads: Int, top10Mean: Double, repetitionAccuracy: Double, bestHead: Double) {
             self.inductionHeads = inductionHeads
             self.top10Mean = top10Mean
             self.repetitionAccuracy = repetitionAccuracy
+            self.bestHead = bestHead
         }
     }
 

@@ -91,8 +91,9 @@ public final class Trainer {
                               Double(options.batchSize * T) / perStep, formatDuration(perStep * Double(options.steps - state.step)))
             if let val = record.valLossAll { line += String(format: "  val %.4f", val) }
             if let induction = record.induction {
-                line += String(format: "  induction heads %d, top-10 PM %.3f, repetition %.3f", induction.inductionHeads,
-                               induction.top10Mean, induction.repetitionAccuracy)
+                line += String(format: "  best head %.3f", induction.prefixMatching.joined().max() ?? 0)
+                    + (induction.frequent.map { String(format: " (frequent %.3f)", $0.bestHead) } ?? "")
+                    + String(format: ", induction heads %d, repetition %.3f", induction.inductionHeads, induction.repetitionAccuracy)
             }
             log(line)
 
