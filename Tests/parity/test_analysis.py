@@ -76,6 +76,9 @@ def test_analyze_every_records_induction_while_training(runs):
     for line in measured:
         assert len(line["prefix_matching"]) == 2 and "induction_heads" in line and "top10_mean" in line
         assert 0 <= line["repetition_accuracy"] <= 1 and "frequent_repetition_accuracy" in line
+        assert 0 <= line["frequent_best_head"] <= 1
+    final = analyze(runs[0], made["hapax"], "--sequences", "32", "--repetitions", "200")  # what training measured last
+    assert measured[-1]["frequent_best_head"] == pytest.approx(max(max(layer) for layer in final["frequent"]["prefix_matching"]), abs=1e-6)
 
 
 def test_icl_with_built_in_tasks_and_a_task_file(runs, tmp_path):
@@ -90,6 +93,12 @@ def test_icl_with_built_in_tasks_and_a_task_file(runs, tmp_path):
         assert t["trials"] == 12 and 0 <= t["low"] <= t["accuracy"] <= t["high"] <= 1
         assert 0 <= t["first_token_accuracy"] <= 1
     assert set(result["families"]) == {"extractive", "abstractive", "file"}
+    folder = tmp_path / "dataset_files"
+    for family in ("abstractive", "extractive"):
+        (folder / family).mkdir(parents=True)
+        shutil.copy(task, folder / family / f"{family}_echo.json")
+    result = json.loads(run([hapax_train, "icl", "--run", str(made["none"]), "--tasks", str(folder), "--trials", "4", "--json"]).stdout)
+    assert [(t["task"], t["family"]) for t in result["tasks"]] == [("abstractive_echo", "abstractive"), ("extractive_echo", "extractive")]
     listing = run([hapax_train, "icl", "--list"]).stdout.decode()
     assert "first_of_3" in listing and "abstractive" in listing and "next_month" in listing
     bad = run([hapax_train, "icl", "--run", str(made["none"]), "--tasks", "no_such_task"], check=False)
