@@ -49,9 +49,13 @@ public enum HuggingFaceExport {
         }
         for name in ["transformer.ln_f.weight", "transformer.ln_f.bias"] { owned.append((name, [C], tensor(name))) }
         if !config.tiedEmbeddings { matrix("lm_head.weight", transposed: false) }
-        return withExtendedLifetime(owned) {
+        // One buffer for every tensor, so that each entry is a slice of it while it is encoded.
+        let flat = owned.flatMap(\.values)
+        return flat.withUnsafeBufferPointer { buffer in
+            var offset = 0
             let entries = owned.map { item in
-                SafeTensors.Entry(name: item.name, shape: item.shape, values: item.values.withUnsafeBufferPointer { $0 })
+                defer { offset += item.values.count }
+                return SafeTensors.Entry(name: item.name, shape: item.shape, values: UnsafeBufferPointer(rebasing: buffer[offset..<offset + item.values.count]))
             }
             return SafeTensors.encode(entries, metadata: ["format": "pt"])
         }
