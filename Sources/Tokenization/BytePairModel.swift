@@ -24,9 +24,9 @@ struct BytePairModel: Sendable {
         case characters(byteTokens: [UInt32]?, unknown: UInt32, fusesUnknown: Bool)
     }
 
-    let tokenBytes: [[UInt8]]
+    let spellings: TokenSpellings
     let vocabulary: ByteStringTable
-    let merges: MergeTable
+    private let rules: MergeRules
     let alphabet: Alphabet
     private var wholePieces: ByteStringTable
     private let byteTokens: [UInt32]
@@ -46,10 +46,12 @@ struct BytePairModel: Sendable {
     /// or unknown token (a tokenizer.json may have one), which stands for no character of the text.
     private let cuts: Bool
 
-    /// `tokens[id]` is the spelling of token `id`, nil for ids the model does not use.
-    init(tokens: [[UInt8]?], merges: MergeTable, shortcut: Shortcut, alphabet: Alphabet = .bytes) throws(TokenizerError) {
-        let entries = tokens.enumerated().compactMap { id, bytes in bytes.map { (key: $0, id: UInt32(id)) } }
-        let vocabulary = ByteStringTable(entries)
+    /// `tokens[id]` is the spelling of token `id`, empty for ids the model does not use; `vocabulary`
+    /// is their table when the caller has built it.
+    init(tokens: TokenSpellings, vocabulary: ByteStringTable? = nil, merges: MergeRules, shortcut: Shortcut,
+         alphabet: Alphabet = .bytes) throws(TokenizerError) {
+        let used = (0..<tokens.count).filter { !tokens.isEmpty($0) }
+        let vocabulary = vocabulary ?? ByteStringTable.indexing(tokens).table
         var byteTokens: [UInt32] = []
         if case .bytes = alphabet {
             for byte in 0...255 {
@@ -59,25 +61,25 @@ struct BytePairModel: Sendable {
                 byteTokens.append(id)
             }
         }
-        self.tokenBytes = tokens.map { $0 ?? [] }
+        self.spellings = tokens
         self.vocabulary = vocabulary
-        self.merges = merges
+        self.rules = merges
         self.alphabet = alphabet
         self.byteTokens = byteTokens
         self.asciiTokens = (0..<128).map { vocabulary.id(of: [UInt8($0)]) ?? UInt32.max }
         self.wholePieces = vocabulary
         var joins = [Bool](repeating: false, count: Self.classes * Self.classes)
         if case .characters(let byteTokens, let unknown, _) = alphabet {
-            for entry in entries {
+            for id in used {
                 var previous: Int?
-                for byte in entry.key where byte & 0xC0 != 0x80 {
+                for byte in tokens[id] where byte & 0xC0 != 0x80 {
                     let current = byte < 0x80 ? Int(byte) : 128
                     if let previous { joins[previous * Self.classes + current] = true }
                     previous = current
                 }
             }
-            self.cutsBeforeSpaceRuns = !entries.contains { Self.holdsSpaceAfterOtherCharacter($0.key) }
-            self.cuts = !merges.involves(Set((byteTokens ?? []) + [unknown]))
+            self.cutsBeforeSpaceRuns = !used.contains { Self.holdsSpaceAfterOtherCharacter(tokens[$0]) }
+            self.cuts = !merges.table.involves(Set((byteTokens ?? []) + [unknown]))
         } else {
             self.cutsBeforeSpaceRuns = false
             self.cuts = false
@@ -86,20 +88,21 @@ struct BytePairModel: Sendable {
         if shortcut == .selfConsistentTokens {
             var scratch = Scratch()
             var output: [UInt32] = []
-            let consistent = entries.filter { entry in
+            let consistent = used.compactMap { id -> (key: [UInt8], id: UInt32)? in
                 output.removeAll(keepingCapacity: true)
-                entry.key.withUnsafeBufferPointer { mergeSymbols($0, into: &output, &scratch) }
-                return output == [entry.id]
+                let spelling = Array(tokens[id])
+                spelling.withUnsafeBufferPointer { mergeSymbols($0, into: &output, &scratch) }
+                return output == [UInt32(id)] ? (spelling, UInt32(id)) : nil
             }
             self.wholePieces = ByteStringTable(consistent)
         }
     }
 
     /// Whether `spelling` holds a character other than `▁` followed by `▁`.
-    private static func holdsSpaceAfterOtherCharacter(_ spelling: [UInt8]) -> Bool {
-        var k = 1
-        while k + 3 <= spelling.count {
-            if isSpaceSymbol(spelling, at: k) && !(k >= 3 && isSpaceSymbol(spelling, at: k - 3)) { return true }
+    private static func holdsSpaceAfterOtherCharacter(_ spelling: ArraySlice<UInt8>) -> Bool {
+        var k = spelling.startIndex + 1
+        while k + 3 <= spelling.endIndex {
+            if isSpaceSymbol(spelling, at: k) && !(k >= spelling.startIndex + 3 && isSpaceSymbol(spelling, at: k - 3)) { return true }
             k += 1
         }
         return false
@@ -117,6 +120,18 @@ struct BytePairModel: Sendable {
         var ids: [UInt32] = []
         var pairs: [UInt64] = []
         var cache: MergeCache?
+        /// The model's merge table, fetched once per scratch rather than once per piece.
+        fileprivate var merges: MergeTable?
+
+        init(cache: MergeCache? = nil) { self.cache = cache }
+    }
+
+    @inline(__always)
+    private func mergeTable(_ scratch: inout Scratch) -> MergeTable {
+        if let merges = scratch.merges { return merges }
+        let merges = rules.table
+        scratch.merges = merges
+        return merges
     }
 
     @inline(__always)
@@ -216,12 +231,13 @@ struct BytePairModel: Sendable {
     }
 
     private func mergeSymbols(_ piece: UnsafeBufferPointer<UInt8>, into output: inout [UInt32], uncached scratch: inout Scratch) {
+        let merges = mergeTable(&scratch)
         scratch.ids.removeAll(keepingCapacity: true)
         scratch.pairs.removeAll(keepingCapacity: true)
         initialSymbols(piece, into: &scratch.ids)
         let n = scratch.ids.count
         if n > Self.heapThreshold {
-            mergeLongPiece(scratch.ids, into: &output)
+            mergeLongPiece(scratch.ids, merges: merges, into: &output)
             return
         }
         for k in 0..<max(n - 1, 0) { scratch.pairs.append(merges.merge(scratch.ids[k], scratch.ids[k + 1])) }
@@ -251,7 +267,7 @@ struct BytePairModel: Sendable {
     /// The same merge order in O(n log n): symbols in a linked list over their positions, candidate
     /// pairs in a min-heap keyed by (priority, position), so ties go to the leftmost pair. Entries go
     /// stale when a neighbour merges; a popped entry is used only if its pair still holds.
-    private func mergeLongPiece(_ symbols: [UInt32], into output: inout [UInt32]) {
+    private func mergeLongPiece(_ symbols: [UInt32], merges: MergeTable, into output: inout [UInt32]) {
         var ids = symbols
         let n = ids.count
         var next = Array(1...n)            // n marks the end

@@ -42,6 +42,45 @@ struct ByteStringTable: Sendable {
         self.longestKey = zip(starts, starts.dropFirst()).map { $1 - $0 }.max() ?? 0
     }
 
+    /// Every non-empty spelling of `spellings`, keyed to its id, sharing the spellings' arena. Where
+    /// spellings repeat, the table keeps the lowest id, and `duplicates` lists each other one.
+    static func indexing(_ spellings: TokenSpellings) -> (table: ByteStringTable, duplicates: [(kept: UInt32, other: UInt32)]) {
+        let arena = spellings.arena, starts = spellings.starts
+        var capacity = 16
+        while capacity < spellings.count * 2 { capacity <<= 1 }
+        var slots = [Int32](repeating: 0, count: capacity)
+        var duplicates: [(kept: UInt32, other: UInt32)] = []
+        var longestKey = 0
+        arena.withUnsafeBufferPointer { arena in
+            for k in 0..<spellings.count where starts[k] < starts[k + 1] {
+                let start = starts[k], length = starts[k + 1] - start
+                longestKey = max(longestKey, length)
+                var slot = Self.hash(UnsafeBufferPointer(rebasing: arena[start..<starts[k + 1]])) & (capacity - 1)
+                while slots[slot] != 0 {
+                    let other = Int(slots[slot]) - 1
+                    if starts[other + 1] - starts[other] == length && memcmp(arena.baseAddress! + starts[other], arena.baseAddress! + start, length) == 0 {
+                        duplicates.append((UInt32(other), UInt32(k)))
+                        break
+                    }
+                    slot = (slot + 1) & (capacity - 1)
+                }
+                if slots[slot] == 0 { slots[slot] = Int32(k + 1) }
+            }
+        }
+        let table = ByteStringTable(arena: arena, starts: starts, ids: (0..<UInt32(spellings.count)).map { $0 }, slots: slots,
+                                    mask: capacity - 1, longestKey: longestKey)
+        return (table, duplicates)
+    }
+
+    private init(arena: [UInt8], starts: [Int], ids: [UInt32], slots: [Int32], mask: Int, longestKey: Int) {
+        self.arena = arena
+        self.starts = starts
+        self.ids = ids
+        self.slots = slots
+        self.mask = mask
+        self.longestKey = longestKey
+    }
+
     var count: Int { ids.count }
 
     /// FNV-1a, 64-bit: keys are short, so a byte-at-a-time hash costs little and spreads well.

@@ -186,7 +186,7 @@ enum SentencePieceModelFile {
             }
         }
         let spellings: [[UInt8]?] = pieces.map { $0.type.isMergeable ? Array($0.spelling.utf8) : nil }
-        let model = try BytePairModel(tokens: spellings, merges: MergeTable(rules), shortcut: .selfConsistentTokens,
+        let model = try BytePairModel(tokens: TokenSpellings(spellings), merges: MergeRules(MergeTable(rules)), shortcut: .selfConsistentTokens,
                                       alphabet: .characters(byteTokens: fallback, unknown: UInt32(unknown), fusesUnknown: true))
         let added = pieces.enumerated().compactMap { id, piece -> AddedToken? in
             switch piece.type {
@@ -207,7 +207,7 @@ enum SentencePieceModelFile {
         func control(_ spelling: String) -> UInt32? {
             reserved[spelling].flatMap { pieces[$0].type == .control ? UInt32($0) : nil }
         }
-        return Tokenizer(splits: [], normalizer: normalizer, model: model, addedTokens: added, surfaces: surfaces,
+        return Tokenizer(splits: [], normalizer: normalizer, model: model, addedTokens: added, surfaces: TokenSpellings(surfaces),
                          normalizesTokenContent: false, ends: (control(ends.end), control(ends.beginning)),
                          source: "\(source) (SentencePiece BPE)")
     }

@@ -65,7 +65,8 @@ enum TekkenFile {
         let specials = try specialTokens(json, count: specialCount)
         let model: BytePairModel
         // Ids shifted past the special tokens keep the ranks' order, so they serve as priorities.
-        model = try BytePairModel(tokens: tokens, merges: TiktokenFile.merges(of: tokens), shortcut: .anyToken)
+        let spellings = TokenSpellings(tokens)
+        model = try BytePairModel(tokens: spellings, merges: MergeRules { TiktokenFile.merges(of: spellings) }, shortcut: .anyToken)
         let added = specials.enumerated().map { id, content in
             AddedToken(content: content, id: UInt32(id), special: true, normalized: false, lstrip: false, rstrip: false, singleWord: false)
         }

@@ -31,16 +31,18 @@ enum TiktokenFile {
         do { contents = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw TokenizerError("cannot read \(path): \(error.localizedDescription)")
         }
-        let tokens: [[UInt8]?]
-        do { tokens = try parse(contents) } catch { throw error.located(in: path) }
+        let parsed: (spellings: TokenSpellings, table: ByteStringTable)
+        do { parsed = try parse(contents) } catch { throw error.located(in: path) }
+        let tokens = parsed.spellings
         // An unknown encoding gets one special token, end-of-text, right after the ranks.
         let specials = known?.specialTokens ?? ["<|endoftext|>": UInt32(tokens.count)]
-        for (content, id) in specials where Int(id) < tokens.count && tokens[Int(id)] != nil {
+        for (content, id) in specials where Int(id) < tokens.count && !tokens.isEmpty(Int(id)) {
             throw TokenizerError("\(path): rank \(id) is a token in the file but is the special token \(content) of \(name)")
         }
         let model: BytePairModel
         do {
-            model = try BytePairModel(tokens: tokens, merges: merges(of: tokens), shortcut: .anyToken)
+            model = try BytePairModel(tokens: tokens, vocabulary: parsed.table, merges: MergeRules { merges(of: tokens) },
+                                      shortcut: .anyToken)
         } catch { throw error.located(in: path) }
         let added = specials.sorted { $0.value < $1.value }.map {
             AddedToken(content: $0.key, id: $0.value, special: true, normalized: false, lstrip: false, rstrip: false, singleWord: false)
@@ -53,14 +55,15 @@ enum TiktokenFile {
     /// vocabularies' longest tokens are a few hundred bytes.
     static let maximumTokenBytes = 1 << 20
 
-    /// Token byte strings indexed by rank. One pass over the bytes, decoding base64 and ranks by
-    /// hand: the file has a hundred thousand lines or more, and every process that tokenizes loads it.
-    static func parse(_ contents: Data) throws(TokenizerError) -> [[UInt8]?] {
+    /// Token spellings indexed by rank, and the table that finds a spelling's rank. One pass over the
+    /// bytes, decoding base64 and ranks by hand into one arena: the file has a hundred thousand lines
+    /// or more, and every process that tokenizes loads it.
+    static func parse(_ contents: Data) throws(TokenizerError) -> (spellings: TokenSpellings, table: ByteStringTable) {
         let bytes = [UInt8](contents)
         let largestId = largestAllowedId(entries: bytes.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 })
-        var tokens: [[UInt8]?] = []
+        var listed = TokenSpellings()      // in line order
+        var rankOfListing: [Int] = []
         var lineOfRank: [Int32] = []       // 0: the rank is not used yet
-        var linesInOrder: [(line: Int, rank: Int)] = []
         var lineNumber = 0, start = 0
         while start < bytes.count {
             lineNumber += 1
@@ -79,7 +82,7 @@ enum TiktokenFile {
             guard encoded.count <= (maximumTokenBytes + 2) / 3 * 4 else {
                 throw TokenizerError("line \(lineNumber): a token of \(encoded.count / 4 * 3) bytes or more is longer than any tokenizer uses (at most \(maximumTokenBytes))")
             }
-            guard let token = Base64.decode(encoded), !token.isEmpty else {
+            guard listed.append(decoding: { Base64.decode(encoded, appendingTo: &$0) }), !listed.isEmpty(listed.count - 1) else {
                 throw TokenizerError("line \(lineNumber): '\(String(decoding: encoded.prefix(40), as: UTF8.self))' is not valid base64 for a token")
             }
             guard !digits.isEmpty, digits.count <= 18, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
@@ -89,26 +92,30 @@ enum TiktokenFile {
             guard rank <= largestId else {
                 throw TokenizerError("line \(lineNumber): rank \(rank) is far beyond the \(lineNumber) lines of the file (at most \(largestId))")
             }
-            if rank >= tokens.count {
-                tokens += Array(repeating: nil, count: rank + 1 - tokens.count)
-                lineOfRank += Array(repeating: 0, count: rank + 1 - lineOfRank.count)
-            }
+            if rank >= lineOfRank.count { lineOfRank += Array(repeating: 0, count: rank + 1 - lineOfRank.count) }
             if lineOfRank[rank] != 0 {
                 throw TokenizerError("line \(lineNumber): rank \(rank) is already used on line \(lineOfRank[rank])")
             }
             lineOfRank[rank] = Int32(lineNumber)
-            tokens[rank] = token
-            linesInOrder.append((lineNumber, rank))
+            rankOfListing.append(rank)
         }
-        if linesInOrder.isEmpty { throw TokenizerError("the file has no ranks") }
-        // A token listed twice: in a table built in line order, a lookup finds the first listing.
-        let table = ByteStringTable(linesInOrder.map { (key: tokens[$0.rank]!, id: UInt32($0.rank)) })
-        for (line, rank) in linesInOrder {
-            if let first = table.id(of: tokens[rank]!), Int(first) != rank {
-                throw TokenizerError("line \(line): the token is already listed with rank \(first)")
-            }
+        if rankOfListing.isEmpty { throw TokenizerError("the file has no ranks") }
+        // Rank files list ranks in order, which makes the listing the spellings by rank as it is.
+        var spellings = listed
+        if rankOfListing != Array(0..<rankOfListing.count) {
+            var listingOfRank = [Int](repeating: -1, count: lineOfRank.count)
+            for (listing, rank) in rankOfListing.enumerated() { listingOfRank[rank] = listing }
+            spellings = TokenSpellings()
+            for listing in listingOfRank { listing < 0 ? spellings.append([] as [UInt8]) : spellings.append(listed[listing]) }
         }
-        return tokens
+        let (table, duplicates) = ByteStringTable.indexing(spellings)
+        // A token listed twice is reported at the later of its lines, naming the rank listed first.
+        if let (line, first) = duplicates.map({ pair -> (Int32, UInt32) in
+            lineOfRank[Int(pair.kept)] < lineOfRank[Int(pair.other)] ? (lineOfRank[Int(pair.other)], pair.kept) : (lineOfRank[Int(pair.kept)], pair.other)
+        }).min(by: { $0.0 < $1.0 }) {
+            throw TokenizerError("line \(line): the token is already listed with rank \(first)")
+        }
+        return (spellings, table)
     }
 
     /// tiktoken merges two adjacent parts when their concatenation is a token, lowest rank first.
@@ -118,45 +125,49 @@ enum TiktokenFile {
     /// time from the token's prefix hashes, so a token of n bytes costs O(n) rather than the O(n²) of
     /// hashing each part anew; a hash hit is confirmed byte for byte. The hashes index the tokens in
     /// one open-addressing table, without an allocation per token.
-    static func merges(of tokens: [[UInt8]?]) -> MergeTable {
+    static func merges(of tokens: TokenSpellings) -> MergeTable {
         let base: UInt64 = 0x100_0000_01B3
-        func hash(_ bytes: ArraySlice<UInt8>) -> UInt64 { bytes.reduce(0) { $0 &* base &+ UInt64($1) &+ 1 } }
         func key(_ hash: UInt64, _ count: Int) -> UInt64 { hash ^ UInt64(count) << 56 }
         func slot(_ key: UInt64, _ mask: Int) -> Int { Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask }
         var capacity = 16
         while capacity < tokens.count * 2 { capacity <<= 1 }
         let mask = capacity - 1
         var keys = [UInt64](repeating: 0, count: capacity), ids = [UInt32](repeating: UInt32.max, count: capacity)
-        for (id, bytes) in tokens.enumerated() {
-            guard let bytes else { continue }
-            let k = key(hash(bytes[...]), bytes.count)
-            var s = slot(k, mask)
-            while ids[s] != UInt32.max { s = (s + 1) & mask }
-            keys[s] = k
-            ids[s] = UInt32(id)
-        }
-        func id(_ part: ArraySlice<UInt8>, hash: UInt64) -> UInt32? {
-            let k = key(hash, part.count)
-            var s = slot(k, mask)
-            while ids[s] != UInt32.max {
-                if keys[s] == k && tokens[Int(ids[s])]![...] == part { return ids[s] }
-                s = (s + 1) & mask
-            }
-            return nil
-        }
         var rules: [(left: UInt32, right: UInt32, priority: UInt32, result: UInt32)] = []
-        var prefix: [UInt64] = [], power: [UInt64] = [1]
-        for (result, bytes) in tokens.enumerated() {
-            guard let bytes, bytes.count > 1 else { continue }
-            let n = bytes.count
-            prefix.removeAll(keepingCapacity: true)
-            prefix.append(0)
-            for byte in bytes { prefix.append(prefix.last! &* base &+ UInt64(byte) &+ 1) }
-            while power.count <= n { power.append(power.last! &* base) }
-            for split in 1..<n {
-                let suffixHash = prefix[n] &- prefix[split] &* power[n - split]
-                if let left = id(bytes[..<split], hash: prefix[split]), let right = id(bytes[split...], hash: suffixHash) {
-                    rules.append((left, right, UInt32(result), UInt32(result)))
+        tokens.arena.withUnsafeBufferPointer { arena in
+            let starts = tokens.starts
+            for id in 0..<tokens.count where starts[id] < starts[id + 1] {
+                let k = key(arena[starts[id]..<starts[id + 1]].reduce(0) { $0 &* base &+ UInt64($1) &+ 1 }, starts[id + 1] - starts[id])
+                var s = slot(k, mask)
+                while ids[s] != UInt32.max { s = (s + 1) & mask }
+                keys[s] = k
+                ids[s] = UInt32(id)
+            }
+            func id(_ part: Range<Int>, hash: UInt64) -> UInt32? {
+                let k = key(hash, part.count)
+                var s = slot(k, mask)
+                while ids[s] != UInt32.max {
+                    let candidate = Int(ids[s])
+                    if keys[s] == k && starts[candidate + 1] - starts[candidate] == part.count
+                        && memcmp(arena.baseAddress! + starts[candidate], arena.baseAddress! + part.lowerBound, part.count) == 0 {
+                        return ids[s]
+                    }
+                    s = (s + 1) & mask
+                }
+                return nil
+            }
+            var prefix: [UInt64] = [], power: [UInt64] = [1]
+            for result in 0..<tokens.count where starts[result + 1] - starts[result] > 1 {
+                let first = starts[result], n = starts[result + 1] - first
+                prefix.removeAll(keepingCapacity: true)
+                prefix.append(0)
+                for byte in arena[first..<(first + n)] { prefix.append(prefix.last! &* base &+ UInt64(byte) &+ 1) }
+                while power.count <= n { power.append(power.last! &* base) }
+                for split in 1..<n {
+                    let suffixHash = prefix[n] &- prefix[split] &* power[n - split]
+                    if let left = id(first..<(first + split), hash: prefix[split]), let right = id((first + split)..<(first + n), hash: suffixHash) {
+                        rules.append((left, right, UInt32(result), UInt32(result)))
+                    }
                 }
             }
         }
@@ -174,12 +185,17 @@ enum Base64 {
 
     /// The bytes `text` encodes, or nil when it is not padded base64.
     static func decode(_ text: ArraySlice<UInt8>) -> [UInt8]? {
-        guard text.count % 4 == 0 else { return nil }
+        var output: [UInt8] = []
+        return decode(text, appendingTo: &output) ? output : nil
+    }
+
+    /// Appends the bytes `text` encodes to `output`; false, with some appended, when it is not padded
+    /// base64.
+    static func decode(_ text: ArraySlice<UInt8>, appendingTo output: inout [UInt8]) -> Bool {
+        guard text.count % 4 == 0 else { return false }
         var padding = 0
         if text.last == UInt8(ascii: "=") { padding += 1 }
         if text.count >= 2 && text[text.endIndex - 2] == UInt8(ascii: "=") { padding += 1 }
-        var output: [UInt8] = []
-        output.reserveCapacity(text.count / 4 * 3)
         var i = text.startIndex
         while i < text.endIndex {
             let last = i + 4 == text.endIndex
@@ -191,7 +207,7 @@ enum Base64 {
                     continue
                 }
                 let v = values[Int(c)]
-                if v == 0xFF { return nil }
+                if v == 0xFF { return false }
                 group = group << 6 | UInt32(v)
             }
             output.append(UInt8(group >> 16))
@@ -199,6 +215,6 @@ enum Base64 {
             if !(last && padding >= 1) { output.append(UInt8(truncatingIfNeeded: group)) }
             i += 4
         }
-        return output
+        return true
     }
 }

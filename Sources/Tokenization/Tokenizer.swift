@@ -32,7 +32,7 @@ public final class Tokenizer: Sendable {
     private static let nextSerialNumber = Atomic<UInt64>(0)
     let model: BytePairModel
     /// The bytes each id stands for in text; empty for special and unused ids.
-    private let surfaces: [[UInt8]]
+    private let surfaces: TokenSpellings
     private let specialContent: [UInt32: String]
     private let textTokens: AddedTokenMatcher
     private let normalizedTextTokens: AddedTokenMatcher
@@ -49,7 +49,7 @@ public final class Tokenizer: Sendable {
     /// whose user-defined pieces stand in the normalized text as written). `ends` names the end and
     /// beginning tokens where the file says which they are.
     init(splits: [PreTokenizer], spaces: SpaceMarking = .none, normalizer: TextNormalizer = TextNormalizer([]),
-         model: BytePairModel, addedTokens: [AddedToken], surfaces: [[UInt8]]? = nil, normalizesTokenContent: Bool = true,
+         model: BytePairModel, addedTokens: [AddedToken], surfaces: TokenSpellings? = nil, normalizesTokenContent: Bool = true,
          ends: (end: UInt32?, beginning: UInt32?)? = nil, source: String) {
         self.splits = splits
         self.spaces = spaces
@@ -65,12 +65,16 @@ public final class Tokenizer: Sendable {
         }
         self.endOfText = ends.map(\.end) ?? named(Self.endOfTextContents)
         self.beginningOfText = ends.map(\.beginning) ?? named(Self.beginningOfTextContents)
-        self.vocabularySize = max(surfaces?.count ?? model.tokenBytes.count, (addedTokens.map(\.id).max().map { Int($0) + 1 }) ?? 0)
+        self.vocabularySize = max(surfaces?.count ?? model.spellings.count, (addedTokens.map(\.id).max().map { Int($0) + 1 }) ?? 0)
         self.source = source
-        var table = surfaces ?? model.tokenBytes
-        table += Array(repeating: [], count: max(0, vocabularySize - table.count))
-        for token in addedTokens.reversed() { table[Int(token.id)] = token.special ? [] : Array(token.content.utf8) }
-        self.surfaces = table
+        var table = surfaces ?? model.spellings
+        table.pad(to: vocabularySize)
+        // The first listing of an id wins, as it did when the table was written in reverse order.
+        var replacements: [Int: [UInt8]] = [:]
+        for token in addedTokens where replacements[Int(token.id)] == nil {
+            replacements[Int(token.id)] = token.special ? [] : Array(token.content.utf8)
+        }
+        self.surfaces = table.replacing(replacements)
         self.specialContent = Dictionary(specials.map { ($0.id, $0.content) }, uniquingKeysWith: { first, _ in first })
         let matched = addedTokens.filter { !$0.special }
         textTokens = AddedTokenMatcher(matched.filter { !$0.normalized }) { $0.content }
@@ -184,7 +188,7 @@ public final class Tokenizer: Sendable {
     public var ordinaryIds: [UInt32] {
         let special = Set(specialTokens.values)
         return (0..<UInt32(vocabularySize)).filter { id in
-            !special.contains(id) && !surfaces[Int(id)].isEmpty
+            !special.contains(id) && !surfaces.isEmpty(Int(id))
         }
     }
 

@@ -35,7 +35,8 @@ import Testing
                 tokens.append(token)
             }
         }
-        let model = try BytePairModel(tokens: tokens, merges: TiktokenFile.merges(of: tokens), shortcut: .selfConsistentTokens)
+        let spellings = TokenSpellings(tokens)
+        let model = try BytePairModel(tokens: spellings, merges: MergeRules(TiktokenFile.merges(of: spellings)), shortcut: .selfConsistentTokens)
         for _ in 0..<trials {
             let piece = (0..<Int.random(in: lengths, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
             var output: [UInt32] = []
@@ -49,7 +50,7 @@ import Testing
     @Test func refusesAVocabularyWithoutEveryByte() {
         let tokens: [[UInt8]?] = (0...254).map { [UInt8($0)] }
         #expect(throws: TokenizerError.self) {
-            try BytePairModel(tokens: tokens, merges: MergeTable([]), shortcut: .anyToken)
+            try BytePairModel(tokens: TokenSpellings(tokens), merges: MergeRules(MergeTable([])), shortcut: .anyToken)
         }
     }
 }

@@ -33,6 +33,19 @@ import Testing
         #expect((place.isEmpty || message.contains(place)) && message.contains(what), "\(message)")
     }
 
+    /// Rank files list ranks in order, but a file that does not, or leaves ranks unused, means the same.
+    @Test func rankFileInAnyOrderWithGapsEncodesAlike() throws {
+        let merged = ["YWI= 300", "YWJj 302", "Y2Q= 301"]  // ab, abc, cd; ranks 256 … 299 unused
+        let ordered = Fixtures.temporaryFile("ordered.tiktoken", ([Self.allBytes] + merged).joined(separator: "\n"))
+        let shuffled = Fixtures.temporaryFile("shuffled.tiktoken", (merged.reversed() + Self.allBytes.split(separator: "\n").reversed().map(String.init)).joined(separator: "\n"))
+        let a = try Tokenizer.load(path: ordered, pattern: .gpt2), b = try Tokenizer.load(path: shuffled, pattern: .gpt2)
+        for text in ["abcd", "abc cd ab", "xabcdx", ""] {
+            #expect(a.encode(text) == b.encode(text), "\(text)")
+        }
+        #expect(a.encode("abc") == [302] && a.encode("cd") == [301] && a.encode("abcd") == [300, 301])
+        #expect(a.ordinaryIds == b.ordinaryIds && a.ordinaryIds.count == 259 && a.decode(a.encode("abc cd")) == "abc cd")
+    }
+
     @Test func rankFileWithUnknownNameNeedsAPattern() {
         let message = error(loading: Self.allBytes, as: "mystery.tiktoken", pattern: nil)
         #expect(message.contains("cannot tell the encoding"), "\(message)")

@@ -5,6 +5,13 @@ import Testing
 /// Readable examples of what each pattern does; exhaustive parity with the regex module lives in
 /// Tests/parity.
 @Suite struct PreTokenizerTests {
+    @Test func theWhiteSpaceListIsUnicodesProperty() {
+        for value in UInt32(0)...0x10FFFF {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            #expect(CharacterClass.whitespace(value) == scalar.properties.isWhitespace, "U+\(String(value, radix: 16))")
+        }
+    }
+
     @Test func gpt2KeepsContractionsCaseSensitive() {
         #expect(PreTokenizer.gpt2.pieces(of: "it's IT'S") == ["it", "'s", " IT", "'", "S"])
     }
