@@ -110,38 +110,65 @@ public final class GPT {
         precondition(inputs.count == rows)
         tokens = inputs
         let wte = p("transformer.wte.weight"), wpe = p("transformer.wpe.weight")
-        for r in 0..<rows {
-            let token = Int(inputs[r]), t = r % T
-            let x = embedded.pointer + r * C
-            for i in 0..<C { x[i] = wte[token * C + i] + wpe[t * C + i] }
+        timed("embeddings, forward") {
+            for r in 0..<rows {
+                let token = Int(inputs[r]), t = r % T
+                let x = embedded.pointer + r * C
+                for i in 0..<C { x[i] = wte[token * C + i] + wpe[t * C + i] }
+            }
         }
         var residual = embedded
         for (l, a) in layers.enumerated() {
             let n = "transformer.h.\(l)."
-            a.input.pointer.update(from: residual.pointer, count: rows * C)
-            LayerNorm.forward(a.ln1.pointer, mean: a.ln1Mean.pointer, rstd: a.ln1Rstd.pointer, a.input.pointer,
-                              weight: p(n + "ln_1.weight"), bias: p(n + "ln_1.bias"), rows: rows, width: C)
-            Linear.forward(a.qkv.pointer, a.ln1.pointer, weight: p(n + "attn.c_attn.weight"), bias: p(n + "attn.c_attn.bias"),
-                           rows: rows, inputs: C, outputs: 3 * C)
-            Attention.forward(a.attended.pointer, probabilities: a.probabilities.pointer, qkv: a.qkv.pointer,
-                              batch: batch, context: T, width: C, heads: config.heads)
-            Linear.forward(a.middle.pointer, a.attended.pointer, weight: p(n + "attn.c_proj.weight"), bias: p(n + "attn.c_proj.bias"),
-                           rows: rows, inputs: C, outputs: C)
-            for i in 0..<(rows * C) { a.middle.pointer[i] += a.input.pointer[i] }
+            timed("layer \(l): LayerNorm, forward") {
+                a.input.pointer.update(from: residual.pointer, count: rows * C)
+                LayerNorm.forward(a.ln1.pointer, mean: a.ln1Mean.pointer, rstd: a.ln1Rstd.pointer, a.input.pointer,
+                                  weight: p(n + "ln_1.weight"), bias: p(n + "ln_1.bias"), rows: rows, width: C)
+            }
+            timed("layer \(l): attention projections, forward") {
+                Linear.forward(a.qkv.pointer, a.ln1.pointer, weight: p(n + "attn.c_attn.weight"), bias: p(n + "attn.c_attn.bias"),
+                               rows: rows, inputs: C, outputs: 3 * C)
+            }
+            timed("layer \(l): attention, forward") {
+                Attention.forward(a.attended.pointer, probabilities: a.probabilities.pointer, qkv: a.qkv.pointer,
+                                  batch: batch, context: T, width: C, heads: config.heads)
+            }
+            timed("layer \(l): attention projections, forward") {
+                Linear.forward(a.middle.pointer, a.attended.pointer, weight: p(n + "attn.c_proj.weight"), bias: p(n + "attn.c_proj.bias"),
+                               rows: rows, inputs: C, outputs: C)
+                for i in 0..<(rows * C) { a.middle.pointer[i] += a.input.pointer[i] }
+            }
             if let ln2 = a.ln2, let hidden = a.hidden, let activated = a.activated, let output = a.output {
-                LayerNorm.forward(ln2.pointer, mean: a.ln2Mean!.pointer, rstd: a.ln2Rstd!.pointer, a.middle.pointer,
-                                  weight: p(n + "ln_2.weight"), bias: p(n + "ln_2.bias"), rows: rows, width: C)
-                Linear.forward(hidden.pointer, ln2.pointer, weight: p(n + "mlp.c_fc.weight"), bias: p(n + "mlp.c_fc.bias"),
-                               rows: rows, inputs: C, outputs: 4 * C)
-                GELU.forward(activated.pointer, hidden.pointer, count: rows * 4 * C)
-                Linear.forward(output.pointer, activated.pointer, weight: p(n + "mlp.c_proj.weight"), bias: p(n + "mlp.c_proj.bias"),
-                               rows: rows, inputs: 4 * C, outputs: C)
-                for i in 0..<(rows * C) { output.pointer[i] += a.middle.pointer[i] }
+                timed("layer \(l): LayerNorm, forward") {
+                    LayerNorm.forward(ln2.pointer, mean: a.ln2Mean!.pointer, rstd: a.ln2Rstd!.pointer, a.middle.pointer,
+                                      weight: p(n + "ln_2.weight"), bias: p(n + "ln_2.bias"), rows: rows, width: C)
+                }
+                timed("layer \(l): MLP matrices, forward") {
+                    Linear.forward(hidden.pointer, ln2.pointer, weight: p(n + "mlp.c_fc.weight"), bias: p(n + "mlp.c_fc.bias"),
+                                   rows: rows, inputs: C, outputs: 4 * C)
+                }
+                timed("layer \(l): GELU, forward") { GELU.forward(activated.pointer, hidden.pointer, count: rows * 4 * C) }
+                timed("layer \(l): MLP matrices, forward") {
+                    Linear.forward(output.pointer, activated.pointer, weight: p(n + "mlp.c_proj.weight"), bias: p(n + "mlp.c_proj.bias"),
+                                   rows: rows, inputs: 4 * C, outputs: C)
+                    for i in 0..<(rows * C) { output.pointer[i] += a.middle.pointer[i] }
+                }
             }
             residual = a.result
         }
-        LayerNorm.forward(final.pointer, mean: finalMean.pointer, rstd: finalRstd.pointer, residual.pointer,
-                          weight: p("transformer.ln_f.weight"), bias: p("transformer.ln_f.bias"), rows: rows, width: C)
+        timed("final LayerNorm, forward") {
+            LayerNorm.forward(final.pointer, mean: finalMean.pointer, rstd: finalRstd.pointer, residual.pointer,
+                              weight: p("transformer.ln_f.weight"), bias: p("transformer.ln_f.bias"), rows: rows, width: C)
+        }
+    }
+
+    /// Set on the one replica whose phases `train --profile` times.
+    public var profile: PhaseProfile?
+
+    @inline(__always)
+    private func timed<R>(_ phase: @autoclosure () -> String, _ body: () -> R) -> R {
+        guard let profile else { return body() }
+        return profile.time(phase(), body)
     }
 
     /// Cross-entropy of `targets` at the given rows; with `gradientScale`, also adds the LM head's
@@ -203,11 +230,11 @@ public final class GPT {
     /// The gradients (zeroed first) of `lossScale` times the summed cross-entropy of the kept targets;
     /// returns that sum. Replicas of a batch split use the whole batch's scale.
     func forwardBackward(inputs: [UInt32], targets: [UInt32], kept: [Bool], lossScale: Float) -> Float {
-        gradients.zero()
+        timed("gradients zeroed") { gradients.zero() }
         forwardBody(inputs)
         let selected = kept.indices.filter { kept[$0] }
         guard !selected.isEmpty else { return 0 }
-        let losses = head(rows: selected, targets: targets, gradientScale: lossScale)
+        let losses = timed("LM head and its gradient (kept rows)") { head(rows: selected, targets: targets, gradientScale: lossScale) }
         backwardBody()
         return losses.reduce(0, +)
     }
@@ -261,52 +288,72 @@ public final class GPT {
     private func backwardBody() {
         let T = config.context, C = config.width, rows = batch * T
         let last = layers.last?.result ?? embedded
-        dResidual.zero()
-        LayerNorm.backward(dInput: dResidual.pointer, dWeight: g("transformer.ln_f.weight"), dBias: g("transformer.ln_f.bias"),
-                           dOut: dNormed.pointer, input: last.pointer, weight: p("transformer.ln_f.weight"),
-                           mean: finalMean.pointer, rstd: finalRstd.pointer, rows: rows, width: C)
+        timed("final LayerNorm, backward") {
+            dResidual.zero()
+            LayerNorm.backward(dInput: dResidual.pointer, dWeight: g("transformer.ln_f.weight"), dBias: g("transformer.ln_f.bias"),
+                               dOut: dNormed.pointer, input: last.pointer, weight: p("transformer.ln_f.weight"),
+                               mean: finalMean.pointer, rstd: finalRstd.pointer, rows: rows, width: C)
+        }
         // dResidual now holds d(residual leaving the last layer); walk the layers back.
         for (l, a) in layers.enumerated().reversed() {
             let n = "transformer.h.\(l)."
             if let ln2 = a.ln2, let hidden = a.hidden, let activated = a.activated {
                 // output = middle + mlp(ln2(middle)): dResidual flows to middle unchanged, plus the MLP path.
-                dActivated.zero()
-                Linear.backward(dInput: dActivated.pointer, dWeight: g(n + "mlp.c_proj.weight"), dBias: g(n + "mlp.c_proj.bias"),
-                                dOut: dResidual.pointer, input: activated.pointer, weight: p(n + "mlp.c_proj.weight"),
-                                rows: rows, inputs: 4 * C, outputs: C)
-                dHidden.zero()
-                GELU.backward(dInput: dHidden.pointer, hidden.pointer, dOut: dActivated.pointer, count: rows * 4 * C)
-                dNormed.zero()
-                Linear.backward(dInput: dNormed.pointer, dWeight: g(n + "mlp.c_fc.weight"), dBias: g(n + "mlp.c_fc.bias"),
-                                dOut: dHidden.pointer, input: ln2.pointer, weight: p(n + "mlp.c_fc.weight"),
-                                rows: rows, inputs: C, outputs: 4 * C)
-                LayerNorm.backward(dInput: dResidual.pointer, dWeight: g(n + "ln_2.weight"), dBias: g(n + "ln_2.bias"),
-                                   dOut: dNormed.pointer, input: a.middle.pointer, weight: p(n + "ln_2.weight"),
-                                   mean: a.ln2Mean!.pointer, rstd: a.ln2Rstd!.pointer, rows: rows, width: C)
+                timed("layer \(l): MLP matrices, backward") {
+                    dActivated.zero()
+                    Linear.backward(dInput: dActivated.pointer, dWeight: g(n + "mlp.c_proj.weight"), dBias: g(n + "mlp.c_proj.bias"),
+                                    dOut: dResidual.pointer, input: activated.pointer, weight: p(n + "mlp.c_proj.weight"),
+                                    rows: rows, inputs: 4 * C, outputs: C)
+                }
+                timed("layer \(l): GELU, backward") {
+                    dHidden.zero()
+                    GELU.backward(dInput: dHidden.pointer, hidden.pointer, dOut: dActivated.pointer, count: rows * 4 * C)
+                }
+                timed("layer \(l): MLP matrices, backward") {
+                    dNormed.zero()
+                    Linear.backward(dInput: dNormed.pointer, dWeight: g(n + "mlp.c_fc.weight"), dBias: g(n + "mlp.c_fc.bias"),
+                                    dOut: dHidden.pointer, input: ln2.pointer, weight: p(n + "mlp.c_fc.weight"),
+                                    rows: rows, inputs: C, outputs: 4 * C)
+                }
+                timed("layer \(l): LayerNorm, backward") {
+                    LayerNorm.backward(dInput: dResidual.pointer, dWeight: g(n + "ln_2.weight"), dBias: g(n + "ln_2.bias"),
+                                       dOut: dNormed.pointer, input: a.middle.pointer, weight: p(n + "ln_2.weight"),
+                                       mean: a.ln2Mean!.pointer, rstd: a.ln2Rstd!.pointer, rows: rows, width: C)
+                }
             }
             // middle = input + proj(attention(qkv(ln1(input)))).
-            dAttended.zero()
-            Linear.backward(dInput: dAttended.pointer, dWeight: g(n + "attn.c_proj.weight"), dBias: g(n + "attn.c_proj.bias"),
-                            dOut: dResidual.pointer, input: a.attended.pointer, weight: p(n + "attn.c_proj.weight"),
-                            rows: rows, inputs: C, outputs: C)
-            dQKV.zero()
-            Attention.backward(dQKV: dQKV.pointer, dOut: dAttended.pointer, probabilities: a.probabilities.pointer,
-                               qkv: a.qkv.pointer, scratch: attentionScratch.pointer, batch: batch, context: T, width: C, heads: config.heads)
-            dNormed.zero()
-            Linear.backward(dInput: dNormed.pointer, dWeight: g(n + "attn.c_attn.weight"), dBias: g(n + "attn.c_attn.bias"),
-                            dOut: dQKV.pointer, input: a.ln1.pointer, weight: p(n + "attn.c_attn.weight"),
-                            rows: rows, inputs: C, outputs: 3 * C)
-            LayerNorm.backward(dInput: dResidual.pointer, dWeight: g(n + "ln_1.weight"), dBias: g(n + "ln_1.bias"),
-                               dOut: dNormed.pointer, input: a.input.pointer, weight: p(n + "ln_1.weight"),
-                               mean: a.ln1Mean.pointer, rstd: a.ln1Rstd.pointer, rows: rows, width: C)
+            timed("layer \(l): attention projections, backward") {
+                dAttended.zero()
+                Linear.backward(dInput: dAttended.pointer, dWeight: g(n + "attn.c_proj.weight"), dBias: g(n + "attn.c_proj.bias"),
+                                dOut: dResidual.pointer, input: a.attended.pointer, weight: p(n + "attn.c_proj.weight"),
+                                rows: rows, inputs: C, outputs: C)
+            }
+            timed("layer \(l): attention, backward") {
+                dQKV.zero()
+                Attention.backward(dQKV: dQKV.pointer, dOut: dAttended.pointer, probabilities: a.probabilities.pointer,
+                                   qkv: a.qkv.pointer, scratch: attentionScratch.pointer, batch: batch, context: T, width: C, heads: config.heads)
+            }
+            timed("layer \(l): attention projections, backward") {
+                dNormed.zero()
+                Linear.backward(dInput: dNormed.pointer, dWeight: g(n + "attn.c_attn.weight"), dBias: g(n + "attn.c_attn.bias"),
+                                dOut: dQKV.pointer, input: a.ln1.pointer, weight: p(n + "attn.c_attn.weight"),
+                                rows: rows, inputs: C, outputs: 3 * C)
+            }
+            timed("layer \(l): LayerNorm, backward") {
+                LayerNorm.backward(dInput: dResidual.pointer, dWeight: g(n + "ln_1.weight"), dBias: g(n + "ln_1.bias"),
+                                   dOut: dNormed.pointer, input: a.input.pointer, weight: p(n + "ln_1.weight"),
+                                   mean: a.ln1Mean.pointer, rstd: a.ln1Rstd.pointer, rows: rows, width: C)
+            }
         }
         let dwte = g("transformer.wte.weight"), dwpe = g("transformer.wpe.weight")
-        for r in 0..<rows {
-            let token = Int(tokens[r]), t = r % T
-            let dx = dResidual.pointer + r * C
-            for i in 0..<C {
-                dwte[token * C + i] += dx[i]
-                dwpe[t * C + i] += dx[i]
+        timed("embeddings, backward") {
+            for r in 0..<rows {
+                let token = Int(tokens[r]), t = r % T
+                let dx = dResidual.pointer + r * C
+                for i in 0..<C {
+                    dwte[token * C + i] += dx[i]
+                    dwpe[t * C + i] += dx[i]
+                }
             }
         }
     }

@@ -35,6 +35,12 @@ public final class ReplicatedGPT: LossModel {
     /// A model that shares the parameters, for checkpoints.
     public var primary: GPT { replicas[0] }
 
+    /// Times the first replica's phases and the sum of the replicas' gradients (`train --profile`).
+    public var profile: PhaseProfile? {
+        get { replicas[0].profile }
+        set { replicas[0].profile = newValue }
+    }
+
     /// Runs `body` for every replica, each on its own thread.
     private func eachReplica(_ body: @escaping (Int) -> Void) {
         if replicas.count == 1 { return body(0) }
@@ -65,20 +71,24 @@ public final class ReplicatedGPT: LossModel {
             }
         }
         if replicas.count > 1 {
-            let total = gradients.pointer, n = gradients.count
-            let sources = replicas.map { $0.gradients.pointer }
-            nonisolated(unsafe) let shared = (total, sources)
-            // Sum in replica order, in parallel over disjoint ranges of parameters.
-            DispatchQueue.concurrentPerform(iterations: replicas.count) { part in
-                let (total, sources) = shared
-                for i in (n * part / sources.count)..<(n * (part + 1) / sources.count) {
-                    var sum = sources[0][i]
-                    for source in sources.dropFirst() { sum += source[i] }
-                    total[i] = sum
-                }
-            }
+            if let profile { profile.time("gradient sum across threads", sumGradients) } else { sumGradients() }
         }
         return (sums.reduce(0, +) * scale, count)
+    }
+
+    private func sumGradients() {
+        let total = gradients.pointer, n = gradients.count
+        let sources = replicas.map { $0.gradients.pointer }
+        nonisolated(unsafe) let shared = (total, sources)
+        // Sum in replica order, in parallel over disjoint ranges of parameters.
+        DispatchQueue.concurrentPerform(iterations: replicas.count) { part in
+            let (total, sources) = shared
+            for i in (n * part / sources.count)..<(n * (part + 1) / sources.count) {
+                var sum = sources[0][i]
+                for source in sources.dropFirst() { sum += source[i] }
+                total[i] = sum
+            }
+        }
     }
 
     /// Runs each replica forward on its share of `inputs` (whole sequences), then `body(replica,

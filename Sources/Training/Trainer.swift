@@ -42,10 +42,15 @@ public final class Trainer {
 
     public var step: Int { state.step }
 
+    private func timed<R>(_ phase: String, _ profile: PhaseProfile?, _ body: () throws -> R) rethrows -> R {
+        guard let profile else { return try body() }
+        return try profile.time(phase, body)
+    }
+
     /// Trains up to the configured number of steps, or until interrupted; `log` receives progress
     /// lines. Every `analyzeEvery` steps (0: never), `analyze` measures the model's induction heads
     /// for the metrics. Returns whether the run finished.
-    public func train(analyzeEvery: Int = 0, analyze: ((GPT) -> InductionSnapshot)? = nil,
+    public func train(analyzeEvery: Int = 0, analyze: ((GPT) -> InductionSnapshot)? = nil, profile: PhaseProfile? = nil,
                       log: (String) -> Void) throws -> Bool {
         let options = config.training, T = config.model.context
         let metricsPath = run.file("metrics.jsonl")
@@ -58,20 +63,26 @@ public final class Trainer {
         while state.step < options.steps {
             let stepStart = DispatchTime.now()
             let rate = schedule.rate(at: state.step)
-            let batch = try loader.next(options.batchSize)
-            var kept: [Bool] = []
-            for (b, window) in batch.windows.enumerated() { kept += mask.kept(window: window, matches: batch.matches[b]) }
+            let (batch, kept) = try timed("batch and mask", profile) {
+                let batch = try loader.next(options.batchSize)
+                var kept: [Bool] = []
+                for (b, window) in batch.windows.enumerated() { kept += mask.kept(window: window, matches: batch.matches[b]) }
+                return (batch, kept)
+            }
+            model.profile = profile
             let (loss, keptCount) = model.forwardBackward(inputs: batch.inputs, targets: batch.targets, kept: kept)
+            model.profile = nil
             guard keptCount == 0 || loss.isFinite else {
                 let last = run.completeCheckpoints().last.map { "\(run.checkpoints)/\($0)" } ?? "none"
                 throw TrainingError("step \(state.step + 1): the loss is \(loss): the run diverged (try a lower --lr); the last good checkpoint is \(last)")
             }
             // A batch with no kept target teaches nothing: no update, so the moments and decay do not move either.
-            let norm = keptCount > 0 ? clipGradients(model.gradients, maximum: options.gradientClip) : nil
-            if keptCount > 0 { optimizer.update(model.parameters, model.gradients, learningRate: rate) }
+            let norm = keptCount > 0 ? timed("gradient clipping", profile) { clipGradients(model.gradients, maximum: options.gradientClip) } : nil
+            if keptCount > 0 { timed("AdamW", profile) { optimizer.update(model.parameters, model.gradients, learningRate: rate) } }
             state = TrainerState(step: state.step + 1, epoch: loader.epoch, cursor: loader.cursor, adamSteps: optimizer.stepCount)
 
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - stepStart.uptimeNanoseconds) / 1e9
+            profile?.step(seconds)
             var record = MetricsRecord(step: state.step, trainLoss: keptCount > 0 ? Double(loss) : nil, lr: Double(rate),
                                        gradNorm: norm.map(Double.init), keptShare: Double(keptCount) / Double(kept.count),
                                        tokensPerSecond: Double(options.batchSize * T) / seconds)

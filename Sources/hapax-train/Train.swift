@@ -55,6 +55,9 @@ struct Train: ParsableCommand {
     @Flag(help: "Blocks without MLPs.") var attentionOnly = false
     @Flag(help: "Tie the LM head to the token embeddings.") var tiedEmbeddings = false
     @Flag(help: "Continue the run in --out from its last checkpoint.") var resume = false
+    @Flag(help: ArgumentHelp("At the end, print where the steps' time went: each phase of each layer, forward and backward, and the steps around them.",
+                             discussion: "Validation and analysis steps are left out; the model's phases are timed on the first thread's share of the batch."))
+    var profile = false
     @OptionGroup var tokenizerOption: TokenizerOption
 
     func validate() throws {
@@ -119,8 +122,10 @@ struct Train: ParsableCommand {
             for skipped in trainer.skippedCheckpoints { printError("warning: passed over a damaged checkpoint: \(skipped)") }
             printError("training \(layers) layers × width \(width) (\(trainer.model.layout.count) parameters, \(trainer.model.replicas.count) thread(s)) on \(data), "
                        + "mask \(trainer.mask), from step \(trainer.step) to \(steps)")
-            let finished = try trainer.train(analyzeEvery: analyzeEvery, analyze: try inductionProbe(folder)) { printError($0) }
+            let phases = profile ? PhaseProfile() : nil
+            let finished = try trainer.train(analyzeEvery: analyzeEvery, analyze: try inductionProbe(folder), profile: phases) { printError($0) }
             printError(finished ? "done: \(out)/model.safetensors" : "interrupted at step \(trainer.step); checkpoint saved; continue with --resume")
+            if let phases { printError(phases.summary()) }
         } catch let error as ShardError {
             throw CommandError(error.description)
         } catch let error as TrainingError {

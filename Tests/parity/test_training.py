@@ -60,6 +60,25 @@ def test_same_seed_same_run(hapax_train, shards, reference_run, tmp_path):
     assert (out / "model.safetensors").read_bytes() == (reference_run / "model.safetensors").read_bytes()
 
 
+def test_profile_accounts_for_the_steps_and_changes_nothing(hapax_train, shards, reference_run, tmp_path):
+    """--profile times every phase of every layer on top of the same run: the weights are the reference
+    run's, the phases and the rest add up to the step time, and each layer's phases are there."""
+    out = tmp_path / "profiled"
+    result = run(train_args(hapax_train, shards, out, "--profile", "--threads", "2"))
+    text = result.stderr.decode()
+    rows = {line[:46].strip(): float(line[46:].split()[2].rstrip("%")) for line in text.splitlines()
+            if line.endswith("%") and not line.startswith("  ")}
+    assert f"profile over {STEPS} steps" in text
+    for layer in (0, 1):
+        for phase in ("attention, forward", "attention, backward", "attention projections, forward", "MLP matrices, backward"):
+            assert f"layer {layer}: {phase}" in rows
+    assert {"LM head and its gradient (kept rows)", "AdamW", "batch and mask", "gradient sum across threads"} <= set(rows)
+    assert sum(rows.values()) == pytest.approx(100, abs=1)
+    plain = tmp_path / "plain"
+    run(train_args(hapax_train, shards, plain, "--threads", "2"))
+    assert (out / "model.safetensors").read_bytes() == (plain / "model.safetensors").read_bytes()
+
+
 def test_resume_from_a_checkpoint_reproduces_the_run(hapax_train, shards, reference_run, tmp_path):
     out = tmp_path / "resumed"
     shutil.copytree(reference_run, out)
