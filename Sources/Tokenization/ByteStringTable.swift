@@ -81,7 +81,6 @@ struct ByteStringTable: Sendable {
         self.longestKey = longestKey
     }
 
-    var count: Int { ids.count }
 
     /// FNV-1a, 64-bit: keys are short, so a byte-at-a-time hash costs little and spreads well.
     @inline(__always)
