@@ -133,6 +133,22 @@ def test_a_folder_that_is_no_model_is_refused(tmp_path):
     assert result.returncode != 0 and f"{tmp_path}: no config.json" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("damage", ["truncated weights", "truncated config", "weights of another format"])
+def test_a_damaged_model_folder_ends_in_one_line(damage, tmp_path):
+    folder = tmp_path / "model"
+    tiny_model("gpt_neox", folder)
+    weights, config = folder / "model.safetensors", folder / "config.json"
+    if damage == "truncated weights":
+        weights.write_bytes(weights.read_bytes()[:1000])
+    elif damage == "truncated config":
+        config.write_text(config.read_text()[:50])
+    else:
+        weights.write_bytes(b"PK\x03\x04" + bytes(4000))
+    result = subprocess.run([sys.executable, "-m", "hapax_shards.cli", "analyze", "--model", folder], capture_output=True, text=True)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0 and f"{folder}: cannot load the model" in result.stderr
+
+
 def test_report_shows_a_measured_model_beside_runs(exported, shards, tmp_path):
     run_folder, hf = exported
     run([BIN / "hapax-train", "analyze", "--run", run_folder, *PROBES])

@@ -66,7 +66,11 @@ class ModelUnderTest:
         self.torch = torch
         if not os.path.isfile(os.path.join(path, "config.json")):
             raise ShardError(f"{path}: no config.json (not a transformers model folder)")
-        self.model = AutoModelForCausalLM.from_pretrained(path, attn_implementation="eager", dtype=torch.float32)
+        try:
+            self.model = AutoModelForCausalLM.from_pretrained(path, attn_implementation="eager", dtype=torch.float32)
+        except Exception as error:  # transformers and safetensors raise many kinds for a damaged folder
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise ShardError(f"{path}: cannot load the model ({type(error).__name__}: {reason})") from None
         self.model.to(device).eval()
         self.device, self.batch, self.path = device, batch, path
         config = self.model.config
