@@ -12,8 +12,13 @@ enum ByteLevelAlphabet {
         }
     }()
 
-    static let byteOfScalar: [Unicode.Scalar: UInt8] = Dictionary(
-        uniqueKeysWithValues: scalarOfByte.enumerated().map { ($1, UInt8($0)) })
+    /// The byte each scalar of the alphabet stands for, indexed by scalar value (the alphabet ends
+    /// at U+0143); 0xFFFF for a scalar outside it.
+    private static let byteOfScalarValue: [UInt16] = {
+        var table = [UInt16](repeating: 0xFFFF, count: 0x144)
+        for (byte, scalar) in scalarOfByte.enumerated() { table[Int(scalar.value)] = UInt16(byte) }
+        return table
+    }()
 
     static func spell(_ bytes: [UInt8]) -> String {
         var scalars = String.UnicodeScalarView()
@@ -24,10 +29,28 @@ enum ByteLevelAlphabet {
     /// The bytes a token string spells, or nil if it has a character outside the alphabet.
     static func bytes(of token: String) -> [UInt8]? {
         var bytes: [UInt8] = []
-        for scalar in token.unicodeScalars {
-            guard let byte = byteOfScalar[scalar] else { return nil }
-            bytes.append(byte)
+        return Array(token.utf8).withUnsafeBufferPointer { appendBytes(ofUTF8: $0, to: &bytes) } ? bytes : nil
+    }
+
+    /// Appends the bytes that the well-formed UTF-8 `text` spells; false, with some appended, if it
+    /// has a character outside the alphabet. Every character of the alphabet takes one or two bytes.
+    static func appendBytes(ofUTF8 text: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) -> Bool {
+        var at = 0
+        while at < text.count {
+            let lead = text[at]
+            let value: Int
+            if lead < 0x80 {
+                value = Int(lead)
+                at += 1
+            } else if lead < 0xE0, at + 1 < text.count {
+                value = Int(lead & 0x1F) << 6 | Int(text[at + 1] & 0x3F)
+                at += 2
+            } else {
+                return false
+            }
+            guard value < byteOfScalarValue.count, byteOfScalarValue[value] != 0xFFFF else { return false }
+            bytes.append(UInt8(byteOfScalarValue[value]))
         }
-        return bytes
+        return true
     }
 }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Loading Hugging Face `tokenizer.json` files (oracle: the `tokenizers` library) of two kinds of BPE:
 ///
 /// - byte-level (GPT-2, Pythia/GPT-NeoX, Llama 3, OLMo 2, Qwen 2, GPT-4o-like, Mistral NeMo): tokens
@@ -15,24 +13,17 @@ import Foundation
 /// refused by name rather than encoded differently from Hugging Face.
 enum HuggingFaceTokenizerFile {
     /// The top-level object of a JSON file.
-    static func jsonObject(_ contents: Data) throws(TokenizerError) -> [String: Any] {
-        do {
-            guard let object = try JSONSerialization.jsonObject(with: contents) as? [String: Any] else {
-                throw TokenizerError("the top level is not a JSON object")
-            }
-            return object
-        } catch let error as TokenizerError {
-            throw error
-        } catch {
-            throw TokenizerError("not valid JSON: \(jsonErrorDescription(error))")
-        }
+    static func root(_ contents: [UInt8]) throws(TokenizerError) -> JSONValue {
+        let root = try JSONDocument(contents).root
+        guard root.kind == .object else { throw TokenizerError("the top level is not a JSON object") }
+        return root
     }
 
-    static func parse(_ root: [String: Any], source: String) throws(TokenizerError) -> Tokenizer {
+    static func parse(_ root: JSONValue, source: String) throws(TokenizerError) -> Tokenizer {
         let json = JSONPath(root, path: "")
 
-        let normalizer = TextNormalizer(try normalizerSteps(root["normalizer"] ?? NSNull(), place: "normalizer"))
-        var preTokenizer = root["pre_tokenizer"].flatMap { $0 is NSNull ? nil : $0 }
+        let normalizer = TextNormalizer(try normalizerSteps(root["normalizer"], place: "normalizer"))
+        var preTokenizer = root["pre_tokenizer"].flatMap { $0.isNull ? nil : $0 }
         if try isSpaceSplitAfterSpacesReplaced(preTokenizer, normalizer) { preTokenizer = nil }
         let (splits, spaces, byteLevel) = try preTokenization(preTokenizer == nil ? nil : json.object("pre_tokenizer"))
         if let decoder = try json.optionalObject("decoder") {
@@ -46,7 +37,7 @@ enum HuggingFaceTokenizerFile {
         }
 
         let model = try json.object("model")
-        if model.dictionary["type"] != nil {
+        if model["type"] != nil {
             try model.require("type", equals: "BPE", because: "hapax implements BPE")
         }
         for key in ["continuing_subword_prefix", "end_of_word_suffix"] {
@@ -58,89 +49,161 @@ enum HuggingFaceTokenizerFile {
         if byteFallback && byteLevel {
             throw TokenizerError("model.byte_fallback: must be false for a byte-level BPE")
         }
-        if let dropout = model.dictionary["dropout"], !(dropout is NSNull), (dropout as? Double ?? 0) > 0 {
+        if let dropout = model["dropout"], (dropout.number ?? 0) > 0 {
             throw TokenizerError("model.dropout: must be null; BPE dropout makes encoding random")
         }
         let ignoresMerges = try model.optionalBool("ignore_merges") ?? false
 
         let vocab = try model.object("vocab")
-        var tokens: [[UInt8]?] = []
-        var spellingOfId: [Int: String] = [:]
-        let largestId = largestAllowedId(entries: vocab.dictionary.count + ((root["added_tokens"] as? [Any])?.count ?? 0))
+        let addedCount = root["added_tokens"].map { $0.kind == .array ? $0.count : 0 } ?? 0
+        let largestId = largestAllowedId(entries: vocab.value.count + addedCount)
+        /// Appends the bytes a token's name spells; false when it is not spelled in the byte-level alphabet.
+        func spell(_ utf8: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) -> Bool {
+            guard byteLevel else {
+                bytes.append(contentsOf: utf8)
+                return true
+            }
+            return ByteLevelAlphabet.appendBytes(ofUTF8: utf8, to: &bytes)
+        }
+        let (tokens, table) = try vocabulary(vocab.value, largestId: largestId, byteLevel: byteLevel, spell: spell)
         func spelled(_ spelling: String) -> [UInt8]? {
-            byteLevel ? ByteLevelAlphabet.bytes(of: spelling) : Array(spelling.utf8)
+            var bytes: [UInt8] = []
+            return Array(spelling.utf8).withUnsafeBufferPointer { spell($0, to: &bytes) } ? bytes : nil
         }
-        for (spelling, value) in vocab.dictionary {
-            let place = "model.vocab[\(quoted(spelling))]"
-            guard let id = integer(value), id >= 0 else {
-                throw TokenizerError("\(place): expected a non-negative integer id, got \(describe(value))")
-            }
-            guard id <= largestId else {
-                throw TokenizerError("\(place): id \(id) is far beyond the file's number of tokens (at most \(largestId))")
-            }
-            // transformers converts Mistral's models with an empty token, which text never produces.
-            guard let bytes = spelled(spelling), !bytes.isEmpty || !byteLevel else {
-                throw TokenizerError("\(place): the token is not spelled in the byte-level alphabet")
-            }
-            if let other = spellingOfId[id] {
-                throw TokenizerError("\(place): id \(id) is also given to \(quoted(other))")
-            }
-            spellingOfId[id] = spelling
-            if id >= tokens.count { tokens += Array(repeating: nil, count: id + 1 - tokens.count) }
-            tokens[id] = bytes.isEmpty ? nil : bytes
-        }
-
-        let table = ByteStringTable(tokens.enumerated().compactMap { id, bytes in bytes.map { (key: $0, id: UInt32(id)) } })
-        func tokenId(_ spelling: String, _ place: String) throws(TokenizerError) -> (id: UInt32, bytes: [UInt8]) {
+        func tokenId(_ spelling: String, _ place: String) throws(TokenizerError) -> UInt32 {
             guard let bytes = spelled(spelling), let id = table.id(of: bytes) else {
                 throw TokenizerError("\(place): \(quoted(spelling)) is not in model.vocab")
             }
-            return (id, bytes)
+            return id
         }
-        var rules: [(left: UInt32, right: UInt32, priority: UInt32, result: UInt32)] = []
-        for (index, merge) in try model.array("merges").enumerated() {
-            let place = "model.merges[\(index)]"
-            let parts: [String]
-            if let line = merge as? String {
-                parts = line.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
-            } else if let pair = merge as? [Any], pair.allSatisfy({ $0 is String }) {
-                parts = pair.map { $0 as! String }
-            } else {
-                throw TokenizerError("\(place): expected \"left right\" or [\"left\", \"right\"], got \(describe(merge))")
-            }
-            guard parts.count == 2 else {
-                throw TokenizerError("\(place): expected two tokens, got \(parts.count)")
-            }
-            let left = try tokenId(parts[0], place), right = try tokenId(parts[1], place)
-            guard let result = table.id(of: left.bytes + right.bytes) else {
-                throw TokenizerError("\(place): merging \(quoted(parts[0])) and \(quoted(parts[1])) gives \(quoted(parts[0] + parts[1])), which is not in model.vocab")
-            }
-            rules.append((left.id, right.id, UInt32(index), result))
-        }
+        let rules = try mergeRules(model, table: table, spell: spell)
 
-        let added = try addedTokens(root["added_tokens"], largestId: largestId, vocabularyCount: vocab.dictionary.count) { content in
+        let added = try addedTokens(root["added_tokens"], largestId: largestId, vocabularyCount: vocab.value.count) { content in
             spelled(content).flatMap { table.id(of: $0) }.map(Int.init)
         }
         let shortcut: BytePairModel.Shortcut = ignoresMerges ? .anyToken : .selfConsistentTokens
         if byteLevel {
-            let bpe = try BytePairModel(tokens: TokenSpellings(tokens), merges: MergeRules(MergeTable(rules)), shortcut: shortcut)
+            let bpe = try BytePairModel(tokens: tokens, vocabulary: table, merges: MergeRules(MergeTable(rules)), shortcut: shortcut)
             return Tokenizer(splits: splits, spaces: spaces, normalizer: normalizer, model: bpe,
                              addedTokens: added, source: "\(source) (Hugging Face byte-level BPE)")
         }
         guard let unknownSpelling = try model.optionalString("unk_token") else {
             throw TokenizerError("model.unk_token: missing; a BPE over characters needs it for characters outside the vocabulary")
         }
-        let unknown = try tokenId(unknownSpelling, "model.unk_token").id
+        let unknown = try tokenId(unknownSpelling, "model.unk_token")
         // Hugging Face falls back to a character's byte tokens when all of them are in the vocabulary.
         let byteTokens = byteFallback ? (0...255).map { byte in
             spelled(SentencePieceSpelling.byteToken(UInt8(byte))).flatMap { table.id(of: $0) } ?? UInt32.max
         } : nil
-        let bpe = try BytePairModel(tokens: TokenSpellings(tokens), merges: MergeRules(MergeTable(rules)), shortcut: shortcut,
+        let bpe = try BytePairModel(tokens: tokens, vocabulary: table, merges: MergeRules(MergeTable(rules)), shortcut: shortcut,
                                     alphabet: .characters(byteTokens: byteTokens, unknown: unknown,
                                                           fusesUnknown: try model.optionalBool("fuse_unk") ?? false))
         return Tokenizer(splits: splits, spaces: spaces, normalizer: normalizer, model: bpe, addedTokens: added,
-                         surfaces: TokenSpellings(tokens.map { $0.map(SentencePieceSpelling.surface) }),
+                         surfaces: TokenSpellings((0..<tokens.count).map { tokens.isEmpty($0) ? nil : SentencePieceSpelling.surface(Array(tokens[$0])) }),
                          source: "\(source) (Hugging Face BPE over characters, SentencePiece's form)")
+    }
+
+    /// The spellings by id from `model.vocab`, and the table that finds an id by its spelling. Names
+    /// are spelled straight from the file's bytes: a vocabulary has a hundred thousand of them.
+    private static func vocabulary(_ vocab: JSONValue, largestId: Int, byteLevel: Bool,
+                                   spell: (UnsafeBufferPointer<UInt8>, inout [UInt8]) -> Bool) throws(TokenizerError) -> (TokenSpellings, ByteStringTable) {
+        var listed = TokenSpellings()       // in the file's order
+        var idOfListing: [Int] = []
+        var nameOfListing: [JSONValue] = []
+        var listingOfId: [Int32] = []       // -1: no token has the id
+        func place(_ name: JSONValue) -> String { "model.vocab[\(quoted(name.string ?? ""))]" }
+        for (name, value) in vocab.members {
+            guard let id = value.integer, id >= 0 else {
+                throw TokenizerError("\(place(name)): expected a non-negative integer id, got \(value.described)")
+            }
+            guard id <= largestId else {
+                throw TokenizerError("\(place(name)): id \(id) is far beyond the file's number of tokens (at most \(largestId))")
+            }
+            // transformers converts Mistral's models with an empty token, which text never produces.
+            let spelled = try name.withUTF8 { utf8 in listed.append(decoding: { spell(utf8, &$0) }) } ?? false
+            guard spelled, !byteLevel || !listed.isEmpty(listed.count - 1) else {
+                throw TokenizerError("\(place(name)): the token is not spelled in the byte-level alphabet")
+            }
+            if id >= listingOfId.count { listingOfId += repeatElement(-1, count: id + 1 - listingOfId.count) }
+            guard listingOfId[id] < 0 else {
+                throw TokenizerError("\(place(name)): id \(id) is also given to \(quoted(nameOfListing[Int(listingOfId[id])].string ?? ""))")
+            }
+            listingOfId[id] = Int32(idOfListing.count)
+            idOfListing.append(id)
+            nameOfListing.append(name)
+        }
+        // Files list ids in order, which makes the listing the spellings by id as it is.
+        var tokens = listed
+        if !idOfListing.enumerated().allSatisfy({ $0.offset == $0.element }) {
+            tokens = TokenSpellings()
+            for listing in listingOfId { listing < 0 ? tokens.append([] as [UInt8]) : tokens.append(listed[Int(listing)]) }
+        }
+        let (table, duplicates) = ByteStringTable.indexing(tokens)
+        if let duplicate = duplicates.first {
+            throw TokenizerError("\(place(nameOfListing[Int(listingOfId[Int(duplicate.other)])])): listed twice, with ids \(duplicate.kept) and \(duplicate.other)")
+        }
+        return (tokens, table)
+    }
+
+    /// `model.merges` as pair rules, each merge's position its priority. A merge is written
+    /// `"left right"` or, since tokenizers 0.20, `["left", "right"]`. Each is read straight from the
+    /// file's bytes; only a merge that fails is read again, as text, to say what is wrong with it.
+    private static func mergeRules(_ model: JSONPath, table: ByteStringTable,
+                                   spell: (UnsafeBufferPointer<UInt8>, inout [UInt8]) -> Bool) throws(TokenizerError) -> [(left: UInt32, right: UInt32, priority: UInt32, result: UInt32)] {
+        guard let merges = model["merges"] else { throw TokenizerError("model.merges: missing") }
+        guard merges.kind == .array else { throw TokenizerError("model.merges: expected an array, got \(merges.described)") }
+        var rules: [(left: UInt32, right: UInt32, priority: UInt32, result: UInt32)] = []
+        rules.reserveCapacity(merges.count)
+        var joined: [UInt8] = []            // the left part's bytes, then the right part's
+        /// Spells `part` after what `joined` holds, and finds its id.
+        func appendPart(_ part: UnsafeBufferPointer<UInt8>, _ joined: inout [UInt8]) -> UInt32? {
+            let start = joined.count
+            guard spell(part, &joined) else { return nil }
+            return joined.withUnsafeBufferPointer { table.id(of: UnsafeBufferPointer(rebasing: $0[start...])) }
+        }
+        for (index, merge) in merges.elements.enumerated() {
+            joined.removeAll(keepingCapacity: true)
+            var pair: (left: UInt32?, right: UInt32?)?
+            if merge.kind == .string {
+                pair = merge.withUTF8 { line in
+                    guard let space = line.firstIndex(of: UInt8(ascii: " ")),
+                          !line[(space + 1)...].contains(UInt8(ascii: " ")) else { return nil }
+                    return (appendPart(UnsafeBufferPointer(rebasing: line[..<space]), &joined),
+                            appendPart(UnsafeBufferPointer(rebasing: line[(space + 1)...]), &joined))
+                } ?? nil
+            } else if merge.kind == .array, merge.count == 2 {
+                var parts = merge.elements.makeIterator()
+                let left = parts.next()!.withUTF8 { appendPart($0, &joined) } ?? nil
+                let right = parts.next()!.withUTF8 { appendPart($0, &joined) } ?? nil
+                pair = (left, right)
+            }
+            guard let left = pair?.left, let right = pair?.right, let result = table.id(of: joined) else {
+                throw TokenizerError("model.merges[\(index)]: \(mergeProblem(merge, table: table, spell: spell))")
+            }
+            rules.append((left, right, UInt32(index), result))
+        }
+        return rules
+    }
+
+    /// What is wrong with a merge the fast path could not read.
+    private static func mergeProblem(_ merge: JSONValue, table: ByteStringTable,
+                                     spell: (UnsafeBufferPointer<UInt8>, inout [UInt8]) -> Bool) -> String {
+        let parts: [String]
+        if let line = merge.string {
+            parts = line.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        } else if merge.kind == .array, merge.elements.allSatisfy({ $0.kind == .string }) {
+            parts = merge.elements.map { $0.string! }
+        } else {
+            return "expected \"left right\" or [\"left\", \"right\"], got \(merge.described)"
+        }
+        guard parts.count == 2 else { return "expected two tokens, got \(parts.count)" }
+        for part in parts {
+            var bytes: [UInt8] = []
+            guard Array(part.utf8).withUnsafeBufferPointer({ spell($0, &bytes) }), table.id(of: bytes) != nil else {
+                return "\(quoted(part)) is not in model.vocab"
+            }
+        }
+        return "merging \(quoted(parts[0])) and \(quoted(parts[1])) gives \(quoted(parts[0] + parts[1])), which is not in model.vocab"
     }
 
     /// The decoders `transformers` writes for SentencePiece's form, which only matter for showing
@@ -211,9 +274,8 @@ enum HuggingFaceTokenizerFile {
 
     /// `transformers` writes Gemma's pre-tokenizer as a Split on the string " ", after a normalizer
     /// that has replaced every space with `▁`: it never finds a space, so it cuts nothing.
-    private static func isSpaceSplitAfterSpacesReplaced(_ preTokenizer: Any?, _ normalizer: TextNormalizer) throws(TokenizerError) -> Bool {
-        guard let object = preTokenizer as? [String: Any], object["type"] as? String == "Split",
-              (object["pattern"] as? [String: Any])?["String"] as? String == " " else { return false }
+    private static func isSpaceSplitAfterSpacesReplaced(_ preTokenizer: JSONValue?, _ normalizer: TextNormalizer) throws(TokenizerError) -> Bool {
+        guard let preTokenizer, preTokenizer["type"]?.string == "Split", preTokenizer["pattern"]?["String"]?.string == " " else { return false }
         guard case .replace(" ", let replacement)? = normalizer.steps.last, !replacement.contains(" ") else {
             throw TokenizerError("pre_tokenizer: a Split on the string \" \" is supported only after a normalizer that replaces every space, as transformers writes for Gemma")
         }
@@ -244,10 +306,10 @@ enum HuggingFaceTokenizerFile {
         PreTokenizer.allCases.filter { $0.huggingFaceRegex != nil }.map(\.rawValue).joined(separator: ", ")
     }
 
-    private static func normalizerSteps(_ value: Any, place: String) throws(TokenizerError) -> [TextNormalizer.Step] {
-        if value is NSNull { return [] }
-        guard let object = value as? [String: Any] else { throw TokenizerError("\(place): expected an object or null, got \(describe(value))") }
-        let json = JSONPath(object, path: place)
+    private static func normalizerSteps(_ value: JSONValue?, place: String) throws(TokenizerError) -> [TextNormalizer.Step] {
+        guard let value, !value.isNull else { return [] }
+        guard value.kind == .object else { throw TokenizerError("\(place): expected an object or null, got \(value.described)") }
+        let json = JSONPath(value, path: place)
         switch try json.string("type") {
         case "NFC": return [.nfc]
         case "NFD": return [.nfd]
@@ -274,19 +336,19 @@ enum HuggingFaceTokenizerFile {
 
     /// The added tokens with the ids Hugging Face gives them (`AddedToken.huggingFaceIds`); tokens
     /// with empty content are left out, as Hugging Face leaves them.
-    private static func addedTokens(_ value: Any?, largestId: Int, vocabularyCount: Int,
+    private static func addedTokens(_ value: JSONValue?, largestId: Int, vocabularyCount: Int,
                                     vocabularyId: (String) -> Int?) throws(TokenizerError) -> [AddedToken] {
-        guard let value, !(value is NSNull) else { return [] }
-        guard let list = value as? [Any] else { throw TokenizerError("added_tokens: expected an array, got \(describe(value))") }
+        guard let value, !value.isNull else { return [] }
         var written: [(content: String, special: Bool, normalized: Bool, lstrip: Bool, rstrip: Bool, singleWord: Bool)] = []
-        for (index, item) in list.enumerated() {
+        guard value.kind == .array else { throw TokenizerError("added_tokens: expected an array, got \(value.described)") }
+        for (index, item) in value.elements.enumerated() {
             let place = "added_tokens[\(index)]"
-            guard let object = item as? [String: Any] else {
-                throw TokenizerError("\(place): expected an object, got \(describe(item))")
+            guard item.kind == .object else {
+                throw TokenizerError("\(place): expected an object, got \(item.described)")
             }
-            let entry = JSONPath(object, path: place)
-            guard let id = integer(object["id"] as Any), id >= 0 else {
-                throw TokenizerError("\(place).id: expected a non-negative integer, got \(describe(object["id"] as Any))")
+            let entry = JSONPath(item, path: place)
+            guard let id = item["id"]?.integer, id >= 0 else {
+                throw TokenizerError("\(place).id: expected a non-negative integer, got \(item["id"]?.described ?? "nothing")")
             }
             guard id <= largestId else {
                 throw TokenizerError("\(place).id: \(id) is far beyond the file's number of tokens (at most \(largestId))")
@@ -305,8 +367,4 @@ enum HuggingFaceTokenizerFile {
         }
     }
 
-    private static func jsonErrorDescription(_ error: Error) -> String {
-        let nsError = error as NSError
-        return (nsError.userInfo[NSDebugDescriptionErrorKey] as? String) ?? nsError.localizedDescription
-    }
 }

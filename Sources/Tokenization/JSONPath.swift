@@ -1,73 +1,89 @@
-import Foundation
-
 /// Typed access to a JSON object with errors that name the key path.
 struct JSONPath {
-    let dictionary: [String: Any]
+    let value: JSONValue
     let path: String
 
-    init(_ dictionary: [String: Any], path: String) {
-        self.dictionary = dictionary
+    init(_ value: JSONValue, path: String) {
+        self.value = value
         self.path = path
     }
 
-    private func place(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+    func place(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
-    private func value(_ key: String) throws(TokenizerError) -> Any {
-        guard let value = dictionary[key] else { throw TokenizerError("\(place(key)): missing") }
-        return value
+    /// The member `key`, null included, or nil when it is missing.
+    subscript(key: String) -> JSONValue? { value[key] }
+
+    private func member(_ key: String) throws(TokenizerError) -> JSONValue {
+        guard let member = value[key] else { throw TokenizerError("\(place(key)): missing") }
+        return member
+    }
+
+    /// The member `key` unless it is missing or null.
+    private func optional(_ key: String) -> JSONValue? {
+        guard let member = value[key], !member.isNull else { return nil }
+        return member
     }
 
     func object(_ key: String) throws(TokenizerError) -> JSONPath {
-        let value = try value(key)
-        guard let object = value as? [String: Any] else {
-            throw TokenizerError("\(place(key)): expected an object, got \(describe(value))")
+        let member = try member(key)
+        guard member.kind == .object else {
+            throw TokenizerError("\(place(key)): expected an object, got \(member.described)")
         }
-        return JSONPath(object, path: place(key))
+        return JSONPath(member, path: place(key))
     }
 
     func objects(_ key: String) throws(TokenizerError) -> [JSONPath] {
         var result: [JSONPath] = []
-        for (index, value) in try array(key).enumerated() {
-            guard let object = value as? [String: Any] else {
-                throw TokenizerError("\(place(key))[\(index)]: expected an object, got \(describe(value))")
+        for (index, element) in try array(key).enumerated() {
+            guard element.kind == .object else {
+                throw TokenizerError("\(place(key))[\(index)]: expected an object, got \(element.described)")
             }
-            result.append(JSONPath(object, path: "\(place(key))[\(index)]"))
+            result.append(JSONPath(element, path: "\(place(key))[\(index)]"))
         }
         return result
     }
 
     func optionalObject(_ key: String) throws(TokenizerError) -> JSONPath? {
-        guard let value = dictionary[key], !(value is NSNull) else { return nil }
+        guard optional(key) != nil else { return nil }
         return try object(key)
     }
 
-    func array(_ key: String) throws(TokenizerError) -> [Any] {
-        let value = try value(key)
-        guard let array = value as? [Any] else {
-            throw TokenizerError("\(place(key)): expected an array, got \(describe(value))")
+    func array(_ key: String) throws(TokenizerError) -> [JSONValue] {
+        let member = try member(key)
+        guard member.kind == .array else {
+            throw TokenizerError("\(place(key)): expected an array, got \(member.described)")
         }
-        return array
+        return Array(member.elements)
     }
 
     func string(_ key: String) throws(TokenizerError) -> String {
-        let value = try value(key)
-        guard let string = value as? String else {
-            throw TokenizerError("\(place(key)): expected a string, got \(describe(value))")
+        let member = try member(key)
+        guard let string = member.string else {
+            throw TokenizerError("\(place(key)): expected a string, got \(member.described)")
         }
         return string
     }
 
     func optionalString(_ key: String) throws(TokenizerError) -> String? {
-        guard let value = dictionary[key], !(value is NSNull) else { return nil }
+        guard optional(key) != nil else { return nil }
         return try string(key)
     }
 
     func optionalBool(_ key: String) throws(TokenizerError) -> Bool? {
-        guard let value = dictionary[key], !(value is NSNull) else { return nil }
-        guard isBoolean(value), let bool = value as? Bool else {
-            throw TokenizerError("\(place(key)): expected true or false, got \(describe(value))")
+        guard let member = optional(key) else { return nil }
+        guard let bool = member.bool else {
+            throw TokenizerError("\(place(key)): expected true or false, got \(member.described)")
         }
         return bool
+    }
+
+    /// A non-negative integer member.
+    func count(_ key: String) throws(TokenizerError) -> Int {
+        let member = try member(key)
+        guard let value = member.integer, value >= 0 else {
+            throw TokenizerError("\(place(key)): expected a non-negative integer, got \(member.described)")
+        }
+        return value
     }
 
     func require(_ key: String, equals expected: String, because reason: String) throws(TokenizerError) {
@@ -78,31 +94,11 @@ struct JSONPath {
     }
 }
 
-/// JSONSerialization gives booleans as a private NSNumber subclass, which also casts to Int and Bool.
-private func isBoolean(_ value: Any) -> Bool {
-    type(of: value) == Bool.self || String(describing: type(of: value)) == "__NSCFBoolean"
-}
-
-/// An integer JSON value; booleans and fractions are not integers.
-func integer(_ value: Any) -> Int? {
-    if value is String || isBoolean(value) { return nil }
-    if let int = value as? Int { return int }
-    if let double = value as? Double, double == double.rounded(), abs(double) < 1e15 { return Int(double) }
-    return nil
-}
-
-func describe(_ value: Any) -> String {
-    switch value {
-    case is NSNull: return "null"
-    case is String: return "a string"
-    case _ where isBoolean(value): return "a boolean"
-    case is NSNumber, is Int, is Double: return "a number"
-    case is [Any]: return "an array"
-    case is [String: Any]: return "an object"
-    default: return "\(type(of: value))"
-    }
-}
-
 func quoted(_ string: String) -> String {
-    "\"" + string.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    var result = "\""
+    for character in string {
+        if character == "\\" || character == "\"" { result.append("\\") }
+        result.append(character)
+    }
+    return result + "\""
 }

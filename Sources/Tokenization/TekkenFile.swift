@@ -13,8 +13,8 @@ import Foundation
 /// the ranks with that pattern (hapax's `tekken`), each id then shifted past the special tokens.
 enum TekkenFile {
     /// Whether a tokenizer JSON file is a Tekken file rather than a Hugging Face tokenizer.json.
-    static func describes(_ root: [String: Any]) -> Bool {
-        root["config"] is [String: Any] && root["vocab"] is [Any]
+    static func describes(_ root: JSONValue) -> Bool {
+        root["config"]?.kind == .object && root["vocab"]?.kind == .array
     }
 
     static let olderSpecialTokens = [
@@ -23,50 +23,48 @@ enum TekkenFile {
         "[SUFFIX]", "[SYSTEM_PROMPT]", "[/SYSTEM_PROMPT]", "[TOOL_CONTENT]",
     ]
 
-    static func parse(_ root: [String: Any], source: String) throws(TokenizerError) -> Tokenizer {
+    static func parse(_ root: JSONValue, source: String) throws(TokenizerError) -> Tokenizer {
         let json = JSONPath(root, path: "")
         let config = try json.object("config")
         let pattern = try config.string("pattern")
         guard pattern == PreTokenizer.tekken.huggingFaceRegex else {
             throw TokenizerError("config.pattern: \(quoted(pattern)) is not the Tekken pattern hapax scans exactly; it is refused rather than approximated")
         }
-        func count(_ key: String) throws(TokenizerError) -> Int {
-            guard let value = integer(config.dictionary[key] as Any), value >= 0 else {
-                throw TokenizerError("config.\(key): expected a non-negative integer, got \(describe(config.dictionary[key] ?? "nothing"))")
-            }
-            return value
-        }
-        let vocabularySize = try count("default_vocab_size"), specialCount = try count("default_num_special_tokens")
+        let vocabularySize = try config.count("default_vocab_size"), specialCount = try config.count("default_num_special_tokens")
         let vocab = try json.array("vocab")
         guard specialCount <= vocabularySize, vocabularySize - specialCount <= vocab.count else {
             throw TokenizerError("config.default_vocab_size: \(vocabularySize) ids cannot hold \(specialCount) special tokens and at most \(vocab.count) ranks of vocab")
         }
-        var tokens = [[UInt8]?](repeating: nil, count: specialCount)
-        var seen: [[UInt8]: Int] = [:]
+        var spellings = TokenSpellings()
+        spellings.pad(to: specialCount)
         for (rank, item) in vocab.prefix(vocabularySize - specialCount).enumerated() {
             let place = "vocab[\(rank)]"
-            guard let object = item as? [String: Any] else { throw TokenizerError("\(place): expected an object, got \(describe(item))") }
-            let entry = JSONPath(object, path: place)
-            guard integer(object["rank"] as Any) == rank else {
-                throw TokenizerError("\(place).rank: expected \(rank), the entry's position, got \(describe(object["rank"] ?? "nothing"))")
+            guard item.kind == .object else { throw TokenizerError("\(place): expected an object, got \(item.described)") }
+            guard item["rank"]?.integer == rank else {
+                throw TokenizerError("\(place).rank: expected \(rank), the entry's position, got \(item["rank"]?.described ?? "nothing")")
             }
-            guard let bytes = Base64.decode(Array(try entry.string("token_bytes").utf8)[...]), !bytes.isEmpty,
-                  bytes.count <= TiktokenFile.maximumTokenBytes else {
+            guard let encoded = item["token_bytes"], encoded.kind == .string else {
+                throw TokenizerError("\(place).token_bytes: expected a string, got \(item["token_bytes"]?.described ?? "nothing")")
+            }
+            let decoded = try encoded.withUTF8 { text in
+                text.count <= (TiktokenFile.maximumTokenBytes + 2) / 3 * 4 && spellings.append(decoding: { Base64.decode(text, appendingTo: &$0) })
+            } ?? false
+            guard decoded, !spellings.isEmpty(spellings.count - 1) else {
                 throw TokenizerError("\(place).token_bytes: not the base64 of a token")
             }
-            guard rank >= 256 || bytes == [UInt8(rank)] else {
+            guard rank >= 256 || spellings[spellings.count - 1].elementsEqual([UInt8(rank)]) else {
                 throw TokenizerError("\(place).token_bytes: the first 256 ranks must be the single bytes in order")
             }
-            if let earlier = seen.updateValue(rank, forKey: bytes) {
-                throw TokenizerError("\(place).token_bytes: the token is already rank \(earlier)")
-            }
-            tokens.append(bytes)
+        }
+        let (table, duplicates) = ByteStringTable.indexing(spellings)
+        if let duplicate = duplicates.min(by: { $0.other < $1.other }) {
+            throw TokenizerError("vocab[\(Int(duplicate.other) - specialCount)].token_bytes: the token is already rank \(Int(duplicate.kept) - specialCount)")
         }
         let specials = try specialTokens(json, count: specialCount)
-        let model: BytePairModel
         // Ids shifted past the special tokens keep the ranks' order, so they serve as priorities.
-        let spellings = TokenSpellings(tokens)
-        model = try BytePairModel(tokens: spellings, merges: MergeRules { TiktokenFile.merges(of: spellings) }, shortcut: .anyToken)
+        let tokens = spellings
+        let model = try BytePairModel(tokens: tokens, vocabulary: table, merges: MergeRules { TiktokenFile.merges(of: tokens) },
+                                      shortcut: .anyToken)
         let added = specials.enumerated().map { id, content in
             AddedToken(content: content, id: UInt32(id), special: true, normalized: false, lstrip: false, rstrip: false, singleWord: false)
         }
@@ -76,10 +74,10 @@ enum TekkenFile {
     /// The contents of the special tokens by id.
     private static func specialTokens(_ json: JSONPath, count: Int) throws(TokenizerError) -> [String] {
         var contents: [String]
-        if json.dictionary["special_tokens"] != nil {
+        if json["special_tokens"] != nil {
             contents = []
             for (index, entry) in try json.objects("special_tokens").enumerated() {
-                guard integer(entry.dictionary["rank"] as Any) == index else {
+                guard entry["rank"]?.integer == index else {
                     throw TokenizerError("special_tokens[\(index)].rank: expected \(index), the entry's position")
                 }
                 contents.append(try entry.string("token_str"))

@@ -82,7 +82,7 @@ enum TiktokenFile {
             guard encoded.count <= (maximumTokenBytes + 2) / 3 * 4 else {
                 throw TokenizerError("line \(lineNumber): a token of \(encoded.count / 4 * 3) bytes or more is longer than any tokenizer uses (at most \(maximumTokenBytes))")
             }
-            guard listed.append(decoding: { Base64.decode(encoded, appendingTo: &$0) }), !listed.isEmpty(listed.count - 1) else {
+            guard listed.append(decoding: { arena in encoded.withUnsafeBufferPointer { Base64.decode($0, appendingTo: &arena) } }), !listed.isEmpty(listed.count - 1) else {
                 throw TokenizerError("line \(lineNumber): '\(String(decoding: encoded.prefix(40), as: UTF8.self))' is not valid base64 for a token")
             }
             guard !digits.isEmpty, digits.count <= 18, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
@@ -172,49 +172,5 @@ enum TiktokenFile {
             }
         }
         return MergeTable(rules)
-    }
-}
-
-/// Standard base64 (RFC 4648 section 4) with its padding, as tiktoken's rank files write tokens.
-enum Base64 {
-    private static let values: [UInt8] = {
-        var table = [UInt8](repeating: 0xFF, count: 256)
-        for (i, c) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8.enumerated() { table[Int(c)] = UInt8(i) }
-        return table
-    }()
-
-    /// The bytes `text` encodes, or nil when it is not padded base64.
-    static func decode(_ text: ArraySlice<UInt8>) -> [UInt8]? {
-        var output: [UInt8] = []
-        return decode(text, appendingTo: &output) ? output : nil
-    }
-
-    /// Appends the bytes `text` encodes to `output`; false, with some appended, when it is not padded
-    /// base64.
-    static func decode(_ text: ArraySlice<UInt8>, appendingTo output: inout [UInt8]) -> Bool {
-        guard text.count % 4 == 0 else { return false }
-        var padding = 0
-        if text.last == UInt8(ascii: "=") { padding += 1 }
-        if text.count >= 2 && text[text.endIndex - 2] == UInt8(ascii: "=") { padding += 1 }
-        var i = text.startIndex
-        while i < text.endIndex {
-            let last = i + 4 == text.endIndex
-            var group: UInt32 = 0
-            for k in 0..<4 {
-                let c = text[i + k]
-                if last && c == UInt8(ascii: "=") && k >= 4 - padding {
-                    group <<= 6
-                    continue
-                }
-                let v = values[Int(c)]
-                if v == 0xFF { return false }
-                group = group << 6 | UInt32(v)
-            }
-            output.append(UInt8(group >> 16))
-            if !(last && padding == 2) { output.append(UInt8(truncatingIfNeeded: group >> 8)) }
-            if !(last && padding >= 1) { output.append(UInt8(truncatingIfNeeded: group)) }
-            i += 4
-        }
-        return true
     }
 }

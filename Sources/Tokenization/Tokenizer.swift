@@ -112,7 +112,7 @@ public final class Tokenizer: Sendable {
             throw TokenizerError("cannot read \(path): \(error.localizedDescription)")
         }
         do {
-            let root = try HuggingFaceTokenizerFile.jsonObject(contents)
+            let root = try HuggingFaceTokenizerFile.root([UInt8](contents))
             if TekkenFile.describes(root) { return try TekkenFile.parse(root, source: path) }
             return try HuggingFaceTokenizerFile.parse(root, source: path)
         } catch {

@@ -12,9 +12,10 @@ public struct TokenizerTemplate {
         guard path.hasSuffix(".json") else { throw TokenizerError("\(path): a template must be a Hugging Face tokenizer.json") }
         self.path = path
         tokenizer = try Tokenizer.load(path: path)
-        // The file parsed just above; only its parts are kept here.
+        // The file parsed just above; only its parts are kept here, to be written back. A Tekken file
+        // has `config` and `vocab`.
         root = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))) as? [String: Any] ?? [:]
-        guard !TekkenFile.describes(root), case .bytes = tokenizer.model.alphabet else {
+        guard !(root["config"] is [String: Any] && root["vocab"] is [Any]), case .bytes = tokenizer.model.alphabet else {
             throw TokenizerError("\(path): hapax trains byte-level BPE, so a template must be a byte-level tokenizer.json, not a Tekken file or SentencePiece's form")
         }
     }
