@@ -2,13 +2,22 @@ import Foundation
 
 /// An immutable map from byte strings to token ids: an open-addressing hash table over one arena.
 ///
-/// BPE looks up every pre-tokenized piece as a whole before merging, so this lookup is the hot path of
-/// encoding; it hashes and compares raw bytes without building any intermediate value.
+/// BPE looks up every pre-tokenized piece as a whole before merging, and loading a tokenizer.json
+/// looks up three strings per merge, so this lookup is a hot path; it hashes and compares raw bytes
+/// without building any intermediate value. Each slot holds an entry and 32 more bits of its key's
+/// hash, so a probe touches the slot alone until a key is likely equal.
 struct ByteStringTable: Sendable {
+    private struct Slot {
+        /// Entry k's key is `arena[starts[k]..<starts[k + 1]]`.
+        var entry: UInt32, tag: UInt32
+        static let empty = Slot(entry: UInt32.max, tag: 0)
+    }
+
     private let arena: [UInt8]
-    private let starts: [Int]          // entry k's key is arena[starts[k]..<starts[k + 1]]
-    private let ids: [UInt32]
-    private let slots: [Int32]         // entry index + 1; 0 marks an empty slot
+    private let starts: [Int]
+    /// Entry k's id, or k itself when nil.
+    private let ids: [UInt32]?
+    private let slots: [Slot]
     private let mask: Int
     /// No key is longer: a longer piece (a whole SentencePiece text) is not hashed at all.
     private let longestKey: Int
@@ -16,63 +25,51 @@ struct ByteStringTable: Sendable {
     /// `entries` must have distinct keys.
     init(_ entries: [(key: [UInt8], id: UInt32)]) {
         var arena: [UInt8] = []
-        var starts: [Int] = [0]
-        var ids: [UInt32] = []
-        for (key, id) in entries {
+        var starts = [0]
+        for (key, _) in entries {
             arena += key
             starts.append(arena.count)
-            ids.append(id)
         }
-        var capacity = 16
-        while capacity < entries.count * 2 { capacity <<= 1 }
-        var slots = [Int32](repeating: 0, count: capacity)
-        arena.withUnsafeBufferPointer { arena in
-            for k in entries.indices {
-                let key = UnsafeBufferPointer(rebasing: arena[starts[k]..<starts[k + 1]])
-                var slot = Self.hash(key) & (capacity - 1)
-                while slots[slot] != 0 { slot = (slot + 1) & (capacity - 1) }
-                slots[slot] = Int32(k + 1)
-            }
-        }
-        self.arena = arena
-        self.starts = starts
-        self.ids = ids
-        self.slots = slots
-        self.mask = capacity - 1
-        self.longestKey = zip(starts, starts.dropFirst()).map { $1 - $0 }.max() ?? 0
+        (self, _) = Self.indexing(arena: arena, starts: starts, ids: entries.map(\.id))
     }
 
     /// Every non-empty spelling of `spellings`, keyed to its id, sharing the spellings' arena. Where
     /// spellings repeat, the table keeps the lowest id, and `duplicates` lists each other one.
     static func indexing(_ spellings: TokenSpellings) -> (table: ByteStringTable, duplicates: [(kept: UInt32, other: UInt32)]) {
-        let arena = spellings.arena, starts = spellings.starts
+        indexing(arena: spellings.arena, starts: spellings.starts, ids: nil)
+    }
+
+    /// Key k is `arena[starts[k]..<starts[k + 1]]`, with id `ids[k]`, or k without `ids`; empty keys
+    /// are left out.
+    private static func indexing(arena: [UInt8], starts: [Int], ids: [UInt32]?) -> (table: ByteStringTable, duplicates: [(kept: UInt32, other: UInt32)]) {
         var capacity = 16
-        while capacity < spellings.count * 2 { capacity <<= 1 }
-        var slots = [Int32](repeating: 0, count: capacity)
+        while capacity < (starts.count - 1) * 2 { capacity <<= 1 }
+        let mask = capacity - 1
+        var slots = [Slot](repeating: .empty, count: capacity)
         var duplicates: [(kept: UInt32, other: UInt32)] = []
         var longestKey = 0
         arena.withUnsafeBufferPointer { arena in
-            for k in 0..<spellings.count where starts[k] < starts[k + 1] {
-                let start = starts[k], length = starts[k + 1] - start
-                longestKey = max(longestKey, length)
-                var slot = Self.hash(UnsafeBufferPointer(rebasing: arena[start..<starts[k + 1]])) & (capacity - 1)
-                while slots[slot] != 0 {
-                    let other = Int(slots[slot]) - 1
-                    if starts[other + 1] - starts[other] == length && memcmp(arena.baseAddress! + starts[other], arena.baseAddress! + start, length) == 0 {
-                        duplicates.append((UInt32(other), UInt32(k)))
+            for k in 0..<(starts.count - 1) where starts[k] < starts[k + 1] {
+                let key = UnsafeBufferPointer(rebasing: arena[starts[k]..<starts[k + 1]])
+                longestKey = max(longestKey, key.count)
+                let hash = Self.hash(key), tag = UInt32(truncatingIfNeeded: hash >> 32)
+                var slot = Int(truncatingIfNeeded: hash) & mask
+                while slots[slot].entry != UInt32.max {
+                    let other = Int(slots[slot].entry)
+                    if slots[slot].tag == tag && starts[other + 1] - starts[other] == key.count
+                        && memcmp(arena.baseAddress! + starts[other], key.baseAddress!, key.count) == 0 {
+                        duplicates.append((ids?[other] ?? UInt32(other), ids?[k] ?? UInt32(k)))
                         break
                     }
-                    slot = (slot + 1) & (capacity - 1)
+                    slot = (slot + 1) & mask
                 }
-                if slots[slot] == 0 { slots[slot] = Int32(k + 1) }
+                if slots[slot].entry == UInt32.max { slots[slot] = Slot(entry: UInt32(k), tag: tag) }
             }
         }
-        let table = ByteStringTable(arena: arena, starts: starts, ids: (0..<UInt32(spellings.count)).map { $0 }, slots: slots,
-                                    mask: capacity - 1, longestKey: longestKey)
-        return (table, duplicates)
+        return (ByteStringTable(arena: arena, starts: starts, ids: ids, slots: slots, mask: mask, longestKey: longestKey), duplicates)
     }
 
-    private init(arena: [UInt8], starts: [Int], ids: [UInt32], slots: [Int32], mask: Int, longestKey: Int) {
+    private init(arena: [UInt8], starts: [Int], ids: [UInt32]?, slots: [Slot], mask: Int, longestKey: Int) {
         self.arena = arena
         self.starts = starts
         self.ids = ids
@@ -81,27 +78,30 @@ struct ByteStringTable: Sendable {
         self.longestKey = longestKey
     }
 
-
-    /// FNV-1a, 64-bit: keys are short, so a byte-at-a-time hash costs little and spreads well.
+    /// FNV-1a, 64-bit, with its high bits folded into the low ones that pick the slot: keys are
+    /// short, so a byte-at-a-time hash costs little and spreads well.
     @inline(__always)
-    static func hash(_ key: UnsafeBufferPointer<UInt8>) -> Int {
+    static func hash(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in key { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return Int(truncatingIfNeeded: h ^ (h >> 29))
+        return h ^ (h >> 29)
     }
 
     func id(of key: UnsafeBufferPointer<UInt8>) -> UInt32? {
         guard key.count <= longestKey else { return nil }
-        var slot = Self.hash(key) & mask
+        let hash = Self.hash(key), tag = UInt32(truncatingIfNeeded: hash >> 32)
+        var slot = Int(truncatingIfNeeded: hash) & mask
         return slots.withUnsafeBufferPointer { slots -> UInt32? in
             arena.withUnsafeBufferPointer { arena -> UInt32? in
                 while true {
-                    let entry = Int(slots[slot]) - 1
-                    if entry < 0 { return nil }
-                    let start = starts[entry], length = starts[entry + 1] - start
-                    if length == key.count
-                        && (length == 0 || memcmp(arena.baseAddress! + start, key.baseAddress!, length) == 0) {
-                        return ids[entry]
+                    let probe = slots[slot]
+                    if probe.entry == UInt32.max { return nil }
+                    if probe.tag == tag {
+                        let entry = Int(probe.entry), start = starts[entry]
+                        if starts[entry + 1] - start == key.count
+                            && (key.isEmpty || memcmp(arena.baseAddress! + start, key.baseAddress!, key.count) == 0) {
+                            return ids?[entry] ?? probe.entry
+                        }
                     }
                     slot = (slot + 1) & mask
                 }

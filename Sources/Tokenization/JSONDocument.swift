@@ -332,9 +332,15 @@ struct JSONValue {
 
     /// An object's members in document order (a name listed twice comes twice); none for a value of
     /// another kind.
-    var members: some Sequence<(name: JSONValue, value: JSONValue)> {
-        var children = Children(document: document, of: kind == .object ? index : nil)
-        return AnyIterator { children.next().map { ($0, children.next()!) } }.lazy
+    var members: Members { Members(children: Children(document: document, of: kind == .object ? index : nil)) }
+
+    struct Members: Sequence, IteratorProtocol {
+        fileprivate var children: Children
+
+        mutating func next() -> (name: JSONValue, value: JSONValue)? {
+            guard let name = children.next(), let value = children.next() else { return nil }
+            return (name, value)
+        }
     }
 
     /// The values directly inside a container, in document order.
@@ -365,12 +371,17 @@ struct JSONValue {
     /// The value of an object's member `name` (the last, where a name is listed twice, as JSON readers
     /// commonly take it), or nil.
     subscript(name: String) -> JSONValue? {
-        let utf8 = Array(name.utf8)
-        return members.reduce(nil) { found, member in
-            let node = member.name.node
-            let matches = node.escaped ? member.name.string == name
-                : document.bytes[Int(node.start)..<Int(node.end)].elementsEqual(utf8)
-            return matches ? member.value : found
+        var name = name
+        return name.withUTF8 { wanted in
+            var found: JSONValue?
+            for member in members {
+                let node = member.name.node
+                let matches = node.escaped ? member.name.string.map { $0.utf8.elementsEqual(wanted) } ?? false
+                    : Int(node.end - node.start) == wanted.count
+                        && (wanted.isEmpty || document.bytes.withUnsafeBufferPointer { memcmp($0.baseAddress! + Int(node.start), wanted.baseAddress!, wanted.count) == 0 })
+                if matches { found = member.value }
+            }
+            return found
         }
     }
 

@@ -43,7 +43,7 @@ final class MergeCache {
 
     @inline(__always)
     private static func slot(_ piece: UnsafeBufferPointer<UInt8>) -> Int {
-        ByteStringTable.hash(piece) & (slots - 1)
+        Int(truncatingIfNeeded: ByteStringTable.hash(piece)) & (slots - 1)
     }
 
     /// Appends the cached ids of `piece` to `output`; false when it is not cached.

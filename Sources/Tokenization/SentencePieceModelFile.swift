@@ -43,10 +43,7 @@ enum SentencePieceModelFile {
     }
 
     static func load(path: String) throws(TokenizerError) -> Tokenizer {
-        let contents: [UInt8]
-        do { contents = Array(try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
-            throw TokenizerError("cannot read \(path): \(error.localizedDescription)")
-        }
+        let contents = try fileBytes(path)
         do { return try parse(contents, source: path) } catch { throw error.located(in: path) }
     }
 

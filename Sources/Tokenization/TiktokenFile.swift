@@ -22,14 +22,11 @@ enum TiktokenFile {
     ]
 
     static func load(path: String, pattern: PreTokenizer?) throws(TokenizerError) -> Tokenizer {
+        let contents = try fileBytes(path)
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         let known = encodings[name]
         guard let pattern = pattern ?? known?.pattern else {
             throw TokenizerError("\(path): cannot tell the encoding from the file name; name the pre-tokenizer pattern (one of \(PreTokenizer.allCases.map(\.rawValue).joined(separator: ", ")))")
-        }
-        let contents: Data
-        do { contents = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw TokenizerError("cannot read \(path): \(error.localizedDescription)")
         }
         let parsed: (spellings: TokenSpellings, table: ByteStringTable)
         do { parsed = try parse(contents) } catch { throw error.located(in: path) }
@@ -58,52 +55,56 @@ enum TiktokenFile {
     /// Token spellings indexed by rank, and the table that finds a spelling's rank. One pass over the
     /// bytes, decoding base64 and ranks by hand into one arena: the file has a hundred thousand lines
     /// or more, and every process that tokenizes loads it.
-    static func parse(_ contents: Data) throws(TokenizerError) -> (spellings: TokenSpellings, table: ByteStringTable) {
-        let bytes = [UInt8](contents)
+    static func parse(_ bytes: [UInt8]) throws(TokenizerError) -> (spellings: TokenSpellings, table: ByteStringTable) {
         let largestId = largestAllowedId(entries: bytes.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 })
         var listed = TokenSpellings()      // in line order
+        listed.reserveCapacity(tokens: largestId / 2, bytes: bytes.count)
         var rankOfListing: [Int] = []
-        var lineOfRank: [Int32] = []       // 0: the rank is not used yet
-        var lineNumber = 0, start = 0
-        while start < bytes.count {
-            lineNumber += 1
-            var end = start
-            while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
-            defer { start = end + 1 }
-            var lineEnd = end
-            if lineEnd > start && bytes[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
-            if lineEnd == start { continue }
-            let line = bytes[start..<lineEnd]
-            let spaces = line.reduce(0) { $1 == UInt8(ascii: " ") ? $0 + 1 : $0 }
-            guard spaces == 1, let space = line.firstIndex(of: UInt8(ascii: " ")) else {
-                throw TokenizerError("line \(lineNumber): expected 'base64-token rank', got \(spaces + 1) space-separated fields")
+        var lineOfRank = [Int32](repeating: 0, count: largestId + 1)  // 0: the rank is not used yet
+        try bytes.withUnsafeBufferPointer { bytes throws(TokenizerError) in
+            var lineNumber = 0, start = 0
+            while start < bytes.count {
+                lineNumber += 1
+                let end = memchr(bytes.baseAddress! + start, Int32(UInt8(ascii: "\n")), bytes.count - start)
+                    .map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) - bytes.baseAddress! } ?? bytes.count
+                defer { start = end + 1 }
+                var lineEnd = end
+                if lineEnd > start && bytes[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
+                if lineEnd == start { continue }
+                let line = UnsafeBufferPointer(rebasing: bytes[start..<lineEnd])
+                guard let space = line.firstIndex(of: UInt8(ascii: " ")), !line[(space + 1)...].contains(UInt8(ascii: " ")) else {
+                    throw TokenizerError("line \(lineNumber): expected 'base64-token rank', got \(line.reduce(1) { $1 == UInt8(ascii: " ") ? $0 + 1 : $0 }) space-separated fields")
+                }
+                let encoded = UnsafeBufferPointer(rebasing: line[..<space]), digits = UnsafeBufferPointer(rebasing: line[(space + 1)...])
+                guard encoded.count <= (maximumTokenBytes + 2) / 3 * 4 else {
+                    throw TokenizerError("line \(lineNumber): a token of \(encoded.count / 4 * 3) bytes or more is longer than any tokenizer uses (at most \(maximumTokenBytes))")
+                }
+                guard listed.append(decoding: { Base64.decode(encoded, appendingTo: &$0) }), !listed.isEmpty(listed.count - 1) else {
+                    throw TokenizerError("line \(lineNumber): '\(String(decoding: encoded.prefix(40), as: UTF8.self))' is not valid base64 for a token")
+                }
+                var rank = 0
+                for digit in digits {
+                    guard digit &- UInt8(ascii: "0") < 10, digits.count <= 18 else {
+                        throw TokenizerError("line \(lineNumber): '\(String(decoding: digits.prefix(40), as: UTF8.self))' is not a rank (a non-negative integer)")
+                    }
+                    rank = rank * 10 + Int(digit &- UInt8(ascii: "0"))
+                }
+                guard !digits.isEmpty else { throw TokenizerError("line \(lineNumber): '' is not a rank (a non-negative integer)") }
+                guard rank <= largestId else {
+                    throw TokenizerError("line \(lineNumber): rank \(rank) is far beyond the \(lineNumber) lines of the file (at most \(largestId))")
+                }
+                if lineOfRank[rank] != 0 {
+                    throw TokenizerError("line \(lineNumber): rank \(rank) is already used on line \(lineOfRank[rank])")
+                }
+                lineOfRank[rank] = Int32(lineNumber)
+                rankOfListing.append(rank)
             }
-            let encoded = line[..<space], digits = line[(space + 1)...]
-            guard encoded.count <= (maximumTokenBytes + 2) / 3 * 4 else {
-                throw TokenizerError("line \(lineNumber): a token of \(encoded.count / 4 * 3) bytes or more is longer than any tokenizer uses (at most \(maximumTokenBytes))")
-            }
-            guard listed.append(decoding: { arena in encoded.withUnsafeBufferPointer { Base64.decode($0, appendingTo: &arena) } }), !listed.isEmpty(listed.count - 1) else {
-                throw TokenizerError("line \(lineNumber): '\(String(decoding: encoded.prefix(40), as: UTF8.self))' is not valid base64 for a token")
-            }
-            guard !digits.isEmpty, digits.count <= 18, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
-                throw TokenizerError("line \(lineNumber): '\(String(decoding: digits.prefix(40), as: UTF8.self))' is not a rank (a non-negative integer)")
-            }
-            let rank = digits.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
-            guard rank <= largestId else {
-                throw TokenizerError("line \(lineNumber): rank \(rank) is far beyond the \(lineNumber) lines of the file (at most \(largestId))")
-            }
-            if rank >= lineOfRank.count { lineOfRank += Array(repeating: 0, count: rank + 1 - lineOfRank.count) }
-            if lineOfRank[rank] != 0 {
-                throw TokenizerError("line \(lineNumber): rank \(rank) is already used on line \(lineOfRank[rank])")
-            }
-            lineOfRank[rank] = Int32(lineNumber)
-            rankOfListing.append(rank)
         }
         if rankOfListing.isEmpty { throw TokenizerError("the file has no ranks") }
         // Rank files list ranks in order, which makes the listing the spellings by rank as it is.
         var spellings = listed
-        if rankOfListing != Array(0..<rankOfListing.count) {
-            var listingOfRank = [Int](repeating: -1, count: lineOfRank.count)
+        if !rankOfListing.enumerated().allSatisfy({ $0.offset == $0.element }) {
+            var listingOfRank = [Int](repeating: -1, count: rankOfListing.max()! + 1)
             for (listing, rank) in rankOfListing.enumerated() { listingOfRank[rank] = listing }
             spellings = TokenSpellings()
             for listing in listingOfRank { listing < 0 ? spellings.append([] as [UInt8]) : spellings.append(listed[listing]) }

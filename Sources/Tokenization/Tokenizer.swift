@@ -91,6 +91,9 @@ public final class Tokenizer: Sendable {
     /// text early on), or else a tiktoken rank file. `pattern` overrides the pre-tokenizer a rank
     /// file's name implies; the other files fix their own.
     public static func load(path: String, pattern: PreTokenizer? = nil) throws(TokenizerError) -> Tokenizer {
+        // The character-class table takes a few milliseconds to build and every tokenizer needs it:
+        // it is built on another core while this one reads the file.
+        DispatchQueue.global().async { _ = CharacterClass.basicPlane }
         let tokenizer: Tokenizer
         switch TokenizerFileKind(path: path) {
         case .json:
@@ -107,12 +110,9 @@ public final class Tokenizer: Sendable {
     }
 
     private static func loadJSON(path: String) throws(TokenizerError) -> Tokenizer {
-        let contents: Data
-        do { contents = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw TokenizerError("cannot read \(path): \(error.localizedDescription)")
-        }
+        let contents = try fileBytes(path)
         do {
-            let root = try HuggingFaceTokenizerFile.root([UInt8](contents))
+            let root = try HuggingFaceTokenizerFile.root(contents)
             if TekkenFile.describes(root) { return try TekkenFile.parse(root, source: path) }
             return try HuggingFaceTokenizerFile.parse(root, source: path)
         } catch {

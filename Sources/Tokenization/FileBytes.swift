@@ -1,0 +1,37 @@
+import Foundation
+
+/// A tokenizer file's bytes, read straight into one array: going through `Data` copied every byte
+/// once more, and a tokenizer.json runs to tens of megabytes.
+func fileBytes(_ path: String) throws(TokenizerError) -> [UInt8] {
+    let descriptor = open(path, O_RDONLY)
+    guard descriptor >= 0 else { throw TokenizerError("cannot read \(path): \(String(cString: strerror(errno)))") }
+    defer { close(descriptor) }
+    var status = stat()
+    guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) != S_IFDIR else {
+        throw TokenizerError("cannot read \(path): it is a directory")
+    }
+    /// Up to `capacity` bytes, fewer only at the end of the file.
+    func chunk(_ capacity: Int) throws(TokenizerError) -> [UInt8] {
+        var failure: Int32 = 0
+        let bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+            while count < capacity {
+                let read = Foundation.read(descriptor, buffer.baseAddress! + count, capacity - count)
+                if read < 0 && errno == EINTR { continue }
+                if read < 0 { failure = errno }
+                if read <= 0 { return }
+                count += read
+            }
+        }
+        if failure != 0 { throw TokenizerError("cannot read \(path): \(String(cString: strerror(failure)))") }
+        return bytes
+    }
+    // One byte more than the size, to see the end; a file that grew since is read on in chunks.
+    var bytes = try chunk(max(Int(status.st_size), 0) + 1)
+    var full = bytes.count == bytes.capacity
+    while full {
+        let more = try chunk(1 << 20)
+        bytes += more
+        full = more.count == 1 << 20
+    }
+    return bytes
+}
