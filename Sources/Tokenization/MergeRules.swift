@@ -1,8 +1,10 @@
+import Dispatch
 import Synchronization
 
-/// A model's merge table: the one its file lists, or one derived from its vocabulary when first
-/// needed. A rank file lists no merges, and deriving them is most of what loading one would cost;
-/// a process that counts nothing, or tokenizes only whole-vocabulary pieces, never pays it.
+/// A model's merge table: the one its file lists, or one derived from its vocabulary. A rank file
+/// lists no merges, and deriving them costs more than the rest of loading it, so the table is
+/// derived on another core while the process goes on (reading its input, say); the first encode
+/// waits for it only if it is not done.
 final class MergeRules: Sendable {
     private let state: Mutex<MergeTable?>
     private let derive: @Sendable () -> MergeTable
@@ -15,6 +17,7 @@ final class MergeRules: Sendable {
     init(deriving derive: @escaping @Sendable () -> MergeTable) {
         state = Mutex(nil)
         self.derive = derive
+        DispatchQueue.global().async { [self] in _ = table }
     }
 
     /// The table; the first caller derives it while any others wait.

@@ -23,14 +23,20 @@ enum TiktokenFile {
 
     static func load(path: String, pattern: PreTokenizer?) throws(TokenizerError) -> Tokenizer {
         let contents = try fileBytes(path)
+        let merges: MergeRules
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         let known = encodings[name]
         guard let pattern = pattern ?? known?.pattern else {
             throw TokenizerError("\(path): cannot tell the encoding from the file name; name the pre-tokenizer pattern (one of \(PreTokenizer.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
-        let parsed: (spellings: TokenSpellings, table: ByteStringTable)
-        do { parsed = try parse(contents) } catch { throw error.located(in: path) }
-        let tokens = parsed.spellings
+        let tokens: TokenSpellings, table: ByteStringTable
+        do {
+            let (spellings, lineOfRank) = try parse(contents)
+            tokens = spellings
+            // Derived on another core while this one indexes the spellings.
+            merges = MergeRules { Self.merges(of: spellings) }
+            table = try index(spellings, lineOfRank: lineOfRank)
+        } catch { throw error.located(in: path) }
         // An unknown encoding gets one special token, end-of-text, right after the ranks.
         let specials = known?.specialTokens ?? ["<|endoftext|>": UInt32(tokens.count)]
         for (content, id) in specials where Int(id) < tokens.count && !tokens.isEmpty(Int(id)) {
@@ -38,8 +44,7 @@ enum TiktokenFile {
         }
         let model: BytePairModel
         do {
-            model = try BytePairModel(tokens: tokens, vocabulary: parsed.table, merges: MergeRules { merges(of: tokens) },
-                                      shortcut: .anyToken)
+            model = try BytePairModel(tokens: tokens, vocabulary: table, merges: merges, shortcut: .anyToken)
         } catch { throw error.located(in: path) }
         let added = specials.sorted { $0.value < $1.value }.map {
             AddedToken(content: $0.key, id: $0.value, special: true, normalized: false, lstrip: false, rstrip: false, singleWord: false)
@@ -52,10 +57,10 @@ enum TiktokenFile {
     /// vocabularies' longest tokens are a few hundred bytes.
     static let maximumTokenBytes = 1 << 20
 
-    /// Token spellings indexed by rank, and the table that finds a spelling's rank. One pass over the
-    /// bytes, decoding base64 and ranks by hand into one arena: the file has a hundred thousand lines
-    /// or more, and every process that tokenizes loads it.
-    static func parse(_ bytes: [UInt8]) throws(TokenizerError) -> (spellings: TokenSpellings, table: ByteStringTable) {
+    /// Token spellings indexed by rank, and the line of each rank (0 for a rank not listed). One pass
+    /// over the bytes, decoding base64 and ranks by hand into one arena: the file has a hundred
+    /// thousand lines or more, and every process that tokenizes loads it.
+    static func parse(_ bytes: [UInt8]) throws(TokenizerError) -> (spellings: TokenSpellings, lineOfRank: [Int32]) {
         let largestId = largestAllowedId(entries: bytes.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 })
         var listed = TokenSpellings()      // in line order
         listed.reserveCapacity(tokens: largestId / 2, bytes: bytes.count)
@@ -109,6 +114,11 @@ enum TiktokenFile {
             spellings = TokenSpellings()
             for listing in listingOfRank { listing < 0 ? spellings.append([] as [UInt8]) : spellings.append(listed[listing]) }
         }
+        return (spellings, lineOfRank)
+    }
+
+    /// The table that finds a spelling's rank; a token listed twice is an error.
+    static func index(_ spellings: TokenSpellings, lineOfRank: [Int32]) throws(TokenizerError) -> ByteStringTable {
         let (table, duplicates) = ByteStringTable.indexing(spellings)
         // A token listed twice is reported at the later of its lines, naming the rank listed first.
         if let (line, first) = duplicates.map({ pair -> (Int32, UInt32) in
@@ -116,7 +126,7 @@ enum TiktokenFile {
         }).min(by: { $0.0 < $1.0 }) {
             throw TokenizerError("line \(line): the token is already listed with rank \(first)")
         }
-        return (spellings, table)
+        return table
     }
 
     /// tiktoken merges two adjacent parts when their concatenation is a token, lowest rank first.
