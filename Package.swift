@@ -24,7 +24,7 @@ let package = Package(
         .systemLibrary(name: "CBrotli", pkgConfig: "libbrotlidec", providers: [.apt(["libbrotli-dev"]), .brew(["brotli"])]),
         .target(name: "WorkerPool"),
         .target(name: "SeededRandom"),
-        .target(name: "Tokenization"),
+        .target(name: "Tokenization", dependencies: ["WorkerPool"]),
         .target(name: "InductionDetector"),
         .target(name: "Shards", dependencies: ["CZstd", "InductionDetector"]),
         .target(name: "Parquet", dependencies: ["CZlib", "CZstd", "CSnappy", "CLZ4", "CBrotli"]),

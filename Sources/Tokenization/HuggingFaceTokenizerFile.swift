@@ -1,3 +1,6 @@
+import Foundation
+import WorkerPool
+
 /// Loading Hugging Face `tokenizer.json` files (oracle: the `tokenizers` library) of two kinds of BPE:
 ///
 /// - byte-level (GPT-2, Pythia/GPT-NeoX, Llama 3, OLMo 2, Qwen 2, GPT-4o-like, Mistral NeMo): tokens
@@ -57,26 +60,16 @@ enum HuggingFaceTokenizerFile {
         let vocab = try model.object("vocab")
         let addedCount = root["added_tokens"].map { $0.kind == .array ? $0.count : 0 } ?? 0
         let largestId = largestAllowedId(entries: vocab.value.count + addedCount)
-        /// Appends the bytes a token's name spells; false when it is not spelled in the byte-level alphabet.
-        func spell(_ utf8: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) -> Bool {
-            guard byteLevel else {
-                bytes.append(contentsOf: utf8)
-                return true
-            }
-            return ByteLevelAlphabet.appendBytes(ofUTF8: utf8, to: &bytes)
-        }
-        let (tokens, table) = try vocabulary(vocab.value, largestId: largestId, byteLevel: byteLevel, spell: spell)
-        func spelled(_ spelling: String) -> [UInt8]? {
-            var bytes: [UInt8] = []
-            return Array(spelling.utf8).withUnsafeBufferPointer { spell($0, to: &bytes) } ? bytes : nil
-        }
+        let spelling = Spelling(byteLevel: byteLevel)
+        let (tokens, table) = try vocabulary(vocab.value, largestId: largestId, spelling: spelling)
+        func spelled(_ name: String) -> [UInt8]? { spelling.bytes(of: name) }
         func tokenId(_ spelling: String, _ place: String) throws(TokenizerError) -> UInt32 {
             guard let bytes = spelled(spelling), let id = table.id(of: bytes) else {
                 throw TokenizerError("\(place): \(quoted(spelling)) is not in model.vocab")
             }
             return id
         }
-        let rules = try mergeRules(model, table: table, spell: spell)
+        let rules = try mergeRules(model, table: table, spelling: spelling)
 
         let added = try addedTokens(root["added_tokens"], largestId: largestId, vocabularyCount: vocab.value.count) { content in
             spelled(content).flatMap { table.id(of: $0) }.map(Int.init)
@@ -105,8 +98,7 @@ enum HuggingFaceTokenizerFile {
 
     /// The spellings by id from `model.vocab`, and the table that finds an id by its spelling. Names
     /// are spelled straight from the file's bytes: a vocabulary has a hundred thousand of them.
-    private static func vocabulary(_ vocab: JSONValue, largestId: Int, byteLevel: Bool,
-                                   spell: (UnsafeBufferPointer<UInt8>, inout [UInt8]) -> Bool) throws(TokenizerError) -> (TokenSpellings, ByteStringTable) {
+    private static func vocabulary(_ vocab: JSONValue, largestId: Int, spelling: Spelling) throws(TokenizerError) -> (TokenSpellings, ByteStringTable) {
         var listed = TokenSpellings()       // in the file's order
         var idOfListing: [Int] = []
         var nameOfListing: [JSONValue] = []
@@ -120,8 +112,8 @@ enum HuggingFaceTokenizerFile {
                 throw TokenizerError("\(place(name)): id \(id) is far beyond the file's number of tokens (at most \(largestId))")
             }
             // transformers converts Mistral's models with an empty token, which text never produces.
-            let spelled = try name.withUTF8 { utf8 in listed.append(decoding: { spell(utf8, &$0) }) } ?? false
-            guard spelled, !byteLevel || !listed.isEmpty(listed.count - 1) else {
+            let spelled = name.withUTF8 { utf8 in listed.append(decoding: { spelling.append(utf8, to: &$0) }) } ?? false
+            guard spelled, !spelling.byteLevel || !listed.isEmpty(listed.count - 1) else {
                 throw TokenizerError("\(place(name)): the token is not spelled in the byte-level alphabet")
             }
             if id >= listingOfId.count { listingOfId += repeatElement(-1, count: id + 1 - listingOfId.count) }
@@ -145,65 +137,137 @@ enum HuggingFaceTokenizerFile {
         return (tokens, table)
     }
 
+    /// How a token's name in the file spells its bytes: through the byte-level alphabet, or as its
+    /// own UTF-8 (SentencePiece's form).
+    struct Spelling: Sendable {
+        let byteLevel: Bool
+
+        /// Appends the bytes `utf8` spells; false when it is not spelled in the byte-level alphabet.
+        func append(_ utf8: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) -> Bool {
+            guard byteLevel else {
+                bytes.append(contentsOf: utf8)
+                return true
+            }
+            return ByteLevelAlphabet.appendBytes(ofUTF8: utf8, to: &bytes)
+        }
+
+        func bytes(of name: String) -> [UInt8]? {
+            var bytes: [UInt8] = []
+            return Array(name.utf8).withUnsafeBufferPointer { append($0, to: &bytes) } ? bytes : nil
+        }
+    }
+
+    typealias Rule = (left: UInt32, right: UInt32, priority: UInt32, result: UInt32)
+
     /// `model.merges` as pair rules, each merge's position its priority. A merge is written
-    /// `"left right"` or, since tokenizers 0.20, `["left", "right"]`. Each is read straight from the
-    /// file's bytes; only a merge that fails is read again, as text, to say what is wrong with it.
-    private static func mergeRules(_ model: JSONPath, table: ByteStringTable,
-                                   spell: (UnsafeBufferPointer<UInt8>, inout [UInt8]) -> Bool) throws(TokenizerError) -> [(left: UInt32, right: UInt32, priority: UInt32, result: UInt32)] {
+    /// `"left right"` or, since tokenizers 0.20, `["left", "right"]`. A large vocabulary has a few
+    /// hundred thousand merges, three lookups each, so they are read in stretches on all cores,
+    /// straight from the file's bytes and the document's nodes (a `JSONValue` for each would make the
+    /// cores contend for the document's reference count); a merge with escapes, or one that fails, is
+    /// read again as values.
+    private static func mergeRules(_ model: JSONPath, table: ByteStringTable, spelling: Spelling) throws(TokenizerError) -> [Rule] {
         guard let merges = model["merges"] else { throw TokenizerError("model.merges: missing") }
         guard merges.kind == .array else { throw TokenizerError("model.merges: expected an array, got \(merges.described)") }
-        var rules: [(left: UInt32, right: UInt32, priority: UInt32, result: UInt32)] = []
-        rules.reserveCapacity(merges.count)
-        var joined: [UInt8] = []            // the left part's bytes, then the right part's
-        /// Spells `part` after what `joined` holds, and finds its id.
-        func appendPart(_ part: UnsafeBufferPointer<UInt8>, _ joined: inout [UInt8]) -> UInt32? {
-            let start = joined.count
-            guard spell(part, &joined) else { return nil }
-            return joined.withUnsafeBufferPointer { table.id(of: UnsafeBufferPointer(rebasing: $0[start...])) }
+        let document = merges.document
+        var found: [Int32] = []
+        var child = merges.index + 1
+        while child < Int(document.nodes[merges.index].next) {
+            found.append(Int32(child))
+            child = Int(document.nodes[child].next)
         }
-        for (index, merge) in merges.elements.enumerated() {
-            joined.removeAll(keepingCapacity: true)
-            var pair: (left: UInt32?, right: UInt32?)?
-            if merge.kind == .string {
-                pair = merge.withUTF8 { line in
-                    guard let space = line.firstIndex(of: UInt8(ascii: " ")),
-                          !line[(space + 1)...].contains(UInt8(ascii: " ")) else { return nil }
-                    return (appendPart(UnsafeBufferPointer(rebasing: line[..<space]), &joined),
-                            appendPart(UnsafeBufferPointer(rebasing: line[(space + 1)...]), &joined))
-                } ?? nil
-            } else if merge.kind == .array, merge.count == 2 {
-                var parts = merge.elements.makeIterator()
-                let left = parts.next()!.withUTF8 { appendPart($0, &joined) } ?? nil
-                let right = parts.next()!.withUTF8 { appendPart($0, &joined) } ?? nil
-                pair = (left, right)
+        let elements = found
+        let stretch = 16_384
+        let stretches = parallelMap((elements.count + stretch - 1) / stretch, threads: ProcessInfo.processInfo.activeProcessorCount) { k in
+            let first = k * stretch
+            return mergeRules(elements[first..<min(first + stretch, elements.count)], firstIndex: first, document: document,
+                              table: table, spelling: spelling)
+        }
+        var rules: [Rule] = []
+        rules.reserveCapacity(elements.count)
+        for stretch in stretches {
+            switch stretch {
+            case .success(let more): rules += more
+            case .failure(let error): throw error
             }
-            guard let left = pair?.left, let right = pair?.right, let result = table.id(of: joined) else {
-                throw TokenizerError("model.merges[\(index)]: \(mergeProblem(merge, table: table, spell: spell))")
-            }
-            rules.append((left, right, UInt32(index), result))
         }
         return rules
     }
 
-    /// What is wrong with a merge the fast path could not read.
-    private static func mergeProblem(_ merge: JSONValue, table: ByteStringTable,
-                                     spell: (UnsafeBufferPointer<UInt8>, inout [UInt8]) -> Bool) -> String {
+    private static func mergeRules(_ merges: ArraySlice<Int32>, firstIndex: Int, document: JSONDocument, table: ByteStringTable,
+                                   spelling: Spelling) -> Result<[Rule], TokenizerError> {
+        var rules: [Rule] = []
+        rules.reserveCapacity(merges.count)
+        var joined: [UInt8] = []            // the left part's bytes, then the right part's
+        return document.bytes.withUnsafeBufferPointer { text in
+            document.nodes.withUnsafeBufferPointer { nodes in
+                /// Spells `part` after what `joined` holds, and finds its id.
+                func appendPart(_ part: UnsafeBufferPointer<UInt8>) -> UInt32? {
+                    let start = joined.count
+                    guard spelling.append(part, to: &joined) else { return nil }
+                    return joined.withUnsafeBufferPointer { table.id(of: UnsafeBufferPointer(rebasing: $0[start...])) }
+                }
+                func bytes(_ node: JSONDocument.Node) -> UnsafeBufferPointer<UInt8> {
+                    UnsafeBufferPointer(rebasing: text[Int(node.start)..<Int(node.end)])
+                }
+                for (offset, element) in merges.enumerated() {
+                    let index = firstIndex + offset, at = Int(element), node = nodes[at]
+                    joined.removeAll(keepingCapacity: true)
+                    var left: UInt32?, right: UInt32?
+                    if node.kind == .string && !node.escaped {
+                        let line = bytes(node)
+                        if let space = line.firstIndex(of: UInt8(ascii: " ")), !line[(space + 1)...].contains(UInt8(ascii: " ")) {
+                            left = appendPart(UnsafeBufferPointer(rebasing: line[..<space]))
+                            right = appendPart(UnsafeBufferPointer(rebasing: line[(space + 1)...]))
+                        }
+                    } else if node.kind == .array && Int(node.next) == at + 3 {
+                        let first = nodes[at + 1], second = nodes[at + 2]
+                        if first.kind == .string && !first.escaped && second.kind == .string && !second.escaped {
+                            left = appendPart(bytes(first))
+                            right = appendPart(bytes(second))
+                        }
+                    }
+                    if let left, let right, let result = table.id(of: joined) {
+                        rules.append((left, right, UInt32(index), result))
+                        continue
+                    }
+                    switch mergeRule(JSONValue(document: document, index: at), table: table, spelling: spelling) {
+                    case .success(let (left, right, result)): rules.append((left, right, UInt32(index), result))
+                    case .failure(let problem): return .failure(TokenizerError("model.merges[\(index)]: \(problem.description)"))
+                    }
+                }
+                return .success(rules)
+            }
+        }
+    }
+
+    /// One merge read as values, escapes and all: its parts' ids and the id they merge into, or what
+    /// is wrong with it.
+    private static func mergeRule(_ merge: JSONValue, table: ByteStringTable, spelling: Spelling) -> Result<(UInt32, UInt32, UInt32), MergeProblem> {
         let parts: [String]
         if let line = merge.string {
             parts = line.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
         } else if merge.kind == .array, merge.elements.allSatisfy({ $0.kind == .string }) {
             parts = merge.elements.map { $0.string! }
         } else {
-            return "expected \"left right\" or [\"left\", \"right\"], got \(merge.described)"
+            return .failure(MergeProblem("expected \"left right\" or [\"left\", \"right\"], got \(merge.described)"))
         }
-        guard parts.count == 2 else { return "expected two tokens, got \(parts.count)" }
+        guard parts.count == 2 else { return .failure(MergeProblem("expected two tokens, got \(parts.count)")) }
+        var ids: [UInt32] = []
         for part in parts {
-            var bytes: [UInt8] = []
-            guard Array(part.utf8).withUnsafeBufferPointer({ spell($0, &bytes) }), table.id(of: bytes) != nil else {
-                return "\(quoted(part)) is not in model.vocab"
+            guard let bytes = spelling.bytes(of: part), let id = table.id(of: bytes) else {
+                return .failure(MergeProblem("\(quoted(part)) is not in model.vocab"))
             }
+            ids.append(id)
         }
-        return "merging \(quoted(parts[0])) and \(quoted(parts[1])) gives \(quoted(parts[0] + parts[1])), which is not in model.vocab"
+        guard let result = spelling.bytes(of: parts[0] + parts[1]).flatMap({ table.id(of: $0) }) else {
+            return .failure(MergeProblem("merging \(quoted(parts[0])) and \(quoted(parts[1])) gives \(quoted(parts[0] + parts[1])), which is not in model.vocab"))
+        }
+        return .success((ids[0], ids[1], result))
+    }
+
+    private struct MergeProblem: Error {
+        let description: String
+        init(_ description: String) { self.description = description }
     }
 
     /// The decoders `transformers` writes for SentencePiece's form, which only matter for showing

@@ -274,7 +274,7 @@ final class JSONDocument: Sendable {
 }
 
 /// One value of a `JSONDocument`.
-struct JSONValue {
+struct JSONValue: Sendable {
     let document: JSONDocument
     let index: Int
 
@@ -344,7 +344,7 @@ struct JSONValue {
     }
 
     /// The values directly inside a container, in document order.
-    struct Children: Sequence, IteratorProtocol {
+    struct Children: Sequence, IteratorProtocol, Sendable {
         let document: JSONDocument
         private var current: Int
         private let end: Int

@@ -46,7 +46,7 @@ enum TekkenFile {
             guard let encoded = item["token_bytes"], encoded.kind == .string else {
                 throw TokenizerError("\(place).token_bytes: expected a string, got \(item["token_bytes"]?.described ?? "nothing")")
             }
-            let decoded = try encoded.withUTF8 { text in
+            let decoded = encoded.withUTF8 { text in
                 text.count <= (TiktokenFile.maximumTokenBytes + 2) / 3 * 4 && spellings.append(decoding: { Base64.decode(text, appendingTo: &$0) })
             } ?? false
             guard decoded, !spellings.isEmpty(spellings.count - 1) else {

@@ -87,6 +87,28 @@ import Testing
         #expect(message.contains(#"model.merges[0]: merging "a" and "b" gives "ab", which is not in model.vocab"#), "\(message)")
     }
 
+    /// Names written with escapes (`\u0061` for `a`, `\"` for a quote) are the same tokens as
+    /// names written plainly, in the vocabulary and in both forms of merge, including the merges
+    /// that hapax reads straight from the file's bytes.
+    @Test(arguments: [#"["a b", "ab c", "\" \""]"#, #"[["a", "b"], ["ab", "c"], ["\"", "\""]]"#])
+    func escapedNamesAreThePlainNames(merges: String) throws {
+        func vocabulary(escaping: Bool) -> String {
+            "{" + (0...255).map { byte -> String in
+                let spelling = ByteLevelAlphabet.spell([UInt8(byte)])
+                let written = spelling == "\"" ? "\\\"" : spelling == "\\" ? "\\\\" : escaping && byte >= 97 && byte <= 99 ? String(format: "\\u%04x", byte) : spelling
+                return "\"\(written)\": \(byte)"
+            }.joined(separator: ", ") + #", "ab": 256, "\u0061bc": 257, "\"\"": 258}"#
+        }
+        let escapedMerges = merges.replacingOccurrences(of: "\"a", with: "\"\\u0061")
+        let plain = try Tokenizer.load(path: Fixtures.temporaryFile("tokenizer.json", Self.tokenizerJSON(vocab: vocabulary(escaping: false), merges: merges)))
+        let escaped = try Tokenizer.load(path: Fixtures.temporaryFile("tokenizer.json", Self.tokenizerJSON(vocab: vocabulary(escaping: true), merges: escapedMerges)))
+        for text in ["abc", "ab", "\"\"abc\"", "cab"] {
+            #expect(plain.encode(text) == escaped.encode(text), "\(text)")
+        }
+        #expect(plain.encode("abc") == [257])
+        #expect(plain.encode("\"\"") == [258])
+    }
+
     /// A rank file with one very long token loads in time linear in its size (every split of the
     /// token is looked up; hashing each part anew took hours for a megabyte).
     @Test func aVeryLongTokenLoads() throws {
