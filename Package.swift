@@ -26,7 +26,8 @@ let package = Package(
         .target(name: "SeededRandom"),
         .target(name: "Tokenization", dependencies: ["WorkerPool"]),
         .target(name: "InductionDetector"),
-        .target(name: "Shards", dependencies: ["CZstd", "InductionDetector"]),
+        .target(name: "CSHA256"),
+        .target(name: "Shards", dependencies: ["CZstd", "CSHA256", "InductionDetector"]),
         .target(name: "Parquet", dependencies: ["CZlib", "CZstd", "CSnappy", "CLZ4", "CBrotli"]),
         .target(name: "TokenFiles"),
         // Reading corpora: each input format a reader (text, JSON Lines, Parquet, Megatron, token files).
