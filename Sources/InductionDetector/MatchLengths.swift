@@ -9,18 +9,17 @@ public enum MatchScope: String, Sendable, CaseIterable, Codable {
 /// Computes Hapax match lengths: `m[t]` is the length of the longest n-gram ending at `t` that also
 /// ends at some earlier position `s < t`, both inside the scope; `m[0] = 0`; stored capped at 255.
 ///
-/// On the reversed window, the n-grams ending at `t` are the prefixes of one suffix, and those
-/// ending earlier are prefixes of suffixes that start later. So `m[t]` is the longest common prefix
-/// of that suffix with any suffix starting after it. In suffix-array order the common prefix with
-/// another suffix only shrinks with rank distance, so the best partner on each side is the nearest
-/// rank whose suffix starts later: one stack scan over the suffix array finds both, carrying LCP minima.
+/// The n-grams ending at `t` are the suffixes of the prefix that ends there, so `m[t]` is the length
+/// of the prefix's longest suffix that also ends earlier, which the suffix automaton of the prefix
+/// gives at once (`SuffixAutomaton`, built token by token in linear time). Tokens are first
+/// relabelled densely: only equality of tokens matters here.
 ///
 /// An instance holds scratch buffers; use one per thread.
 public final class MatchLengthDetector {
     public static let maximumStored = 255
 
-    /// Tokens relabelled densely by first occurrence: only equality of tokens matters here.
     private var labels = TokenLabels()
+    private let automaton = SuffixAutomaton()
 
     public init() {}
 
@@ -58,36 +57,9 @@ public final class MatchLengthDetector {
         swap(&labels, &self.labels)
         defer { swap(&labels, &self.labels) }
         labels.reset(capacityFor: n)
-        withUnsafeTemporaryAllocation(of: Int32.self, capacity: 5 * n) { scratch in
-            let reversed = UnsafeMutableBufferPointer(rebasing: scratch[0..<n])
-            let sa = UnsafeMutableBufferPointer(rebasing: scratch[n..<(2 * n)])
-            let lcp = UnsafeMutableBufferPointer(rebasing: scratch[(2 * n)..<(3 * n)])
-            let stackRank = UnsafeMutableBufferPointer(rebasing: scratch[(3 * n)..<(4 * n)])
-            let stackLCP = UnsafeMutableBufferPointer(rebasing: scratch[(4 * n)..<(5 * n)])
-            for i in 0..<n { reversed[i] = labels.label(of: tokens[n - 1 - i]) }
-            SuffixArray.build(UnsafeBufferPointer(reversed), alphabetSize: labels.count, into: sa)
-            SuffixArray.longestCommonPrefixes(UnsafeBufferPointer(reversed), UnsafeBufferPointer(sa), into: lcp)
-            // Ranks on the stack have decreasing start positions from bottom to top; each carries the
-            // LCP with the entry below it. A rank is popped by the first later rank that starts later;
-            // its best match is the larger LCP of the two neighbours. Results land in `output`
-            // directly: suffix `position` of the reversed window is the n-gram ending at n - 1 - position.
-            var depth = 0
-            for i in 0...n {
-                var current = i < n ? lcp[i] : 0
-                let position = i < n ? sa[i] : Int32.max
-                while depth > 0 && position > sa[Int(stackRank[depth - 1])] {
-                    depth -= 1
-                    let below = stackLCP[depth]
-                    let best = max(below, current)
-                    output[n - 1 - Int(sa[Int(stackRank[depth])])] = UInt8(min(Int(best), Self.maximumStored))
-                    current = min(current, below)
-                }
-                if i < n {
-                    stackRank[depth] = Int32(i)
-                    stackLCP[depth] = depth == 0 ? 0 : current
-                    depth += 1
-                }
-            }
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: n) { dense in
+            for t in 0..<n { dense[t] = labels.label(of: tokens[t]) }
+            automaton.longestEarlierSuffixes(UnsafeBufferPointer(dense), labelCount: labels.count, cap: Self.maximumStored, into: output)
         }
     }
 }

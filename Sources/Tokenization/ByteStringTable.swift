@@ -57,7 +57,7 @@ struct ByteStringTable: Sendable {
                 while slots[slot].entry != UInt32.max {
                     let other = Int(slots[slot].entry)
                     if slots[slot].tag == tag && starts[other + 1] - starts[other] == key.count
-                        && memcmp(arena.baseAddress! + starts[other], key.baseAddress!, key.count) == 0 {
+                        && Self.equal(arena.baseAddress! + starts[other], key.baseAddress!, count: key.count) {
                         duplicates.append((ids?[other] ?? UInt32(other), ids?[k] ?? UInt32(k)))
                         break
                     }
@@ -87,6 +87,23 @@ struct ByteStringTable: Sendable {
         return h ^ (h >> 29)
     }
 
+    /// Whether `count` bytes at `a` and at `b` are equal: eight at a time, then one at a time. Keys
+    /// are a few bytes long, and a call to memcmp for each cost more than the comparison.
+    @inline(__always)
+    static func equal(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, count: Int) -> Bool {
+        var i = 0
+        while i + 8 <= count {
+            if UnsafeRawPointer(a).loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                != UnsafeRawPointer(b).loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+            i += 8
+        }
+        while i < count {
+            if a[i] != b[i] { return false }
+            i += 1
+        }
+        return true
+    }
+
     func id(of key: UnsafeBufferPointer<UInt8>) -> UInt32? {
         guard key.count <= longestKey else { return nil }
         let hash = Self.hash(key), tag = UInt32(truncatingIfNeeded: hash >> 32)
@@ -99,7 +116,7 @@ struct ByteStringTable: Sendable {
                     if probe.tag == tag {
                         let entry = Int(probe.entry), start = starts[entry]
                         if starts[entry + 1] - start == key.count
-                            && (key.isEmpty || memcmp(arena.baseAddress! + start, key.baseAddress!, key.count) == 0) {
+                            && (key.isEmpty || Self.equal(arena.baseAddress! + start, key.baseAddress!, count: key.count)) {
                             return ids?[entry] ?? probe.entry
                         }
                     }

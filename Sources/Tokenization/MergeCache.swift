@@ -53,7 +53,7 @@ final class MergeCache {
         let slot = Self.slot(piece)
         guard Int(lengths[slot]) == piece.count else { return false }
         let matches = keys.withUnsafeBufferPointer { keys in
-            memcmp(keys.baseAddress! + slot * Self.maximumBytes, piece.baseAddress!, piece.count) == 0
+            ByteStringTable.equal(keys.baseAddress! + slot * Self.maximumBytes, piece.baseAddress!, count: piece.count)
         }
         guard matches else { return false }
         let start = slot * Self.maximumIds

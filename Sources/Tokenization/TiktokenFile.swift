@@ -160,7 +160,7 @@ enum TiktokenFile {
                 while ids[s] != UInt32.max {
                     let candidate = Int(ids[s])
                     if keys[s] == k && starts[candidate + 1] - starts[candidate] == part.count
-                        && memcmp(arena.baseAddress! + starts[candidate], arena.baseAddress! + part.lowerBound, part.count) == 0 {
+                        && ByteStringTable.equal(arena.baseAddress! + starts[candidate], arena.baseAddress! + part.lowerBound, count: part.count) {
                         return ids[s]
                     }
                     s = (s + 1) & mask
