@@ -7,12 +7,6 @@ enum Base64 {
         return table
     }()
 
-    /// The bytes `text` encodes, or nil when it is not padded base64.
-    static func decode(_ text: ArraySlice<UInt8>) -> [UInt8]? {
-        var output: [UInt8] = []
-        return text.withUnsafeBufferPointer { decode($0, appendingTo: &output) } ? output : nil
-    }
-
     /// Appends the bytes `text` encodes to `output`; false, with some appended, when it is not padded
     /// base64.
     static func decode(_ text: UnsafeBufferPointer<UInt8>, appendingTo output: inout [UInt8]) -> Bool {

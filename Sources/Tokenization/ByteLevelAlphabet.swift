@@ -26,12 +26,6 @@ enum ByteLevelAlphabet {
         return String(scalars)
     }
 
-    /// The bytes a token string spells, or nil if it has a character outside the alphabet.
-    static func bytes(of token: String) -> [UInt8]? {
-        var bytes: [UInt8] = []
-        return Array(token.utf8).withUnsafeBufferPointer { appendBytes(ofUTF8: $0, to: &bytes) } ? bytes : nil
-    }
-
     /// Appends the bytes that the well-formed UTF-8 `text` spells; false, with some appended, if it
     /// has a character outside the alphabet. Every character of the alphabet takes one or two bytes.
     static func appendBytes(ofUTF8 text: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) -> Bool {
