@@ -49,7 +49,9 @@ public struct SHA256: Sendable {
             let blocks = bytes.count / 64
             if blocks > 0 {
                 withUnsafeMutableBytes(of: &state) { words in
-                    hapax_sha256_blocks(words.baseAddress!.assumingMemoryBound(to: UInt32.self), bytes.baseAddress!, blocks)
+                    Self.k.withUnsafeBufferPointer { k in
+                        hapax_sha256_blocks(words.baseAddress!.assumingMemoryBound(to: UInt32.self), bytes.baseAddress!, blocks, k.baseAddress!)
+                    }
                 }
             }
             return blocks * 64

@@ -9,7 +9,8 @@
 bool hapax_sha256_has_extensions(void);
 
 /// SHA-256's compression function over `blocks` consecutive 64-byte blocks, with the SHA extensions;
-/// `state` holds the eight working words a..h. Call only when `hapax_sha256_has_extensions()`.
-void hapax_sha256_blocks(uint32_t state[8], const uint8_t *data, size_t blocks);
+/// `state` holds the eight working words a..h, `round_constants` the 64 constants K of FIPS 180-4.
+/// Call only when `hapax_sha256_has_extensions()`.
+void hapax_sha256_blocks(uint32_t state[8], const uint8_t *data, size_t blocks, const uint32_t round_constants[64]);
 
 #endif
