@@ -70,6 +70,8 @@ final class JSONDocument: Sendable {
 
         mutating func document(_ text: UnsafeBufferPointer<UInt8>) throws(Failure) {
             self.text = text
+            // A byte-order mark, as some editors write, is not part of the text (RFC 8259 section 8.1).
+            if text.starts(with: [0xEF, 0xBB, 0xBF]) { at = 3 }
             skipSpace()
             try value(depth: 0)
             skipSpace()

@@ -67,6 +67,7 @@ import Testing
         #""a lone string""#,
         "12345678901234567890",
         "[[[[[[[[[[]]]]]]]]]]",
+        "\u{FEFF}{\"after a byte-order mark\": true}",
     ])
     func readsAsFoundationDoes(text: String) throws {
         let bytes = Array(text.utf8)
