@@ -23,7 +23,7 @@ final class JSONDocument: Sendable {
         /// The value's bytes: a string's without its quotes, a container's from its bracket.
         let start: Int32, end: Int32
         /// The index of the node after this value and everything in it.
-        var next: Int32
+        let next: Int32
     }
 
     static let maximumDepth = 512

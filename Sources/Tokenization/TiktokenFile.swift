@@ -87,14 +87,10 @@ enum TiktokenFile {
                 guard listed.append(decoding: { Base64.decode(encoded, appendingTo: &$0) }), !listed.isEmpty(listed.count - 1) else {
                     throw TokenizerError("line \(lineNumber): '\(String(decoding: encoded.prefix(40), as: UTF8.self))' is not valid base64 for a token")
                 }
-                var rank = 0
-                for digit in digits {
-                    guard digit &- UInt8(ascii: "0") < 10, digits.count <= 18 else {
-                        throw TokenizerError("line \(lineNumber): '\(String(decoding: digits.prefix(40), as: UTF8.self))' is not a rank (a non-negative integer)")
-                    }
-                    rank = rank * 10 + Int(digit &- UInt8(ascii: "0"))
+                guard !digits.isEmpty, digits.count <= 18, digits.allSatisfy({ $0 &- UInt8(ascii: "0") < 10 }) else {
+                    throw TokenizerError("line \(lineNumber): '\(String(decoding: digits.prefix(40), as: UTF8.self))' is not a rank (a non-negative integer)")
                 }
-                guard !digits.isEmpty else { throw TokenizerError("line \(lineNumber): '' is not a rank (a non-negative integer)") }
+                let rank = digits.reduce(0) { $0 * 10 + Int($1 &- UInt8(ascii: "0")) }
                 guard rank <= largestId else {
                     throw TokenizerError("line \(lineNumber): rank \(rank) is far beyond the \(lineNumber) lines of the file (at most \(largestId))")
                 }
