@@ -6,6 +6,7 @@ import SeededRandom
 import Shards
 import Tokenization
 import WorkerPool
+import Checksum
 
 public struct ShardingOptions: Sendable {
     public var inputs: [String]

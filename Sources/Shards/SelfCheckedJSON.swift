@@ -1,3 +1,5 @@
+import Checksum
+
 /// A JSON file that carries the SHA-256 of its own encoding (made with `checksum` absent), so that a
 /// damaged or altered value is caught before it is used: unit records, which decide what a rerun
 /// reuses, and checkpoint states, which decide where a resumed run continues.

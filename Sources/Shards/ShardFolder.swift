@@ -1,5 +1,6 @@
 import Foundation
 import InductionDetector
+import Checksum
 
 /// A folder of shards as its manifest describes it. Opening a shard checks its header against the
 /// manifest; any mismatch is an error naming the file and the field.

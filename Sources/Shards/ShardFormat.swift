@@ -1,3 +1,5 @@
+import Checksum
+
 /// The fixed-size header of a shard file; docs/FORMAT.md is the normative description.
 ///
 /// Layout (little-endian): magic, version, token width, vocabulary size, window length, window

@@ -1,5 +1,6 @@
 import Foundation
 import InductionDetector
+import Checksum
 
 /// A `classes.json` file, written by `hapax-prep classes` and read by `shard --classes`;
 /// docs/FORMAT.md section 7 describes every field.

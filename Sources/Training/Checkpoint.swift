@@ -1,5 +1,6 @@
 import Foundation
 import Shards
+import Checksum
 
 /// Where a training run stands: enough, with the weights and the optimizer's moments, to continue
 /// exactly as if never stopped.

@@ -1,5 +1,6 @@
 import Foundation
 import Shards
+import Checksum
 
 /// A run knows its tokenizer: the identity recorded in config.json and a copy of the file in the run
 /// folder, so that ids are never read against another vocabulary and the run decodes on its own.

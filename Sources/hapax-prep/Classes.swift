@@ -4,6 +4,7 @@ import Shards
 import Tokenization
 import TokenEquivalence
 import Training
+import Checksum
 
 struct Classes: ParsableCommand {
     static let configuration = CommandConfiguration(

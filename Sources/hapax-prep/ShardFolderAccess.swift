@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Shards
 import Tokenization
+import Checksum
 
 func openFolder(_ path: String) throws -> ShardFolder {
     do { return try ShardFolder(path: path) } catch { throw CommandError(error.description) }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Shards
+import Checksum
 
 @Suite struct ShardRoundTripTests {
     static func makeShard(windows: Int, windowLength: Int, perFrame: Int, vocabularySize: Int) throws -> (path: String, tokens: [UInt32], matches: [UInt8]) {

@@ -1,5 +1,5 @@
 import Testing
-@testable import Shards
+@testable import Checksum
 
 @Suite struct SHA256Tests {
     @Test(arguments: [
