@@ -35,3 +35,18 @@ func fileBytes(_ path: String) throws(TokenizerError) -> [UInt8] {
     }
     return bytes
 }
+
+/// Calls `body` with the bytes of the file at `path`, mapped rather than read: hashing a file of tens
+/// of megabytes from the page cache spares copying it into memory first. Nil when the file cannot be
+/// mapped (missing, empty, a directory).
+func withMappedFile<Result>(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
+    let descriptor = open(path, O_RDONLY)
+    guard descriptor >= 0 else { return nil }
+    defer { close(descriptor) }
+    var status = stat()
+    guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG, status.st_size > 0 else { return nil }
+    let size = Int(status.st_size)
+    guard let mapping = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), mapping != MAP_FAILED else { return nil }
+    defer { munmap(mapping, size) }
+    return body(UnsafeBufferPointer(start: mapping.assumingMemoryBound(to: UInt8.self), count: size))
+}

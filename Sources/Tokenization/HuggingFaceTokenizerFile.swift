@@ -22,7 +22,39 @@ enum HuggingFaceTokenizerFile {
         return root
     }
 
-    static func parse(_ root: JSONValue, source: String) throws(TokenizerError) -> Tokenizer {
+    /// The file with `model.vocab` written `{}` and `model.merges` `[]`: what is left to read once the
+    /// vocabulary is known.
+    static func withoutVocabulary(_ root: JSONValue) -> [UInt8] {
+        guard let model = root["model"], let vocab = model["vocab"], vocab.kind == .object,
+              let merges = model["merges"], merges.kind == .array else { return root.document.bytes }
+        let bytes = root.document.bytes
+        let (first, second) = vocab.index < merges.index ? (vocab, merges) : (merges, vocab)
+        func empty(_ value: JSONValue) -> [UInt8] { value.kind == .object ? Array("{}".utf8) : Array("[]".utf8) }
+        return Array(bytes[..<first.byteRange.lowerBound]) + empty(first) + bytes[first.byteRange.upperBound..<second.byteRange.lowerBound]
+            + empty(second) + bytes[second.byteRange.upperBound...]
+    }
+
+    /// What `model.vocab` and `model.merges` say: most of a large file, and most of its loading time,
+    /// so `TokenizerCache` keeps it.
+    struct Vocabulary {
+        /// The spellings by id.
+        let tokens: TokenSpellings
+        let table: ByteStringTable
+        /// How many names `model.vocab` lists.
+        let listed: Int
+        let rules: [Rule]
+
+        init(tokens: TokenSpellings, table: ByteStringTable? = nil, listed: Int, rules: [Rule]) {
+            self.tokens = tokens
+            self.table = table ?? ByteStringTable.indexing(tokens).table
+            self.listed = listed
+            self.rules = rules
+        }
+    }
+
+    /// The tokenizer `root` describes, and its vocabulary: `vocabulary` when given (read from the same
+    /// file before), else read from `model.vocab` and `model.merges`.
+    static func parse(_ root: JSONValue, source: String, vocabulary known: Vocabulary? = nil) throws(TokenizerError) -> (tokenizer: Tokenizer, vocabulary: Vocabulary) {
         let json = JSONPath(root, path: "")
 
         let normalizer = TextNormalizer(try normalizerSteps(root["normalizer"], place: "normalizer"))
@@ -57,11 +89,19 @@ enum HuggingFaceTokenizerFile {
         }
         let ignoresMerges = try model.optionalBool("ignore_merges") ?? false
 
-        let vocab = try model.object("vocab")
         let addedCount = root["added_tokens"].map { $0.kind == .array ? $0.count : 0 } ?? 0
-        let largestId = largestAllowedId(entries: vocab.value.count + addedCount)
         let spelling = Spelling(byteLevel: byteLevel)
-        let (tokens, table) = try vocabulary(vocab.value, largestId: largestId, spelling: spelling)
+        let vocabulary: Vocabulary
+        if let known {
+            vocabulary = known
+        } else {
+            let vocab = try model.object("vocab")
+            let (tokens, table) = try self.vocabulary(vocab.value, largestId: largestAllowedId(entries: vocab.value.count + addedCount),
+                                                      spelling: spelling)
+            vocabulary = Vocabulary(tokens: tokens, table: table, listed: vocab.value.count,
+                                    rules: try mergeRules(model, table: table, spelling: spelling))
+        }
+        let (tokens, table) = (vocabulary.tokens, vocabulary.table)
         func spelled(_ name: String) -> [UInt8]? { spelling.bytes(of: name) }
         func tokenId(_ spelling: String, _ place: String) throws(TokenizerError) -> UInt32 {
             guard let bytes = spelled(spelling), let id = table.id(of: bytes) else {
@@ -69,16 +109,15 @@ enum HuggingFaceTokenizerFile {
             }
             return id
         }
-        let rules = try mergeRules(model, table: table, spelling: spelling)
-
-        let added = try addedTokens(root["added_tokens"], largestId: largestId, vocabularyCount: vocab.value.count) { content in
+        let added = try addedTokens(root["added_tokens"], largestId: largestAllowedId(entries: vocabulary.listed + addedCount),
+                                    vocabularyCount: vocabulary.listed) { content in
             spelled(content).flatMap { table.id(of: $0) }.map(Int.init)
         }
         let shortcut: BytePairModel.Shortcut = ignoresMerges ? .anyToken : .selfConsistentTokens
         if byteLevel {
-            let bpe = try BytePairModel(tokens: tokens, vocabulary: table, merges: MergeRules(MergeTable(rules)), shortcut: shortcut)
-            return Tokenizer(splits: splits, spaces: spaces, normalizer: normalizer, model: bpe,
-                             addedTokens: added, source: "\(source) (Hugging Face byte-level BPE)")
+            let bpe = try BytePairModel(tokens: tokens, vocabulary: table, merges: MergeRules(MergeTable(vocabulary.rules)), shortcut: shortcut)
+            return (Tokenizer(splits: splits, spaces: spaces, normalizer: normalizer, model: bpe,
+                              addedTokens: added, source: "\(source) (Hugging Face byte-level BPE)"), vocabulary)
         }
         guard let unknownSpelling = try model.optionalString("unk_token") else {
             throw TokenizerError("model.unk_token: missing; a BPE over characters needs it for characters outside the vocabulary")
@@ -88,12 +127,12 @@ enum HuggingFaceTokenizerFile {
         let byteTokens = byteFallback ? (0...255).map { byte in
             spelled(SentencePieceSpelling.byteToken(UInt8(byte))).flatMap { table.id(of: $0) } ?? UInt32.max
         } : nil
-        let bpe = try BytePairModel(tokens: tokens, vocabulary: table, merges: MergeRules(MergeTable(rules)), shortcut: shortcut,
+        let bpe = try BytePairModel(tokens: tokens, vocabulary: table, merges: MergeRules(MergeTable(vocabulary.rules)), shortcut: shortcut,
                                     alphabet: .characters(byteTokens: byteTokens, unknown: unknown,
                                                           fusesUnknown: try model.optionalBool("fuse_unk") ?? false))
-        return Tokenizer(splits: splits, spaces: spaces, normalizer: normalizer, model: bpe, addedTokens: added,
-                         surfaces: TokenSpellings((0..<tokens.count).map { tokens.isEmpty($0) ? nil : SentencePieceSpelling.surface(Array(tokens[$0])) }),
-                         source: "\(source) (Hugging Face BPE over characters, SentencePiece's form)")
+        return (Tokenizer(splits: splits, spaces: spaces, normalizer: normalizer, model: bpe, addedTokens: added,
+                          surfaces: TokenSpellings((0..<tokens.count).map { tokens.isEmpty($0) ? nil : SentencePieceSpelling.surface(Array(tokens[$0])) }),
+                          source: "\(source) (Hugging Face BPE over characters, SentencePiece's form)"), vocabulary)
     }
 
     /// The spellings by id from `model.vocab`, and the table that finds an id by its spelling. Names

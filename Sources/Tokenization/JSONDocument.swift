@@ -285,6 +285,9 @@ struct JSONValue: Sendable {
     private var node: JSONDocument.Node { document.nodes[index] }
 
     var kind: JSONDocument.Kind { node.kind }
+    /// Where the value is in the document: a string's bytes without its quotes, a container's from
+    /// its opening bracket to past its closing one.
+    var byteRange: Range<Int> { Int(node.start)..<Int(node.end) }
     var isNull: Bool { kind == .null }
 
     var bool: Bool? {

@@ -8,6 +8,12 @@ struct TokenSpellings: Sendable {
 
     init() {}
 
+    /// Id k's spelling is `arena[starts[k]..<starts[k + 1]]`; `starts` begins at 0 and never falls.
+    init(arena: [UInt8], starts: [Int]) {
+        self.arena = arena
+        self.starts = starts
+    }
+
     init(_ tokens: [[UInt8]?]) {
         starts.reserveCapacity(tokens.count + 1)
         for token in tokens { append(token ?? []) }

@@ -91,13 +91,18 @@ public final class Tokenizer: Sendable {
     /// text early on), or else a tiktoken rank file. `pattern` overrides the pre-tokenizer a rank
     /// file's name implies; the other files fix their own.
     public static func load(path: String, pattern: PreTokenizer? = nil) throws(TokenizerError) -> Tokenizer {
+        try load(path: path, pattern: pattern, cache: .standard)
+    }
+
+    /// `cache` keeps the vocabularies of large tokenizer.json files between processes.
+    static func load(path: String, pattern: PreTokenizer?, cache: TokenizerCache?) throws(TokenizerError) -> Tokenizer {
         // The character-class table takes a few milliseconds to build and every tokenizer needs it:
         // it is built on another core while this one reads the file.
         DispatchQueue.global().async { _ = CharacterClass.basicPlane }
         let tokenizer: Tokenizer
         switch TokenizerFileKind(path: path) {
         case .json:
-            tokenizer = try loadJSON(path: path)
+            tokenizer = try loadJSON(path: path, cache: cache)
         case .sentencePiece:
             tokenizer = try SentencePieceModelFile.load(path: path)
         case .rankFile:
@@ -109,12 +114,27 @@ public final class Tokenizer: Sendable {
         return tokenizer
     }
 
-    private static func loadJSON(path: String) throws(TokenizerError) -> Tokenizer {
+    private static func loadJSON(path: String, cache: TokenizerCache?) throws(TokenizerError) -> Tokenizer {
+        // The file is hashed where it lies to look for an entry, and the bytes read are hashed again
+        // to store one: a file that changes in between is never kept under the old one's name. An
+        // entry that no longer parses (hapax now refuses what it once took) falls back to the file,
+        // whose errors name its lines.
+        if let cache, let digest = withMappedFile(path, { $0.count >= cache.smallestFile ? TokenizerCache.digest($0) : nil }) ?? nil,
+           let entry = cache.entry(for: digest),
+           let tokenizer = try? HuggingFaceTokenizerFile.parse(HuggingFaceTokenizerFile.root(entry.rest), source: path,
+                                                               vocabulary: entry.vocabulary).tokenizer {
+            return tokenizer
+        }
         let contents = try fileBytes(path)
         do {
             let root = try HuggingFaceTokenizerFile.root(contents)
             if TekkenFile.describes(root) { return try TekkenFile.parse(root, source: path) }
-            return try HuggingFaceTokenizerFile.parse(root, source: path)
+            let (tokenizer, vocabulary) = try HuggingFaceTokenizerFile.parse(root, source: path)
+            if let cache, contents.count >= cache.smallestFile {
+                cache.store(TokenizerCache.Entry(rest: HuggingFaceTokenizerFile.withoutVocabulary(root), vocabulary: vocabulary),
+                            for: TokenizerCache.digest(contents))
+            }
+            return tokenizer
         } catch {
             throw error.located(in: path)
         }

@@ -1,0 +1,133 @@
+import Checksum
+import Foundation
+
+/// The vocabularies of large tokenizer.json files, read once and kept under `~/.cache/hapax/tokenizers`
+/// (`$XDG_CACHE_HOME/hapax/tokenizers` where that is set), so that later processes skip reading the
+/// vocabulary and the merges: most of the time it takes to load a file of a hundred thousand tokens.
+///
+/// An entry cannot stand for another file or be half read:
+/// - it is named by the SHA-256 of the whole file, and records it, so a changed file is a miss;
+/// - it ends with the SHA-256 of everything before, so a damaged or truncated entry is a miss, and is
+///   written again;
+/// - it is written under a temporary name and renamed, so no reader sees part of one;
+/// - its first line names the format's version, which changes whenever hapax reads vocabularies
+///   differently, so entries an older hapax wrote are misses.
+///
+/// A cache that cannot be written (a read-only home) is no cache: the file is read as before.
+///
+/// An entry, integers little-endian: the first line; the file's SHA-256; five UInt64 counts (bytes
+/// of the rest of the file, names `model.vocab` lists, ids, spelling bytes, merges); the file's
+/// bytes with `model.vocab` and `model.merges` emptied; the ids' spellings as UInt32 offsets (ids + 1)
+/// and their bytes; each merge as four UInt32 (left, right, priority, result); the SHA-256 of all
+/// before it.
+struct TokenizerCache: Sendable {
+    let directory: String
+    /// Smaller files are read afresh: they load sooner than an entry is read and checked, and tests'
+    /// small files do not fill the cache.
+    let smallestFile: Int
+
+    static let standard: TokenizerCache? = {
+        let environment = ProcessInfo.processInfo.environment
+        let base: String
+        if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
+            base = xdg
+        } else if let home = environment["HOME"], home.hasPrefix("/") {
+            base = home + "/.cache"
+        } else {
+            return nil
+        }
+        return TokenizerCache(directory: base + "/hapax/tokenizers", smallestFile: 1 << 20)
+    }()
+
+    private static let firstLine = Array("hapax tokenizer.json vocabulary, format 1\n".utf8)
+    private static let digestSize = 32
+
+    struct Entry {
+        /// The file with `model.vocab` and `model.merges` emptied.
+        let rest: [UInt8]
+        let vocabulary: HuggingFaceTokenizerFile.Vocabulary
+    }
+
+    static func digest<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(bytes)
+        return hasher.finalize()
+    }
+
+    func path(for digest: [UInt8]) -> String { directory + "/" + SHA256.hex(digest) }
+
+    /// The entry for the file whose SHA-256 is `digest`, if one is there and whole.
+    func entry(for digest: [UInt8]) -> Entry? {
+        withMappedFile(path(for: digest)) { bytes -> Entry? in
+            guard bytes.count >= Self.digestSize else { return nil }
+            let body = UnsafeBufferPointer(rebasing: bytes[..<(bytes.count - Self.digestSize)])
+            guard Self.digest(body).elementsEqual(bytes[body.endIndex...]) else { return nil }
+            var reader = Reader(bytes: body)
+            guard reader.take(Self.firstLine.count)?.elementsEqual(Self.firstLine) == true,
+                  reader.take(Self.digestSize)?.elementsEqual(digest) == true,
+                  let restCount = reader.integer(), let listed = reader.integer(), let idCount = reader.integer(),
+                  let arenaCount = reader.integer(), let ruleCount = reader.integer(),
+                  let rest = reader.take(restCount), let starts = reader.words(idCount + 1), let arena = reader.take(arenaCount),
+                  let words = reader.words(4 * ruleCount), reader.isAtEnd,
+                  starts.first == 0, starts.last == arenaCount, zip(starts, starts.dropFirst()).allSatisfy({ $0 <= $1 }) else { return nil }
+            let rules = (0..<ruleCount).map { k in
+                (left: UInt32(words[4 * k]), right: UInt32(words[4 * k + 1]), priority: UInt32(words[4 * k + 2]), result: UInt32(words[4 * k + 3]))
+            }
+            guard rules.allSatisfy({ max($0.left, $0.right, $0.result) < idCount }) else { return nil }
+            return Entry(rest: Array(rest), vocabulary: HuggingFaceTokenizerFile.Vocabulary(
+                tokens: TokenSpellings(arena: Array(arena), starts: starts), listed: listed, rules: rules))
+        } ?? nil
+    }
+
+    /// Keeps `entry` for the file whose SHA-256 is `digest`; quietly does nothing where it cannot.
+    func store(_ entry: Entry, for digest: [UInt8]) {
+        let tokens = entry.vocabulary.tokens, rules = entry.vocabulary.rules
+        guard tokens.arena.count < Int(UInt32.max), rules.count < Int(UInt32.max) else { return }
+        var bytes = Self.firstLine + digest
+        func append<Integer: FixedWidthInteger>(_ value: Integer) {
+            withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+        }
+        for count in [entry.rest.count, entry.vocabulary.listed, tokens.count, tokens.arena.count, rules.count] { append(UInt64(count)) }
+        bytes += entry.rest
+        for start in tokens.starts { append(UInt32(start)) }
+        bytes += tokens.arena
+        for rule in rules { for word in [rule.left, rule.right, rule.priority, rule.result] { append(word) } }
+        bytes += Self.digest(bytes)
+
+        let target = path(for: digest), partial = "\(target).\(UUID().uuidString).partial"
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try Data(bytes).write(to: URL(fileURLWithPath: partial))
+            guard rename(partial, target) == 0 else { throw CocoaError(.fileWriteUnknown) }
+        } catch {
+            try? FileManager.default.removeItem(atPath: partial)
+        }
+    }
+
+    /// Reads an entry's parts in order; nil (or empty) once a part runs past the end.
+    private struct Reader {
+        let bytes: UnsafeBufferPointer<UInt8>
+        var at = 0
+
+        var isAtEnd: Bool { at == bytes.count }
+
+        mutating func take(_ count: Int) -> UnsafeBufferPointer<UInt8>? {
+            guard count >= 0, count <= bytes.count - at else { return nil }
+            defer { at += count }
+            return UnsafeBufferPointer(rebasing: bytes[at..<(at + count)])
+        }
+
+        mutating func integer() -> Int? {
+            guard let field = take(8) else { return nil }
+            let value = UInt64(littleEndian: UnsafeRawBufferPointer(field).loadUnaligned(as: UInt64.self))
+            return value < UInt64(Int32.max) ? Int(value) : nil
+        }
+
+        /// `count` UInt32 values.
+        mutating func words(_ count: Int) -> [Int]? {
+            guard count <= Int(Int32.max), let field = take(4 * count) else { return nil }
+            let raw = UnsafeRawBufferPointer(field)
+            return (0..<count).map { Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import SeededRandom
+import Testing
+@testable import Tokenization
+
+/// The cache of tokenizer.json vocabularies gives the tokenizer the file gives, and only that: a
+/// changed file misses, a damaged entry is read afresh and written again, an unwritable cache is none.
+@Suite struct TokenizerCacheTests {
+    /// A byte-level BPE of a few hundred tokens with `<|endoftext|>`, as hapax's trainer writes it.
+    static let file: String = {
+        let trainer = BPETrainer(vocabularySize: 600)
+        var counts: [[UInt8]: Int] = [:]
+        var rng = SplitMix64(seed: 11)
+        for _ in 0..<300 { trainer.countPieces(of: randomText(&rng) + " the cat sat on the mat", into: &counts) }
+        return HuggingFaceTokenizerWriter.json(for: trainer.train(pieceCounts: counts))
+    }()
+
+    let cache = TokenizerCache(directory: FileManager.default.temporaryDirectory
+        .appendingPathComponent("hapax-cache-tests-\(UUID().uuidString)").path, smallestFile: 0)
+
+    func load(_ path: String, cache: TokenizerCache?) throws -> Tokenizer {
+        try Tokenizer.load(path: path, pattern: nil, cache: cache)
+    }
+
+    func entryPath(of path: String) -> String {
+        cache.path(for: TokenizerCache.digest(FileManager.default.contents(atPath: path)!))
+    }
+
+    /// Whether two tokenizers encode random texts alike and agree on their ids.
+    func alike(_ a: Tokenizer, _ b: Tokenizer) -> Bool {
+        var rng = SplitMix64(seed: 5)
+        let texts = (0..<200).map { _ in randomText(&rng) } + ["the cat sat on the mat<|endoftext|>"]
+        return a.vocabularySize == b.vocabularySize && a.specialTokens == b.specialTokens && a.endOfText == b.endOfText
+            && a.ordinaryIds == b.ordinaryIds && texts.allSatisfy { a.encode($0) == b.encode($0) }
+    }
+
+    func inode(_ path: String) throws -> Int {
+        try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as! Int
+    }
+
+    @Test func laterLoadsReadTheEntryAndEncodeAsTheFileDoes() throws {
+        let path = Fixtures.temporaryFile("tokenizer.json", Self.file)
+        let fresh = try load(path, cache: nil)
+        #expect(alike(try load(path, cache: cache), fresh))
+        let entry = entryPath(of: path)
+        let written = try inode(entry)
+        let cached = try load(path, cache: cache)
+        // A load that missed would have written the entry again, under a new inode.
+        #expect(try inode(entry) == written)
+        #expect(alike(cached, fresh))
+        #expect(cached.source == fresh.source)
+    }
+
+    /// The same path, the same size, a moment later: only the content tells the files apart.
+    @Test func aChangedFileMisses() throws {
+        let path = Fixtures.temporaryFile("tokenizer.json", Self.file)
+        let before = try load(path, cache: cache)
+        let changed = Self.file.replacingOccurrences(of: "<|endoftext|>", with: "<|endoftexx|>")
+        #expect(changed.utf8.count == Self.file.utf8.count && changed != Self.file)
+        try Data(changed.utf8).write(to: URL(fileURLWithPath: path))
+        let after = try load(path, cache: cache)
+        #expect(after.specialTokens.keys.sorted() == ["<|endoftexx|>"] && before.specialTokens.keys.sorted() == ["<|endoftext|>"])
+        #expect(alike(after, try load(path, cache: nil)))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: cache.directory).count == 2)
+    }
+
+    /// "a letter changed" keeps the entry well formed, so only its checksum can tell.
+    @Test(arguments: ["a letter changed", "a byte flipped", "cut in half", "empty", "another file's entry"])
+    func aDamagedEntryIsReadAfreshAndWrittenAgain(damage: String) throws {
+        let path = Fixtures.temporaryFile("tokenizer.json", Self.file)
+        let fresh = try load(path, cache: cache)
+        let entry = entryPath(of: path)
+        let whole = try Data(contentsOf: URL(fileURLWithPath: entry))
+        var damaged = whole
+        switch damage {
+        case "a letter changed": damaged[damaged.range(of: Data("endoftext".utf8))!.lowerBound] = UInt8(ascii: "E")
+        case "a byte flipped": damaged[whole.count / 2] ^= 0x20
+        case "cut in half": damaged = whole.prefix(whole.count / 2)
+        case "empty": damaged = Data()
+        default:
+            let other = Fixtures.temporaryFile("tokenizer.json", Self.file.replacingOccurrences(of: "<|endoftext|>", with: "<|endoftexx|>"))
+            _ = try load(other, cache: cache)
+            damaged = try Data(contentsOf: URL(fileURLWithPath: entryPath(of: other)))
+        }
+        #expect(damaged != whole)
+        try damaged.write(to: URL(fileURLWithPath: entry))
+        #expect(alike(try load(path, cache: cache), fresh))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: entry)) == whole)
+    }
+
+    @Test func aCacheThatCannotBeWrittenIsNoCache() throws {
+        let blocked = Fixtures.temporaryFile("not-a-folder", "")
+        let path = Fixtures.temporaryFile("tokenizer.json", Self.file)
+        let cache = TokenizerCache(directory: blocked + "/tokenizers", smallestFile: 0)
+        #expect(alike(try load(path, cache: cache), try load(path, cache: nil)))
+    }
+
+    @Test func smallFilesAreNotKept() throws {
+        let path = Fixtures.temporaryFile("tokenizer.json", Self.file)
+        let cache = TokenizerCache(directory: self.cache.directory, smallestFile: Self.file.utf8.count + 1)
+        _ = try load(path, cache: cache)
+        #expect(!FileManager.default.fileExists(atPath: cache.directory))
+    }
+}
