@@ -19,20 +19,64 @@ public final class AdamW {
         decays = layout.tensors.map { ($0.offset..<($0.offset + $0.count), $0.decays) }
     }
 
-    public func update(_ parameters: FloatBuffer, _ gradients: FloatBuffer, learningRate: Float) {
+    /// One step over all parameters, split into blocks that `threads` threads update at once (each
+    /// element's arithmetic is the same however the blocks fall, so the result is too).
+    public func update(_ parameters: FloatBuffer, _ gradients: FloatBuffer, learningRate: Float, threads: Int = 1) {
         stepCount += 1
         let correction1 = 1 - Float(Double(beta1).power(stepCount)), correction2 = 1 - Float(Double(beta2).power(stepCount))
-        let p = parameters.pointer, g = gradients.pointer, m = firstMoment.pointer, v = secondMoment.pointer
-        for (range, decays) in decays {
-            let shrink = decays ? 1 - learningRate * weightDecay : 1
-            for i in range {
+        let block = 1 << 16
+        let blocks = decays.flatMap { range, decays in
+            stride(from: range.lowerBound, to: range.upperBound, by: block).map { ($0..<min($0 + block, range.upperBound), decays) }
+        }
+        nonisolated(unsafe) let pointers = (parameters.pointer, gradients.pointer, firstMoment.pointer, secondMoment.pointer)
+        let step = Step(beta1: beta1, beta2: beta2, epsilon: epsilon, correction1: correction1, correction2: correction2,
+                        learningRate: learningRate)
+        let shrink = 1 - learningRate * weightDecay
+        inParallel(blocks.count, threads: threads) { k in
+            let (p, g, m, v) = pointers
+            step.apply(p, g, m, v, blocks[k].0, shrink: blocks[k].1 ? shrink : 1)
+        }
+    }
+
+    /// The arithmetic of one step, eight lanes at a time and then one.
+    private struct Step {
+        let beta1: Float, beta2: Float, epsilon: Float, correction1: Float, correction2: Float, learningRate: Float
+
+        func apply(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
+                   _ v: UnsafeMutablePointer<Float>, _ range: Range<Int>, shrink: Float) {
+            var i = range.lowerBound
+            func lanes(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> { UnsafeRawPointer(pointer + i).loadUnaligned(as: SIMD8<Float>.self) }
+            func store(_ value: SIMD8<Float>, _ pointer: UnsafeMutablePointer<Float>) {
+                UnsafeMutableRawPointer(pointer + i).storeBytes(of: value, as: SIMD8<Float>.self)
+            }
+            while i + 8 <= range.upperBound {
+                let gradient = lanes(g)
+                let first = beta1 * lanes(m) + (1 - beta1) * gradient
+                let second = beta2 * lanes(v) + (1 - beta2) * gradient * gradient
+                let parameter = lanes(p) * shrink
+                store(first, m)
+                store(second, v)
+                store(parameter - learningRate * (first / correction1) / ((second / correction2).squareRoot() + epsilon), p)
+                i += 8
+            }
+            while i < range.upperBound {
                 p[i] *= shrink
                 m[i] = beta1 * m[i] + (1 - beta1) * g[i]
                 v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
-                let mHat = m[i] / correction1, vHat = v[i] / correction2
-                p[i] -= learningRate * mHat / (vHat.squareRoot() + epsilon)
+                p[i] -= learningRate * (m[i] / correction1) / ((v[i] / correction2).squareRoot() + epsilon)
+                i += 1
             }
         }
+    }
+}
+
+/// Runs `body(k)` for k in 0 ..< count, on up to `threads` threads.
+func inParallel(_ count: Int, threads: Int, _ body: @escaping (Int) -> Void) {
+    guard threads > 1, count > 1 else { return (0..<count).forEach(body) }
+    nonisolated(unsafe) let body = body
+    let parts = min(threads, count)
+    DispatchQueue.concurrentPerform(iterations: parts) { part in
+        for k in (count * part / parts)..<(count * (part + 1) / parts) { body(k) }
     }
 }
 
@@ -64,15 +108,40 @@ public struct LearningRateSchedule: Codable, Sendable {
     }
 }
 
-/// Scales the gradients down to a global L2 norm of `maximum` when larger (0: never); returns the norm before.
+/// Scales the gradients down to a global L2 norm of `maximum` when larger (0: never); returns the norm
+/// before. The squares are summed in blocks, each in four lanes of doubles, and the blocks' sums in
+/// order: the same norm on any number of threads.
 @discardableResult
-public func clipGradients(_ gradients: FloatBuffer, maximum: Float) -> Float {
-    var sum: Double = 0
-    for i in 0..<gradients.count { sum += Double(gradients[i]) * Double(gradients[i]) }
-    let norm = Float(sum.squareRoot())
+public func clipGradients(_ gradients: FloatBuffer, maximum: Float, threads: Int = 1) -> Float {
+    let block = 1 << 16, n = gradients.count
+    let blocks = (n + block - 1) / block
+    var sums = [Double](repeating: 0, count: blocks)
+    nonisolated(unsafe) let g = gradients.pointer
+    sums.withUnsafeMutableBufferPointer { sums in
+        nonisolated(unsafe) let sums = sums
+        inParallel(blocks, threads: threads) { k in
+            var lanes = SIMD4<Double>(repeating: 0)
+            var i = k * block
+            let end = min(i + block, n)
+            while i + 4 <= end {
+                let x = SIMD4<Double>(Double(g[i]), Double(g[i + 1]), Double(g[i + 2]), Double(g[i + 3]))
+                lanes += x * x
+                i += 4
+            }
+            var sum = lanes.sum()
+            while i < end {
+                sum += Double(g[i]) * Double(g[i])
+                i += 1
+            }
+            sums[k] = sum
+        }
+    }
+    let norm = Float(sums.reduce(0, +).squareRoot())
     if maximum > 0, norm > maximum {
         let scale = maximum / norm
-        for i in 0..<gradients.count { gradients.pointer[i] *= scale }
+        inParallel(blocks, threads: threads) { k in
+            for i in (k * block)..<min((k + 1) * block, n) { g[i] *= scale }
+        }
     }
     return norm
 }
