@@ -27,6 +27,7 @@ let package = Package(
         .target(name: "Tokenization", dependencies: ["WorkerPool", "Checksum"]),
         .target(name: "InductionDetector"),
         .target(name: "CSHA256"),
+        .target(name: "CKernels"),
         .target(name: "Checksum", dependencies: ["CSHA256"]),
         .target(name: "Shards", dependencies: ["CZstd", "Checksum", "InductionDetector"]),
         .target(name: "Parquet", dependencies: ["CZlib", "CZstd", "CSnappy", "CLZ4", "CBrotli"]),
@@ -39,7 +40,7 @@ let package = Package(
             "Tokenization", "WorkerPool", "CorpusFormats", "Preprocessing", "Checksum", "Shards", "InductionDetector", "TokenEquivalence", "Training", "TokenFiles",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .target(name: "Training", dependencies: ["CBLAS", "Checksum", "Shards", "InductionDetector", "SeededRandom", "TokenFiles"]),
+        .target(name: "Training", dependencies: ["CBLAS", "CKernels", "Checksum", "Shards", "InductionDetector", "SeededRandom", "TokenFiles"]),
         .target(name: "Analysis", dependencies: ["Training", "Shards", "Preprocessing", "Tokenization", "InductionDetector", "SeededRandom"]),
         .executableTarget(name: "hapax-train", dependencies: [
             "Training", "Analysis", "Shards", "Tokenization", "InductionDetector", "WorkerPool",
@@ -53,7 +54,7 @@ let package = Package(
         .testTarget(name: "ShardsTests", dependencies: ["Shards", "Checksum"]),
         .testTarget(name: "CorpusFormatsTests", dependencies: ["CorpusFormats", "SeededRandom"]),
         // The PyTorch fixtures are read by path, not bundled.
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "SeededRandom"], exclude: ["Fixtures"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "CKernels", "SeededRandom"], exclude: ["Fixtures"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Training"]),
         .testTarget(name: "TokenEquivalenceTests", dependencies: ["TokenEquivalence", "Tokenization", "InductionDetector", "SeededRandom"]),
     ]

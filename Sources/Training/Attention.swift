@@ -56,10 +56,8 @@ enum Attention {
                     gemm(false, true, m: rows, n: extent, k: size, dy + first * C, C, v, 3 * C, dsBlock, T)
                     gemm(true, false, m: extent, n: size, k: rows, pBlock, T, dy + first * C, C, beta: 1, dv, 3 * C)
                     for i in first..<extent {
-                        let prow = p + i * T, drow = ds + i * T
-                        var dot: Float = 0
-                        for j in 0...i { dot += prow[j] * drow[j] }
-                        for j in 0...i { drow[j] = prow[j] * (drow[j] - dot) * scale }
+                        let drow = ds + i * T
+                        Softmax.backward(drow, probabilities: p + i * T, count: i + 1, factor: scale)
                         for j in (i + 1)..<extent { drow[j] = 0 }
                     }
                     gemm(false, false, m: rows, n: size, k: extent, dsBlock, T, k, 3 * C, beta: 1, dq + first * 3 * C, 3 * C)

@@ -1,0 +1,69 @@
+import CKernels
+import Foundation
+import SeededRandom
+import Testing
+@testable import Training
+
+/// Both copies of the element-wise kernels (the portable one and the one this processor runs) against
+/// libm and the formulas in doubles, on rows of every length around the eight lanes.
+@Suite struct ElementwiseKernelTests {
+    static let copies = [("portable", hapax_kernels_portable().pointee), ("fastest", hapax_kernels_fastest().pointee)]
+    static let lengths = Array(1...20) + [31, 64, 100, 257]
+
+    static func random(_ count: Int, _ rng: inout SplitMix64, scale: Float) -> [Float] {
+        (0..<count).map { _ in (Float(rng.next() % 2_000_001) / 1_000_000 - 1) * scale }
+    }
+
+    @Test(arguments: copies)
+    func exponentialMatchesLibm(name: String, kernels: hapax_kernels) {
+        var row = (0..<20_000).map { -87 + Float($0) * (175 / 20_000) }
+        let exact = row.map { expf($0) }
+        _ = kernels.exponentiate(&row, row.count, 0)
+        let worst = zip(row, exact).map { abs($0 - $1) / $1 }.max()!
+        #expect(worst < 5e-7, "\(name): worst relative error \(worst)")
+        var far: [Float] = [-1000]
+        _ = kernels.exponentiate(&far, 1, 0)
+        #expect(far[0] < 1e-37, "\(name)")
+    }
+
+    @Test(arguments: copies)
+    func softmaxStepsOnRowsOfAnyLength(name: String, kernels: hapax_kernels) {
+        var rng = SplitMix64(seed: 9)
+        for count in Self.lengths {
+            var row = Self.random(count, &rng, scale: 6)
+            let maximum = kernels.maximum(row, count)
+            #expect(maximum == row.max()!, "\(name), \(count)")
+            let expected = row.map { exp(Double($0 - maximum)) }
+            let sum = kernels.exponentiate(&row, count, maximum)
+            #expect(abs(Double(sum) - expected.reduce(0, +)) <= 1e-6 * Double(sum), "\(name), \(count)")
+            #expect(zip(row, expected).allSatisfy { abs(Double($0) - $1) <= 1e-6 * $1 }, "\(name), \(count)")
+            kernels.scale(&row, count, 1 / sum)
+            #expect(abs(row.reduce(0, +) - 1) < 1e-5, "\(name), \(count)")
+
+            var gradient = Self.random(count, &rng, scale: 1)
+            let dot = zip(row, gradient).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+            let wanted = zip(row, gradient).map { 0.5 * Double($0) * (Double($1) - dot) }
+            kernels.softmax_backward(&gradient, row, count, 0.5)
+            #expect(zip(gradient, wanted).allSatisfy { abs(Double($0) - $1) <= 1e-6 }, "\(name), \(count)")
+        }
+    }
+
+    @Test(arguments: copies)
+    func geluAndItsDerivative(name: String, kernels: hapax_kernels) {
+        var rng = SplitMix64(seed: 4)
+        func gelu(_ x: Double) -> Double { 0.5 * x * (1 + tanh((2 / Double.pi).squareRoot() * (x + 0.044715 * x * x * x))) }
+        for count in Self.lengths {
+            let x = Self.random(count, &rng, scale: 5), dOut = Self.random(count, &rng, scale: 1)
+            var y = [Float](repeating: .nan, count: count)
+            kernels.gelu_forward(&y, x, count)
+            #expect(zip(x, y).allSatisfy { abs(Double($1) - gelu(Double($0))) <= 1e-6 * max(1, abs(Double($0))) }, "\(name), \(count)")
+            let start = Self.random(count, &rng, scale: 1)
+            var dIn = start
+            kernels.gelu_backward(&dIn, x, dOut, count)
+            for j in 0..<count {
+                let h = 1e-4, derivative = (gelu(Double(x[j]) + h) - gelu(Double(x[j]) - h)) / (2 * h)
+                #expect(abs(Double(dIn[j]) - (Double(start[j]) + derivative * Double(dOut[j]))) <= 1e-5, "\(name), \(count), \(j)")
+            }
+        }
+    }
+}
