@@ -8,13 +8,18 @@ public enum ShardWriter {
     /// as long runs: about 4% smaller shards than whole u32 ids.
     public static func frame(tokens: ArraySlice<UInt32>, matches: ArraySlice<UInt8>, tokenWidth: Int, level: Int) throws(Zstd.Failure) -> [UInt8] {
         precondition(tokens.count == matches.count)
-        var content = [UInt8]()
-        content.reserveCapacity(tokens.count * (tokenWidth + 1))
-        for token in tokens { content.appendLittleEndian(UInt16(truncatingIfNeeded: token)) }
-        if tokenWidth == 4 {
-            for token in tokens { content.appendLittleEndian(UInt16(truncatingIfNeeded: token >> 16)) }
+        let n = tokens.count, halves = tokenWidth / 2
+        // Written in place: an append per token was a twentieth of `shard`'s time.
+        let content = [UInt8](unsafeUninitializedCapacity: n * (tokenWidth + 1)) { buffer, count in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            for half in 0..<halves {
+                for (k, token) in tokens.enumerated() {
+                    raw.storeBytes(of: UInt16(truncatingIfNeeded: token >> (16 * half)).littleEndian, toByteOffset: 2 * (half * n + k), as: UInt16.self)
+                }
+            }
+            for (k, match) in matches.enumerated() { buffer[2 * halves * n + k] = match }
+            count = n * (tokenWidth + 1)
         }
-        content += matches
         return try Zstd.compress(content, level: level)
     }
 
