@@ -64,8 +64,9 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: cache.directory).count == 2)
     }
 
-    /// "a letter changed" keeps the entry well formed, so only its checksum can tell.
-    @Test(arguments: ["a letter changed", "a byte flipped", "cut in half", "empty", "another file's entry"])
+    /// "a letter changed" keeps the entry well formed, so only its checksum can tell; "a count that
+    /// lies" has a checksum made for it, so only the entry's structure can.
+    @Test(arguments: ["a letter changed", "a byte flipped", "cut in half", "empty", "another file's entry", "a count that lies"])
     func aDamagedEntryIsReadAfreshAndWrittenAgain(damage: String) throws {
         let path = Fixtures.temporaryFile("tokenizer.json", Self.file)
         let fresh = try load(path, cache: cache)
@@ -77,6 +78,11 @@ import Testing
         case "a byte flipped": damaged[whole.count / 2] ^= 0x20
         case "cut in half": damaged = whole.prefix(whole.count / 2)
         case "empty": damaged = Data()
+        case "a count that lies":
+            // The third count, after the first line and the file's SHA-256, is the number of ids.
+            let ids = damaged.firstIndex(of: UInt8(ascii: "\n"))! + 1 + 32 + 16
+            damaged.replaceSubrange(ids..<(ids + 8), with: [0xFF, 0xFF, 0xFF, 0x0F, 0, 0, 0, 0])
+            damaged.replaceSubrange((damaged.count - 32)..., with: TokenizerCache.digest(damaged.dropLast(32)))
         default:
             let other = Fixtures.temporaryFile("tokenizer.json", Self.file.replacingOccurrences(of: "<|endoftext|>", with: "<|endoftexx|>"))
             _ = try load(other, cache: cache)
