@@ -78,13 +78,44 @@ struct ByteStringTable: Sendable {
         self.longestKey = longestKey
     }
 
-    /// FNV-1a, 64-bit, with its high bits folded into the low ones that pick the slot: keys are
-    /// short, so a byte-at-a-time hash costs little and spreads well.
+    /// A hash of a key read a few bytes at a time: one to three bytes, two overlapping 4-byte words,
+    /// or two overlapping 8-byte words (as wyhash reads short keys), longer keys eight bytes at a time;
+    /// each read is folded in by a full-width multiply, whose high and low halves are combined, so
+    /// that both the low bits that pick the slot and the high bits of the tag depend on every byte.
+    /// No read leaves the key. A byte at a time (FNV-1a) was a chain of dependent multiplies, one per
+    /// byte, on the hot path of every piece.
     @inline(__always)
     static func hash(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in key { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return h ^ (h >> 29)
+        let n = key.count
+        guard n > 0 else { return 0x9E37_79B9_7F4A_7C15 }
+        let raw = UnsafeRawPointer(key.baseAddress!)
+        func word(_ offset: Int) -> UInt64 { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
+        func half(_ offset: Int) -> UInt64 { UInt64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self))) }
+        func mix(_ a: UInt64, _ b: UInt64) -> UInt64 {
+            let product = (a ^ 0xA076_1D64_78BD_642F).multipliedFullWidth(by: b ^ 0xE703_7ED1_A0B4_28DB)
+            return product.high ^ product.low
+        }
+        var a: UInt64, b: UInt64
+        if n <= 3 {
+            a = UInt64(key[0]) << 16 | UInt64(key[n >> 1]) << 8 | UInt64(key[n - 1])
+            b = 0
+        } else if n <= 8 {
+            a = half(0)
+            b = half(n - 4)
+        } else if n <= 16 {
+            a = word(0)
+            b = word(n - 8)
+        } else {
+            var h = UInt64(n)
+            var at = 0
+            while at + 16 < n {
+                h = mix(word(at) ^ h, word(at + 8))
+                at += 16
+            }
+            a = word(n - 16) ^ h
+            b = word(n - 8)
+        }
+        return mix(a ^ UInt64(n) << 56, b)
     }
 
     /// Whether `count` bytes at `a` and at `b` are equal: eight at a time, then one at a time. Keys
