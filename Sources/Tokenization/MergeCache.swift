@@ -14,10 +14,24 @@ final class MergeCache {
     static let maximumIds = 16
 
     private var owner: UInt64 = 0
-    private var lengths = [UInt8](repeating: 0, count: slots)  // 0: empty
-    private var keys = [UInt8](repeating: 0, count: slots * maximumBytes)
-    private var counts = [UInt8](repeating: 0, count: slots)
-    private var ids = [UInt32](repeating: 0, count: slots * maximumIds)
+    // Fixed buffers rather than arrays in `var`s: every access to a class's `var` is checked for
+    // exclusivity at run time, and those checks were 3% of encoding's instructions (cachegrind).
+    private let lengths = UnsafeMutablePointer<UInt8>.allocate(capacity: slots)  // 0: empty
+    private let keys = UnsafeMutablePointer<UInt8>.allocate(capacity: slots * maximumBytes)
+    private let counts = UnsafeMutablePointer<UInt8>.allocate(capacity: slots)
+    private let ids = UnsafeMutablePointer<UInt32>.allocate(capacity: slots * maximumIds)
+
+    private init() {
+        lengths.initialize(repeating: 0, count: Self.slots)
+        keys.initialize(repeating: 0, count: Self.slots * Self.maximumBytes)
+        counts.initialize(repeating: 0, count: Self.slots)
+        ids.initialize(repeating: 0, count: Self.slots * Self.maximumIds)
+    }
+
+    deinit {
+        for buffer in [lengths, keys, counts] { buffer.deallocate() }
+        ids.deallocate()
+    }
 
     private static let key: pthread_key_t = {
         var key = pthread_key_t()
@@ -35,7 +49,7 @@ final class MergeCache {
             pthread_setspecific(key, Unmanaged.passRetained(cache).toOpaque())
         }
         if cache.owner != owner {
-            cache.lengths.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+            cache.lengths.update(repeating: 0, count: slots)
             cache.owner = owner
         }
         return cache
@@ -52,12 +66,8 @@ final class MergeCache {
         guard piece.count <= Self.maximumBytes else { return false }
         let slot = Self.slot(piece)
         guard Int(lengths[slot]) == piece.count else { return false }
-        let matches = keys.withUnsafeBufferPointer { keys in
-            ByteStringTable.equal(keys.baseAddress! + slot * Self.maximumBytes, piece.baseAddress!, count: piece.count)
-        }
-        guard matches else { return false }
-        let start = slot * Self.maximumIds
-        output.append(contentsOf: ids[start..<start + Int(counts[slot])])
+        guard ByteStringTable.equal(keys + slot * Self.maximumBytes, piece.baseAddress!, count: piece.count) else { return false }
+        output.append(contentsOf: UnsafeBufferPointer(start: ids + slot * Self.maximumIds, count: Int(counts[slot])))
         return true
     }
 
@@ -65,12 +75,9 @@ final class MergeCache {
     func store(_ piece: UnsafeBufferPointer<UInt8>, ids encoded: ArraySlice<UInt32>) {
         guard piece.count <= Self.maximumBytes, encoded.count <= Self.maximumIds, !piece.isEmpty else { return }
         let slot = Self.slot(piece)
-        keys.withUnsafeMutableBufferPointer { keys in
-            _ = memcpy(keys.baseAddress! + slot * Self.maximumBytes, piece.baseAddress!, piece.count)
-        }
+        (keys + slot * Self.maximumBytes).update(from: piece.baseAddress!, count: piece.count)
         lengths[slot] = UInt8(piece.count)
         counts[slot] = UInt8(encoded.count)
-        let start = slot * Self.maximumIds
-        ids.replaceSubrange(start..<start + encoded.count, with: encoded)
+        _ = UnsafeMutableBufferPointer(start: ids + slot * Self.maximumIds, count: encoded.count).initialize(from: encoded)
     }
 }
