@@ -7,26 +7,27 @@
 struct MergeTable: Sendable {
     static let none = UInt64.max
 
-    private let keys: [UInt64]
-    private let values: [UInt64]
+    /// A pair's key beside its packed merge, so that a probe reads one place in memory.
+    private struct Slot {
+        var key: UInt64, value: UInt64
+    }
+
+    private let slots: [Slot]
     private let mask: Int
     private static let emptyKey = UInt64.max
 
     init(_ merges: [(left: UInt32, right: UInt32, priority: UInt32, result: UInt32)]) {
         var capacity = 16
         while capacity < merges.count * 2 { capacity <<= 1 }
-        var keys = [UInt64](repeating: Self.emptyKey, count: capacity)
-        var values = [UInt64](repeating: Self.none, count: capacity)
+        var slots = [Slot](repeating: Slot(key: Self.emptyKey, value: Self.none), count: capacity)
         for merge in merges {
             let key = UInt64(merge.left) << 32 | UInt64(merge.right)
             var slot = Self.slot(key, capacity - 1)
-            while keys[slot] != Self.emptyKey && keys[slot] != key { slot = (slot + 1) & (capacity - 1) }
+            while slots[slot].key != Self.emptyKey && slots[slot].key != key { slot = (slot + 1) & (capacity - 1) }
             // A later rule for the same pair replaces an earlier one, as in Hugging Face's merge map.
-            keys[slot] = key
-            values[slot] = UInt64(merge.priority) << 32 | UInt64(merge.result)
+            slots[slot] = Slot(key: key, value: UInt64(merge.priority) << 32 | UInt64(merge.result))
         }
-        self.keys = keys
-        self.values = values
+        self.slots = slots
         self.mask = capacity - 1
     }
 
@@ -41,7 +42,7 @@ struct MergeTable: Sendable {
 
     /// Whether some rule merges one of `ids`, on either side.
     func involves(_ ids: Set<UInt32>) -> Bool {
-        keys.contains { $0 != Self.emptyKey && (ids.contains(UInt32(truncatingIfNeeded: $0 >> 32)) || ids.contains(UInt32(truncatingIfNeeded: $0))) }
+        slots.contains { $0.key != Self.emptyKey && (ids.contains(UInt32(truncatingIfNeeded: $0.key >> 32)) || ids.contains(UInt32(truncatingIfNeeded: $0.key))) }
     }
 
     /// The packed priority and result of merging `left` and `right`, or `MergeTable.none`.
@@ -49,11 +50,11 @@ struct MergeTable: Sendable {
     func merge(_ left: UInt32, _ right: UInt32) -> UInt64 {
         let key = UInt64(left) << 32 | UInt64(right)
         var slot = Self.slot(key, mask)
-        return keys.withUnsafeBufferPointer { keys in
+        return slots.withUnsafeBufferPointer { slots in
             while true {
-                let k = keys[slot]
-                if k == key { return values[slot] }
-                if k == Self.emptyKey { return Self.none }
+                let probe = slots[slot]
+                if probe.key == key { return probe.value }
+                if probe.key == Self.emptyKey { return Self.none }
                 slot = (slot + 1) & mask
             }
         }
