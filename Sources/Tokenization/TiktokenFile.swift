@@ -1,4 +1,5 @@
 import Foundation
+import WorkerPool
 
 /// Loading tiktoken rank files: one `base64-token rank` pair per line, the rank doubling as the token
 /// id and as the merge priority. The file holds no pattern or special tokens; they come from the
@@ -133,51 +134,71 @@ enum TiktokenFile {
     /// hashing each part anew; a hash hit is confirmed byte for byte. The hashes index the tokens in
     /// one open-addressing table, without an allocation per token.
     static func merges(of tokens: TokenSpellings) -> MergeTable {
-        let base: UInt64 = 0x100_0000_01B3
-        func key(_ hash: UInt64, _ count: Int) -> UInt64 { hash ^ UInt64(count) << 56 }
-        func slot(_ key: UInt64, _ mask: Int) -> Int { Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask }
         var capacity = 16
         while capacity < tokens.count * 2 { capacity <<= 1 }
         let mask = capacity - 1
-        var keys = [UInt64](repeating: 0, count: capacity), ids = [UInt32](repeating: UInt32.max, count: capacity)
-        var rules: [(left: UInt32, right: UInt32, priority: UInt32, result: UInt32)] = []
+        // A slot holds a token and 32 bits of its key, so a probe reads one slot until a part is
+        // likely that token; the bytes decide.
+        var slots = [(tag: UInt32, id: UInt32)](repeating: (0, UInt32.max), count: capacity)
         tokens.arena.withUnsafeBufferPointer { arena in
             let starts = tokens.starts
             for id in 0..<tokens.count where starts[id] < starts[id + 1] {
                 let k = key(arena[starts[id]..<starts[id + 1]].reduce(0) { $0 &* base &+ UInt64($1) &+ 1 }, starts[id + 1] - starts[id])
                 var s = slot(k, mask)
-                while ids[s] != UInt32.max { s = (s + 1) & mask }
-                keys[s] = k
-                ids[s] = UInt32(id)
+                while slots[s].id != UInt32.max { s = (s + 1) & mask }
+                slots[s] = (UInt32(truncatingIfNeeded: k), UInt32(id))
             }
-            func id(_ part: Range<Int>, hash: UInt64) -> UInt32? {
-                let k = key(hash, part.count)
-                var s = slot(k, mask)
-                while ids[s] != UInt32.max {
-                    let candidate = Int(ids[s])
-                    if keys[s] == k && starts[candidate + 1] - starts[candidate] == part.count
-                        && ByteStringTable.equal(arena.baseAddress! + starts[candidate], arena.baseAddress! + part.lowerBound, count: part.count) {
-                        return ids[s]
+        }
+        // Each stretch of tokens is split on its own core: a hundred thousand tokens make half a
+        // million splits, two lookups each, mostly cache misses, and the first encode waits for them.
+        let table = slots, stretch = 16_384
+        let stretches = parallelMap((tokens.count + stretch - 1) / stretch, threads: ProcessInfo.processInfo.activeProcessorCount) { k in
+            splits(of: tokens, results: (k * stretch)..<min((k + 1) * stretch, tokens.count), slots: table, mask: mask)
+        }
+        return MergeTable(Array(stretches.joined()))
+    }
+
+    /// The polynomial hash's base, and a token's key: its hash with its length in the top byte.
+    private static let base: UInt64 = 0x100_0000_01B3
+    private static func key(_ hash: UInt64, _ count: Int) -> UInt64 { hash ^ UInt64(count) << 56 }
+    private static func slot(_ key: UInt64, _ mask: Int) -> Int { Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask }
+
+    /// The rules of `tokens[results]`: each split of one into two tokens.
+    private static func splits(of tokens: TokenSpellings, results: Range<Int>, slots: [(tag: UInt32, id: UInt32)], mask: Int)
+        -> [(left: UInt32, right: UInt32, priority: UInt32, result: UInt32)] {
+        var rules: [(left: UInt32, right: UInt32, priority: UInt32, result: UInt32)] = []
+        tokens.arena.withUnsafeBufferPointer { arena in
+            let starts = tokens.starts
+            slots.withUnsafeBufferPointer { slots in
+                func id(_ part: Range<Int>, hash: UInt64) -> UInt32? {
+                    let k = key(hash, part.count), tag = UInt32(truncatingIfNeeded: k)
+                    var s = slot(k, mask)
+                    while slots[s].id != UInt32.max {
+                        let candidate = Int(slots[s].id)
+                        if slots[s].tag == tag && starts[candidate + 1] - starts[candidate] == part.count
+                            && ByteStringTable.equal(arena.baseAddress! + starts[candidate], arena.baseAddress! + part.lowerBound, count: part.count) {
+                            return slots[s].id
+                        }
+                        s = (s + 1) & mask
                     }
-                    s = (s + 1) & mask
+                    return nil
                 }
-                return nil
-            }
-            var prefix: [UInt64] = [], power: [UInt64] = [1]
-            for result in 0..<tokens.count where starts[result + 1] - starts[result] > 1 {
-                let first = starts[result], n = starts[result + 1] - first
-                prefix.removeAll(keepingCapacity: true)
-                prefix.append(0)
-                for byte in arena[first..<(first + n)] { prefix.append(prefix.last! &* base &+ UInt64(byte) &+ 1) }
-                while power.count <= n { power.append(power.last! &* base) }
-                for split in 1..<n {
-                    let suffixHash = prefix[n] &- prefix[split] &* power[n - split]
-                    if let left = id(first..<(first + split), hash: prefix[split]), let right = id((first + split)..<(first + n), hash: suffixHash) {
-                        rules.append((left, right, UInt32(result), UInt32(result)))
+                var prefix: [UInt64] = [], power: [UInt64] = [1]
+                for result in results where starts[result + 1] - starts[result] > 1 {
+                    let first = starts[result], n = starts[result + 1] - first
+                    prefix.removeAll(keepingCapacity: true)
+                    prefix.append(0)
+                    for byte in arena[first..<(first + n)] { prefix.append(prefix.last! &* base &+ UInt64(byte) &+ 1) }
+                    while power.count <= n { power.append(power.last! &* base) }
+                    for split in 1..<n {
+                        let suffixHash = prefix[n] &- prefix[split] &* power[n - split]
+                        if let left = id(first..<(first + split), hash: prefix[split]), let right = id((first + split)..<(first + n), hash: suffixHash) {
+                            rules.append((left, right, UInt32(result), UInt32(result)))
+                        }
                     }
                 }
             }
         }
-        return MergeTable(rules)
+        return rules
     }
 }
