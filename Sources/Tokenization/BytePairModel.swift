@@ -126,12 +126,12 @@ struct BytePairModel: Sendable {
         init(cache: MergeCache? = nil) { self.cache = cache }
     }
 
+    /// The merge table, or nil while a rank file's is still being derived.
     @inline(__always)
-    private func mergeTable(_ scratch: inout Scratch) -> MergeTable {
+    private func mergeTable(_ scratch: inout Scratch) -> MergeTable? {
         if let merges = scratch.merges { return merges }
-        let merges = rules.table
-        scratch.merges = merges
-        return merges
+        scratch.merges = rules.tableIfReady
+        return scratch.merges
     }
 
     @inline(__always)
@@ -231,7 +231,15 @@ struct BytePairModel: Sendable {
     }
 
     private func mergeSymbols(_ piece: UnsafeBufferPointer<UInt8>, into output: inout [UInt32], uncached scratch: inout Scratch) {
-        let merges = mergeTable(&scratch)
+        if let merges = mergeTable(&scratch) {
+            mergeSymbols(piece, into: &output, &scratch, merges: merges)
+        } else {
+            mergeSymbols(piece, into: &output, &scratch, merges: ConcatenatedPairs(spellings: spellings, vocabulary: vocabulary))
+        }
+    }
+
+    private func mergeSymbols<Merges: PairMerges>(_ piece: UnsafeBufferPointer<UInt8>, into output: inout [UInt32], _ scratch: inout Scratch,
+                                                 merges: Merges) {
         scratch.ids.removeAll(keepingCapacity: true)
         scratch.pairs.removeAll(keepingCapacity: true)
         initialSymbols(piece, into: &scratch.ids)
@@ -267,7 +275,7 @@ struct BytePairModel: Sendable {
     /// The same merge order in O(n log n): symbols in a linked list over their positions, candidate
     /// pairs in a min-heap keyed by (priority, position), so ties go to the leftmost pair. Entries go
     /// stale when a neighbour merges; a popped entry is used only if its pair still holds.
-    private func mergeLongPiece(_ symbols: [UInt32], merges: MergeTable, into output: inout [UInt32]) {
+    private func mergeLongPiece<Merges: PairMerges>(_ symbols: [UInt32], merges: Merges, into output: inout [UInt32]) {
         var ids = symbols
         let n = ids.count
         var next = Array(1...n)            // n marks the end

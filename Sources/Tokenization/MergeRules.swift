@@ -1,10 +1,10 @@
 import Dispatch
 import Synchronization
 
-/// A model's merge table: the one its file lists, or one derived from its vocabulary. A rank file
-/// lists no merges, and deriving them costs more than the rest of loading it, so the table is
-/// derived on another core while the process goes on (reading its input, say); the first encode
-/// waits for it only if it is not done.
+/// A model's merge table: the one its file lists, or one derived from a rank file's vocabulary. A
+/// rank file lists no merges, and deriving them costs more than the rest of loading it, so the table
+/// is derived on another core while the process goes on; until it is ready, encoding merges as
+/// tiktoken does, by looking up each pair's concatenation (`ConcatenatedPairs`), and never waits.
 final class MergeRules: Sendable {
     private let state: Mutex<MergeTable?>
     private let derive: @Sendable () -> MergeTable
@@ -18,6 +18,11 @@ final class MergeRules: Sendable {
         state = Mutex(nil)
         self.derive = derive
         DispatchQueue.global().async { [self] in _ = table }
+    }
+
+    /// The table if it is there, without waiting while it is derived.
+    var tableIfReady: MergeTable? {
+        state.withLockIfAvailable { $0 } ?? nil
     }
 
     /// The table; the first caller derives it while any others wait.

@@ -4,7 +4,7 @@
 /// Priorities and results are packed into one `UInt64` (priority in the high half). Different merges
 /// may share a priority (SentencePiece gives its white-space pieces one score), so merging compares
 /// `priority(_:)` alone and takes the leftmost of equals.
-struct MergeTable: Sendable {
+struct MergeTable: PairMerges, Sendable {
     static let none = UInt64.max
 
     /// A pair's key beside its packed merge, so that a probe reads one place in memory.
@@ -57,6 +57,30 @@ struct MergeTable: Sendable {
                 if probe.key == Self.emptyKey { return Self.none }
                 slot = (slot + 1) & mask
             }
+        }
+    }
+}
+
+/// What merging asks of a table: the packed priority and result of merging a pair, or
+/// `MergeTable.none`.
+protocol PairMerges {
+    func merge(_ left: UInt32, _ right: UInt32) -> UInt64
+}
+
+/// A rank file's merges before its table is derived: two tokens merge into the token their bytes
+/// spell together, at that token's rank, which is tiktoken's own rule and what the derived table
+/// holds for every such pair.
+struct ConcatenatedPairs: PairMerges {
+    let spellings: TokenSpellings
+    let vocabulary: ByteStringTable
+
+    func merge(_ left: UInt32, _ right: UInt32) -> UInt64 {
+        let a = spellings[Int(left)], b = spellings[Int(right)]
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: a.count + b.count) { joined in
+            _ = UnsafeMutableBufferPointer(rebasing: joined[..<a.count]).initialize(fromContentsOf: a)
+            _ = UnsafeMutableBufferPointer(rebasing: joined[a.count...]).initialize(fromContentsOf: b)
+            guard let id = vocabulary.id(of: UnsafeBufferPointer(joined)) else { return MergeTable.none }
+            return UInt64(id) << 32 | UInt64(id)
         }
     }
 }

@@ -1,3 +1,4 @@
+import Dispatch
 import SeededRandom
 import Testing
 @testable import Tokenization
@@ -19,9 +20,11 @@ import Testing
     }
 
     /// Short pieces take the linear scan, pieces over `heapThreshold` bytes the heap; both must agree
-    /// with the definition.
-    @Test(arguments: [(1...24, 2000), ((BytePairModel.heapThreshold + 1)...700, 40)])
-    func mergesLikeTheDefinitionOnATinyAlphabet(lengths: ClosedRange<Int>, trials: Int) throws {
+    /// with the definition, with the derived merge table and before it is derived (a derivation held
+    /// back until the end, so that every merge looks its pair's concatenation up).
+    @Test(arguments: [(1...24, 2000), ((BytePairModel.heapThreshold + 1)...700, 40)], [true, false])
+    func mergesLikeTheDefinitionOnATinyAlphabet(pieces: (lengths: ClosedRange<Int>, trials: Int), derived: Bool) throws {
+        let (lengths, trials) = pieces
         var rng = SplitMix64(seed: 42)
         let alphabet: [UInt8] = Array("abc".utf8)
         // All 256 bytes, then random multi-byte tokens over a tiny alphabet, so merges compete.
@@ -36,7 +39,13 @@ import Testing
             }
         }
         let spellings = TokenSpellings(tokens)
-        let model = try BytePairModel(tokens: spellings, merges: MergeRules(TiktokenFile.merges(of: spellings)), shortcut: .selfConsistentTokens)
+        let gate = DispatchSemaphore(value: 0)
+        defer { gate.signal() }
+        let rules = derived ? MergeRules(TiktokenFile.merges(of: spellings)) : MergeRules {
+            gate.wait()
+            return TiktokenFile.merges(of: spellings)
+        }
+        let model = try BytePairModel(tokens: spellings, merges: rules, shortcut: .selfConsistentTokens)
         for _ in 0..<trials {
             let piece = (0..<Int.random(in: lengths, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
             var output: [UInt32] = []
@@ -45,6 +54,7 @@ import Testing
             let expected = Self.bruteForce(piece, ranks: ranks).map { UInt32(ranks[$0]!) }
             #expect(output == expected, "piece \(String(decoding: piece, as: UTF8.self))")
         }
+        #expect((rules.tableIfReady != nil) == derived)
     }
 
     @Test func refusesAVocabularyWithoutEveryByte() {
