@@ -7,22 +7,30 @@ import Synchronization
 /// tiktoken does, by looking up each pair's concatenation (`ConcatenatedPairs`), and never waits.
 final class MergeRules: Sendable {
     private let state: Mutex<MergeTable?>
+    /// Set once the table is there. A lock that is merely busy (another thread reading the table)
+    /// must not pass for a table still being derived: only a rank file's merges may be looked up
+    /// by concatenation.
+    private let ready: Atomic<Bool>
     private let derive: @Sendable () -> MergeTable
 
     init(_ table: MergeTable) {
         state = Mutex(table)
+        ready = Atomic(true)
         derive = { table }
     }
 
+    /// For rank files only: until `derive` is done, `tableIfReady` is nil and pairs merge by
+    /// concatenation.
     init(deriving derive: @escaping @Sendable () -> MergeTable) {
         state = Mutex(nil)
+        ready = Atomic(false)
         self.derive = derive
         DispatchQueue.global().async { [self] in _ = table }
     }
 
-    /// The table if it is there, without waiting while it is derived.
+    /// The table, or nil while it is being derived.
     var tableIfReady: MergeTable? {
-        state.withLockIfAvailable { $0 } ?? nil
+        ready.load(ordering: .acquiring) ? table : nil
     }
 
     /// The table; the first caller derives it while any others wait.
@@ -31,6 +39,7 @@ final class MergeRules: Sendable {
             if let table { return table }
             let derived = derive()
             table = derived
+            ready.store(true, ordering: .releasing)
             return derived
         }
     }

@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 import SeededRandom
 import Testing
 @testable import Tokenization
@@ -55,6 +56,30 @@ import Testing
             #expect(output == expected, "piece \(String(decoding: piece, as: UTF8.self))")
         }
         #expect((rules.tableIfReady != nil) == derived)
+    }
+
+    /// Merges a file lists are never looked up by concatenation, however many threads read the table
+    /// at once: here `b c` merges before `a b`, which concatenation (by the results' ids) reverses.
+    @Test func listedMergesHoldOnEveryThread() throws {
+        let tokens: [[UInt8]?] = (0...255).map { [UInt8($0)] } + [Array("ab".utf8), Array("bc".utf8)]
+        let rules = MergeRules(MergeTable([(98, 99, 0, 257), (97, 98, 1, 256)]))
+        let model = try BytePairModel(tokens: TokenSpellings(tokens), merges: rules, shortcut: .anyToken)
+        var rng = SplitMix64(seed: 8)
+        let pieces = (0..<400).map { _ in (0..<Int.random(in: 3...12, using: &rng)).map { _ in Array("abc".utf8).randomElement(using: &rng)! } }
+        @Sendable func encode(_ piece: [UInt8]) -> [UInt32] {
+            var output: [UInt32] = [], scratch = BytePairModel.Scratch()
+            piece.withUnsafeBufferPointer { model.encode($0, into: &output, &scratch) }
+            return output
+        }
+        let expected = pieces.map(encode)
+        #expect(expected[pieces.firstIndex { $0.starts(with: Array("abc".utf8)) }!].starts(with: [97, 257]))
+        let mismatches = Atomic(0)
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in
+            for _ in 0..<20 {
+                for (piece, wanted) in zip(pieces, expected) where encode(piece) != wanted { mismatches.add(1, ordering: .relaxed) }
+            }
+        }
+        #expect(mismatches.load(ordering: .relaxed) == 0)
     }
 
     @Test func refusesAVocabularyWithoutEveryByte() {
