@@ -150,7 +150,8 @@ enum TiktokenFile {
             }
         }
         // Each stretch of tokens is split on its own core: a hundred thousand tokens make half a
-        // million splits, two lookups each, mostly cache misses, and the first encode waits for them.
+        // million splits, two lookups each, mostly cache misses, and until the table is there every
+        // merge looks its pair up by concatenation, more slowly.
         let table = slots, stretch = 16_384
         let stretches = parallelMap((tokens.count + stretch - 1) / stretch, threads: ProcessInfo.processInfo.activeProcessorCount) { k in
             splits(of: tokens, results: (k * stretch)..<min((k + 1) * stretch, tokens.count), slots: table, mask: mask)
