@@ -40,7 +40,7 @@ let package = Package(
             "Tokenization", "WorkerPool", "CorpusFormats", "Preprocessing", "Checksum", "Shards", "InductionDetector", "TokenEquivalence", "Training", "TokenFiles",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .target(name: "Training", dependencies: ["CBLAS", "CKernels", "Checksum", "Shards", "InductionDetector", "SeededRandom", "TokenFiles"]),
+        .target(name: "Training", dependencies: ["CBLAS", "CKernels", "Checksum", "WorkerPool", "Shards", "InductionDetector", "SeededRandom", "TokenFiles"]),
         .target(name: "Analysis", dependencies: ["Training", "Shards", "Preprocessing", "Tokenization", "InductionDetector", "SeededRandom"]),
         .executableTarget(name: "hapax-train", dependencies: [
             "Training", "Analysis", "Shards", "Tokenization", "InductionDetector", "WorkerPool",

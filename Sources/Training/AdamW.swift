@@ -1,4 +1,5 @@
 import Foundation
+import WorkerPool
 
 /// AdamW with decoupled weight decay on matrices and embeddings only (PyTorch's update order: decay,
 /// then the Adam step with bias correction).
@@ -32,7 +33,7 @@ public final class AdamW {
         let step = Step(beta1: beta1, beta2: beta2, epsilon: epsilon, correction1: correction1, correction2: correction2,
                         learningRate: learningRate)
         let shrink = 1 - learningRate * weightDecay
-        inParallel(blocks.count, threads: threads) { k in
+        _ = parallelMap(blocks.count, threads: threads) { k in
             let (p, g, m, v) = pointers
             step.apply(p, g, m, v, blocks[k].0, shrink: blocks[k].1 ? shrink : 1)
         }
@@ -67,16 +68,6 @@ public final class AdamW {
                 i += 1
             }
         }
-    }
-}
-
-/// Runs `body(k)` for k in 0 ..< count, on up to `threads` threads.
-func inParallel(_ count: Int, threads: Int, _ body: @escaping (Int) -> Void) {
-    guard threads > 1, count > 1 else { return (0..<count).forEach(body) }
-    nonisolated(unsafe) let body = body
-    let parts = min(threads, count)
-    DispatchQueue.concurrentPerform(iterations: parts) { part in
-        for k in (count * part / parts)..<(count * (part + 1) / parts) { body(k) }
     }
 }
 
@@ -115,31 +106,27 @@ public struct LearningRateSchedule: Codable, Sendable {
 public func clipGradients(_ gradients: FloatBuffer, maximum: Float, threads: Int = 1) -> Float {
     let block = 1 << 16, n = gradients.count
     let blocks = (n + block - 1) / block
-    var sums = [Double](repeating: 0, count: blocks)
     nonisolated(unsafe) let g = gradients.pointer
-    sums.withUnsafeMutableBufferPointer { sums in
-        nonisolated(unsafe) let sums = sums
-        inParallel(blocks, threads: threads) { k in
-            var lanes = SIMD4<Double>(repeating: 0)
-            var i = k * block
-            let end = min(i + block, n)
-            while i + 4 <= end {
-                let x = SIMD4<Double>(Double(g[i]), Double(g[i + 1]), Double(g[i + 2]), Double(g[i + 3]))
-                lanes += x * x
-                i += 4
-            }
-            var sum = lanes.sum()
-            while i < end {
-                sum += Double(g[i]) * Double(g[i])
-                i += 1
-            }
-            sums[k] = sum
+    let sums = parallelMap(blocks, threads: threads) { k in
+        var lanes = SIMD4<Double>(repeating: 0)
+        var i = k * block
+        let end = min(i + block, n)
+        while i + 4 <= end {
+            let x = SIMD4<Double>(Double(g[i]), Double(g[i + 1]), Double(g[i + 2]), Double(g[i + 3]))
+            lanes += x * x
+            i += 4
         }
+        var sum = lanes.sum()
+        while i < end {
+            sum += Double(g[i]) * Double(g[i])
+            i += 1
+        }
+        return sum
     }
     let norm = Float(sums.reduce(0, +).squareRoot())
     if maximum > 0, norm > maximum {
         let scale = maximum / norm
-        inParallel(blocks, threads: threads) { k in
+        _ = parallelMap(blocks, threads: threads) { k in
             for i in (k * block)..<min((k + 1) * block, n) { g[i] *= scale }
         }
     }
