@@ -4,21 +4,80 @@ import Foundation
 ///
 /// BPE looks up every pre-tokenized piece as a whole before merging, and loading a tokenizer.json
 /// looks up three strings per merge, so this lookup is a hot path; it hashes and compares raw bytes
-/// without building any intermediate value. Each slot holds an entry and 32 more bits of its key's
-/// hash, so a probe touches the slot alone until a key is likely equal.
+/// without building any intermediate value. A table of 100,000 keys is larger than a core's cache,
+/// so a lookup's cost is its cache misses: each slot holds its key's length and first eight bytes
+/// beside 16 more bits of its hash, so that a key of up to eight bytes (most words) is found or
+/// rejected in its slot alone, and a longer one reads the arena only once its first eight bytes
+/// match. Slots holding only an entry had cost three dependent misses a lookup: slot, offsets, arena.
 struct ByteStringTable: Sendable {
     private struct Slot {
+        /// The key's first eight bytes, zero past its end (`prefix(_:)`).
+        var prefix: UInt64
         /// Entry k's key is `arena[starts[k]..<starts[k + 1]]`.
-        var entry: UInt32, tag: UInt32
-        static let empty = Slot(entry: UInt32.max, tag: 0)
+        var entry: UInt32
+        var tag: UInt16
+        /// The key's length, or UInt16.max for any longer.
+        var length: UInt16
+        static let empty = Slot(prefix: 0, entry: UInt32.max, tag: 0, length: 0)
+
+        init(prefix: UInt64, entry: UInt32, tag: UInt16, length: UInt16) {
+            (self.prefix, self.entry, self.tag, self.length) = (prefix, entry, tag, length)
+        }
+
+        /// A slot's fields for `key`, all but its entry.
+        @inline(__always)
+        init(probing key: UnsafeBufferPointer<UInt8>, hash: UInt64) {
+            self.init(prefix: ByteStringTable.prefix(key), entry: UInt32.max, tag: UInt16(truncatingIfNeeded: hash >> 48),
+                      length: UInt16(clamping: key.count))
+        }
+
+        /// Whether this slot's key may be `probe`'s: equal when both are at most eight bytes long.
+        @inline(__always)
+        func mayHold(_ probe: Slot) -> Bool { prefix == probe.prefix && tag == probe.tag && length == probe.length }
+    }
+
+    /// The slots of one open-addressing table, a power of two of them, at most half full.
+    private struct Slots {
+        var storage: [Slot]
+        let mask: Int
+
+        init(holding count: Int) {
+            var capacity = 16
+            while capacity < count * 2 { capacity <<= 1 }
+            storage = [Slot](repeating: .empty, count: capacity)
+            mask = capacity - 1
+        }
+
+        /// The entry whose key is `key` (of `probe`'s fields and `hash`), or nil and the free slot
+        /// where it would go.
+        @inline(__always)
+        func find(_ key: UnsafeBufferPointer<UInt8>, _ probe: Slot, hash: UInt64,
+                  arena: UnsafeBufferPointer<UInt8>, starts: [Int]) -> (entry: Int?, free: Int) {
+            var slot = Int(truncatingIfNeeded: hash) & mask
+            return storage.withUnsafeBufferPointer { slots in
+                while true {
+                    let held = slots[slot]
+                    if held.entry == UInt32.max { return (nil, slot) }
+                    if held.mayHold(probe) {
+                        let entry = Int(held.entry)
+                        if key.count <= 8 { return (entry, slot) }
+                        let start = starts[entry]
+                        if starts[entry + 1] - start == key.count
+                            && ByteStringTable.equal(arena.baseAddress! + start + 8, key.baseAddress! + 8, count: key.count - 8) {
+                            return (entry, slot)
+                        }
+                    }
+                    slot = (slot + 1) & mask
+                }
+            }
+        }
     }
 
     private let arena: [UInt8]
     private let starts: [Int]
     /// Entry k's id, or k itself when nil.
     private let ids: [UInt32]?
-    private let slots: [Slot]
-    private let mask: Int
+    private let slots: Slots
     /// No key is longer: a longer piece (a whole SentencePiece text) is not hashed at all.
     private let longestKey: Int
 
@@ -42,39 +101,32 @@ struct ByteStringTable: Sendable {
     /// Key k is `arena[starts[k]..<starts[k + 1]]`, with id `ids[k]`, or k without `ids`; empty keys
     /// are left out.
     private static func indexing(arena: [UInt8], starts: [Int], ids: [UInt32]?) -> (table: ByteStringTable, duplicates: [(kept: UInt32, other: UInt32)]) {
-        var capacity = 16
-        while capacity < (starts.count - 1) * 2 { capacity <<= 1 }
-        let mask = capacity - 1
-        var slots = [Slot](repeating: .empty, count: capacity)
+        var slots = Slots(holding: starts.count - 1)
         var duplicates: [(kept: UInt32, other: UInt32)] = []
         var longestKey = 0
         arena.withUnsafeBufferPointer { arena in
             for k in 0..<(starts.count - 1) where starts[k] < starts[k + 1] {
                 let key = UnsafeBufferPointer(rebasing: arena[starts[k]..<starts[k + 1]])
                 longestKey = max(longestKey, key.count)
-                let hash = Self.hash(key), tag = UInt32(truncatingIfNeeded: hash >> 32)
-                var slot = Int(truncatingIfNeeded: hash) & mask
-                while slots[slot].entry != UInt32.max {
-                    let other = Int(slots[slot].entry)
-                    if slots[slot].tag == tag && starts[other + 1] - starts[other] == key.count
-                        && Self.equal(arena.baseAddress! + starts[other], key.baseAddress!, count: key.count) {
-                        duplicates.append((ids?[other] ?? UInt32(other), ids?[k] ?? UInt32(k)))
-                        break
-                    }
-                    slot = (slot + 1) & mask
+                let hash = Self.hash(key)
+                var probe = Slot(probing: key, hash: hash)
+                probe.entry = UInt32(k)
+                let (same, free) = slots.find(key, probe, hash: hash, arena: arena, starts: starts)
+                if let other = same {
+                    duplicates.append((ids?[other] ?? UInt32(other), ids?[k] ?? UInt32(k)))
+                } else {
+                    slots.storage[free] = probe
                 }
-                if slots[slot].entry == UInt32.max { slots[slot] = Slot(entry: UInt32(k), tag: tag) }
             }
         }
-        return (ByteStringTable(arena: arena, starts: starts, ids: ids, slots: slots, mask: mask, longestKey: longestKey), duplicates)
+        return (ByteStringTable(arena: arena, starts: starts, ids: ids, slots: slots, longestKey: longestKey), duplicates)
     }
 
-    private init(arena: [UInt8], starts: [Int], ids: [UInt32]?, slots: [Slot], mask: Int, longestKey: Int) {
+    private init(arena: [UInt8], starts: [Int], ids: [UInt32]?, slots: Slots, longestKey: Int) {
         self.arena = arena
         self.starts = starts
         self.ids = ids
         self.slots = slots
-        self.mask = mask
         self.longestKey = longestKey
     }
 
@@ -118,6 +170,23 @@ struct ByteStringTable: Sendable {
         return mix(a ^ UInt64(n) << 56, b)
     }
 
+    /// A key's first eight bytes as a little-endian word, zero past its end, read as `hash` reads them.
+    @inline(__always)
+    static func prefix(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        let n = key.count
+        let raw = UnsafeRawPointer(key.baseAddress)
+        if n >= 8 { return UInt64(littleEndian: raw!.loadUnaligned(as: UInt64.self)) }
+        if n >= 4 {
+            // Two overlapping 4-byte reads; the bytes they share are equal, so or-ing them is exact.
+            let low = UInt64(UInt32(littleEndian: raw!.loadUnaligned(as: UInt32.self)))
+            let high = UInt64(UInt32(littleEndian: raw!.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)))
+            return low | high &<< (8 * (n - 4))
+        }
+        var word: UInt64 = 0
+        for i in 0..<n { word |= UInt64(key[i]) &<< (8 * i) }
+        return word
+    }
+
     /// Whether `count` bytes at `a` and at `b` are equal: eight at a time, then one at a time. Keys
     /// are a few bytes long, and a call to memcmp for each cost more than the comparison.
     @inline(__always)
@@ -136,25 +205,12 @@ struct ByteStringTable: Sendable {
     }
 
     func id(of key: UnsafeBufferPointer<UInt8>) -> UInt32? {
-        guard key.count <= longestKey else { return nil }
-        let hash = Self.hash(key), tag = UInt32(truncatingIfNeeded: hash >> 32)
-        var slot = Int(truncatingIfNeeded: hash) & mask
-        return slots.withUnsafeBufferPointer { slots -> UInt32? in
-            arena.withUnsafeBufferPointer { arena -> UInt32? in
-                while true {
-                    let probe = slots[slot]
-                    if probe.entry == UInt32.max { return nil }
-                    if probe.tag == tag {
-                        let entry = Int(probe.entry), start = starts[entry]
-                        if starts[entry + 1] - start == key.count
-                            && (key.isEmpty || Self.equal(arena.baseAddress! + start, key.baseAddress!, count: key.count)) {
-                            return ids?[entry] ?? probe.entry
-                        }
-                    }
-                    slot = (slot + 1) & mask
-                }
-            }
+        guard key.count <= longestKey && !key.isEmpty else { return nil }
+        let hash = Self.hash(key), probe = Slot(probing: key, hash: hash)
+        let entry = arena.withUnsafeBufferPointer { arena in
+            slots.find(key, probe, hash: hash, arena: arena, starts: starts).entry
         }
+        return entry.map { ids?[$0] ?? UInt32($0) }
     }
 
     func id(of key: [UInt8]) -> UInt32? {
