@@ -59,3 +59,13 @@ let package = Package(
         .testTarget(name: "TokenEquivalenceTests", dependencies: ["TokenEquivalence", "Tokenization", "InductionDetector", "SeededRandom"]),
     ]
 )
+
+// Release binaries carry Swift's runtime and Foundation: resolving their symbols when a process starts
+// cost 7 ms of each (`hapax-prep --help`, 16 against 9 ms), a sixth of loading cl100k. Every module is
+// compiled against the static runtime's modules too, whose link lines name what they need (ICU).
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))]
+    if target.type == .executable {
+        target.linkerSettings = (target.linkerSettings ?? []) + [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))]
+    }
+}
