@@ -134,6 +134,10 @@ struct BytePairModel: Sendable {
         return scratch.merges
     }
 
+    /// Starts reading what `encode` of `piece` will look up first.
+    @inline(__always)
+    func prefetch(_ piece: UnsafeBufferPointer<UInt8>) { wholePieces.prefetch(piece) }
+
     @inline(__always)
     func encode(_ piece: UnsafeBufferPointer<UInt8>, into output: inout [UInt32], _ scratch: inout Scratch) {
         if let id = wholePieces.id(of: piece) {

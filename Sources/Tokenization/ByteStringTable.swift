@@ -1,3 +1,4 @@
+import CPrefetch
 import Foundation
 
 /// An immutable map from byte strings to token ids: an open-addressing hash table over one arena.
@@ -211,6 +212,14 @@ struct ByteStringTable: Sendable {
             slots.find(key, probe, hash: hash, arena: arena, starts: starts).entry
         }
         return entry.map { ids?[$0] ?? UInt32($0) }
+    }
+
+    /// Starts reading the slot where a lookup of `key` begins, so that its cache miss overlaps other
+    /// work; the lookup itself reads it again.
+    @inline(__always)
+    func prefetch(_ key: UnsafeBufferPointer<UInt8>) {
+        guard key.count <= longestKey && !key.isEmpty else { return }
+        slots.storage.withUnsafeBufferPointer { hapax_prefetch($0.baseAddress! + (Int(truncatingIfNeeded: Self.hash(key)) & slots.mask)) }
     }
 
     func id(of key: [UInt8]) -> UInt32? {
