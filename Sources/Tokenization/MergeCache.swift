@@ -9,7 +9,10 @@ import Foundation
 /// One cache per thread (a pthread key), reset when that thread encodes with another model, so
 /// encoding needs no lock and no allocation per document.
 final class MergeCache {
-    static let slots = 1 << 14
+    /// A corpus of thousands of documents merges more distinct pieces than 16,384 slots held:
+    /// `shard` of 0.3 GB spent 4.8-5.1 CPU seconds tokenizing with 65,536 against 5.4-6.6 (four
+    /// runs each); 131,072 gained nothing more. Six megabytes a thread, touched as they fill.
+    static let slots = 1 << 16
     static let maximumBytes = 32
     static let maximumIds = 16
 
@@ -21,11 +24,10 @@ final class MergeCache {
     private let counts = UnsafeMutablePointer<UInt8>.allocate(capacity: slots)
     private let ids = UnsafeMutablePointer<UInt32>.allocate(capacity: slots * maximumIds)
 
+    /// A slot's key, count and ids are read only once `store` has written them (its length is not
+    /// 0), so only the lengths start initialized: the rest, megabytes, is touched as it fills.
     private init() {
         lengths.initialize(repeating: 0, count: Self.slots)
-        keys.initialize(repeating: 0, count: Self.slots * Self.maximumBytes)
-        counts.initialize(repeating: 0, count: Self.slots)
-        ids.initialize(repeating: 0, count: Self.slots * Self.maximumIds)
     }
 
     deinit {
@@ -75,7 +77,7 @@ final class MergeCache {
     func store(_ piece: UnsafeBufferPointer<UInt8>, ids encoded: ArraySlice<UInt32>) {
         guard piece.count <= Self.maximumBytes, encoded.count <= Self.maximumIds, !piece.isEmpty else { return }
         let slot = Self.slot(piece)
-        (keys + slot * Self.maximumBytes).update(from: piece.baseAddress!, count: piece.count)
+        (keys + slot * Self.maximumBytes).initialize(from: piece.baseAddress!, count: piece.count)
         lengths[slot] = UInt8(piece.count)
         counts[slot] = UInt8(encoded.count)
         _ = UnsafeMutableBufferPointer(start: ids + slot * Self.maximumIds, count: encoded.count).initialize(from: encoded)
