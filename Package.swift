@@ -52,7 +52,6 @@ let package = Package(
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "SeededRandom"]),
         .testTarget(name: "InductionDetectorTests", dependencies: ["InductionDetector", "SeededRandom"]),
         .testTarget(name: "ChecksumTests", dependencies: ["Checksum"]),
-        .testTarget(name: "WorkerPoolTests", dependencies: ["WorkerPool"]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards", "Checksum"]),
         .testTarget(name: "CorpusFormatsTests", dependencies: ["CorpusFormats", "SeededRandom"]),
         // The PyTorch fixtures are read by path, not bundled.

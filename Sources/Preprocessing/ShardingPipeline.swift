@@ -65,10 +65,7 @@ public struct StageTimes: Sendable {
 /// depend only on the inputs and parameters, so the bytes never depend on the thread count, a part
 /// of the run (a range of blocks) makes exactly the units the whole run makes for those blocks, and a
 /// rerun reuses every unit whose record and shards are in place.
-///
-/// Sendable because a unit's work runs on another thread: of the pipeline's state it changes only
-/// `times`, which nothing else reads until `run` returns.
-public final class ShardingPipeline: @unchecked Sendable {
+public final class ShardingPipeline {
     public let options: ShardingOptions
     public let tokenizer: Tokenizer
     public let parameters: RunParameters
@@ -166,18 +163,6 @@ public final class ShardingPipeline: @unchecked Sendable {
     private var folder: URL { URL(fileURLWithPath: options.output) }
     private func path(_ relative: String) -> String { folder.appendingPathComponent(relative).path }
 
-    /// A work unit as read: its documents, and the lines skipped in its block until it ended.
-    private struct Unit: Sendable {
-        let name: UnitName
-        let documents: [Document]
-        let textBytes: Int
-        let skippedLines: Int
-    }
-
-    /// Reads the inputs unit by unit and makes each unit's shards while the next one is read, on
-    /// another thread: reading a unit and hashing its text had left a core idle for a tenth of a run.
-    /// A unit's work and the next one's reading both end before either's error is thrown, so a unit
-    /// is finished whenever the one after it had been started, as when they ran one after the other.
     public func run(progress: (ShardingProgress) -> Void) throws(InputError) -> Manifest {
         try prepareFolder()
         let tokenOptions = options.tokenType.map { TokenInputOptions(type: $0, endOfText: parameters.tokenizer.endOfText) }
@@ -186,54 +171,50 @@ public final class ShardingPipeline: @unchecked Sendable {
         var state = ShardingProgress(documents: 0, tokens: 0, consumedBytes: 0,
                                      totalBytes: layout.bytesRead(in: blocks), unitsDone: 0, unitsReused: 0)
         var records: [UnitRecord] = []
-        var lookahead: Document?
+        var pending: [Document] = []
+        var pendingBytes = 0
         var unitsBlock = -1, unitInBlock = 0
 
-        // A unit ends when the next document starts another unit (kept for the next call), or at the
-        // end: the lines skipped before that document in the same block count in the unit that ends.
-        func readUnit() throws(InputError) -> Unit? {
-            var next = lookahead
-            if next == nil { next = try reader.next() }
-            guard let first = next else { return nil }
-            lookahead = nil
-            if first.block != unitsBlock {
-                unitsBlock = first.block
-                unitInBlock = 0
+        // A unit ends when the next document starts another unit, or at the end: the lines skipped
+        // before that document in the same block count in the unit that ends.
+        func finishUnit() throws(InputError) {
+            let name = UnitName(block: pending[0].block, index: unitInBlock)
+            let skipped = reader.takeSkippedLines(block: name.block)
+            var record: UnitRecord
+            let documentsSHA256 = Self.digest(of: pending)
+            if let reused = reusableRecord(name, documentsSHA256: documentsSHA256) {
+                record = reused
+                state.unitsReused += 1
+            } else {
+                record = try process(name, documents: pending, textBytes: pendingBytes)
+                record.documentsSha256 = documentsSHA256
+                record.replacedSequences = pending.reduce(0) { $0 + $1.replacements }
+                record.skippedLines = skipped
+                try write(ManifestJSON.encodeChecked(record), to: unitRecordPath(name))
             }
-            var documents: [Document] = []
-            var textBytes = 0
-            var document = first
-            while true {
-                documents.append(document)
-                textBytes += document.size
-                state.documents += 1
-                if state.documents % 256 == 0 || textBytes >= options.unitBytes {
-                    state.consumedBytes = reader.consumedBytes
-                    progress(state)
-                }
-                guard let following = try reader.next() else { break }
-                if following.block != first.block || textBytes >= options.unitBytes {
-                    lookahead = following
-                    break
-                }
-                document = following
-            }
-            defer { unitInBlock += 1 }
-            return Unit(name: UnitName(block: first.block, index: unitInBlock), documents: documents, textBytes: textBytes,
-                        skippedLines: reader.takeSkippedLines(block: first.block))
-        }
-
-        var next = try readUnit()
-        while let unit = next {
-            let (finished, following) = concurrently({ Result { () throws(InputError) in try self.finish(unit) } },
-                                                     while: { Result { () throws(InputError) in try readUnit() } })
-            let (record, reused) = try finished.get()
             records.append(record)
             state.tokens += record.splits.values.reduce(0) { $0 + $1.tokens }
             state.unitsDone += 1
-            if reused { state.unitsReused += 1 }
-            next = try following.get()
+            unitInBlock += 1
+            pending = []
+            pendingBytes = 0
         }
+
+        while let document = try reader.next() {
+            if let first = pending.first, document.block != first.block || pendingBytes >= options.unitBytes { try finishUnit() }
+            if document.block != unitsBlock {
+                unitsBlock = document.block
+                unitInBlock = 0
+            }
+            pending.append(document)
+            pendingBytes += document.size
+            state.documents += 1
+            if state.documents % 256 == 0 || pendingBytes >= options.unitBytes {
+                state.consumedBytes = reader.consumedBytes
+                progress(state)
+            }
+        }
+        if !pending.isEmpty { try finishUnit() }
         state.consumedBytes = reader.consumedBytes
         progress(state)
         guard state.documents > 0 || options.part != nil else {
@@ -244,19 +225,6 @@ public final class ShardingPipeline: @unchecked Sendable {
         manifest.statistics.skippedLines += reader.untakenSkippedLines
         try write(ManifestJSON.encode(manifest), to: path(Manifest.fileName))
         return manifest
-    }
-
-    /// A unit's record: reused when an earlier run finished the same unit, else made (shards, then
-    /// the record).
-    private func finish(_ unit: Unit) throws(InputError) -> (record: UnitRecord, reused: Bool) {
-        let documentsSHA256 = Self.digest(of: unit.documents)
-        if let reused = reusableRecord(unit.name, documentsSHA256: documentsSHA256) { return (reused, true) }
-        var record = try process(unit.name, documents: unit.documents, textBytes: unit.textBytes)
-        record.documentsSha256 = documentsSHA256
-        record.replacedSequences = unit.documents.reduce(0) { $0 + $1.replacements }
-        record.skippedLines = unit.skippedLines
-        try write(ManifestJSON.encodeChecked(record), to: unitRecordPath(unit.name))
-        return (record, false)
     }
 
     // MARK: the output folder

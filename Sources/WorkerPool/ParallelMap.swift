@@ -14,13 +14,32 @@ public func parallelMap<T: Sendable>(_ count: Int, threads: Int, _ transform: @e
         while let index = state.claim() { state.store(transform(index), at: index) }
     }
     var started: [pthread_t] = []
+    var attributes = pthread_attr_t()
+    pthread_attr_init(&attributes)
+    pthread_attr_setstacksize(&attributes, 16 << 20)
     for _ in 1..<min(threads, count) {
-        guard let thread = startThread(work) else { break }
-        started.append(thread)
+        let box = Unmanaged.passRetained(WorkBox(work)).toOpaque()
+        var thread = pthread_t()
+        let result = pthread_create(&thread, &attributes, { raw in
+            Unmanaged<WorkBox>.fromOpaque(raw!).takeRetainedValue().work()
+            return nil
+        }, box)
+        if result == 0 {
+            started.append(thread)
+        } else {
+            Unmanaged<WorkBox>.fromOpaque(box).release()
+            break
+        }
     }
+    pthread_attr_destroy(&attributes)
     work()
     for thread in started { pthread_join(thread, nil) }
     return state.results()
+}
+
+private final class WorkBox {
+    let work: @Sendable () -> Void
+    init(_ work: @escaping @Sendable () -> Void) { self.work = work }
 }
 
 private final class ParallelMapState<T: Sendable>: @unchecked Sendable {
