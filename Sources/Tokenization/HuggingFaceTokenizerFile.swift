@@ -218,7 +218,7 @@ enum HuggingFaceTokenizerFile {
         let stretch = 16_384
         let stretches = parallelMap((elements.count + stretch - 1) / stretch, threads: ProcessInfo.processInfo.activeProcessorCount) { k in
             let first = k * stretch
-            return mergeRules(elements[first..<min(first + stretch, elements.count)], firstIndex: first, document: document,
+            return mergeRules(elements[first..<min(first + stretch, elements.count)], document: document,
                               table: table, spelling: spelling)
         }
         var rules: [Rule] = []
@@ -232,47 +232,70 @@ enum HuggingFaceTokenizerFile {
         return rules
     }
 
-    private static func mergeRules(_ merges: ArraySlice<Int32>, firstIndex: Int, document: JSONDocument, table: ByteStringTable,
+    /// The rules of `merges`: the nodes of some of `model.merges`' elements, indexed by their positions.
+    private static func mergeRules(_ merges: ArraySlice<Int32>, document: JSONDocument, table: ByteStringTable,
                                    spelling: Spelling) -> Result<[Rule], TokenizerError> {
+        // A batch of merges is spelled first and its slots prefetched, then looked up: the table is
+        // larger than a core's cache, and three lookups a merge one after another waited on each miss.
+        let batch = 32
         var rules: [Rule] = []
         rules.reserveCapacity(merges.count)
-        var joined: [UInt8] = []            // the left part's bytes, then the right part's
+        var spelled: [UInt8] = []               // each merge's left part's bytes, then its right part's
+        var parts: [(start: Int, middle: Int, end: Int)?] = []
         return document.bytes.withUnsafeBufferPointer { text in
             document.nodes.withUnsafeBufferPointer { nodes in
-                /// Spells `part` after what `joined` holds, and finds its id.
-                func appendPart(_ part: UnsafeBufferPointer<UInt8>) -> UInt32? {
-                    let start = joined.count
-                    guard spelling.append(part, to: &joined) else { return nil }
-                    return joined.withUnsafeBufferPointer { table.id(of: UnsafeBufferPointer(rebasing: $0[start...])) }
-                }
                 func bytes(_ node: JSONDocument.Node) -> UnsafeBufferPointer<UInt8> {
                     UnsafeBufferPointer(rebasing: text[Int(node.start)..<Int(node.end)])
                 }
-                for (offset, element) in merges.enumerated() {
-                    let index = firstIndex + offset, at = Int(element), node = nodes[at]
-                    joined.removeAll(keepingCapacity: true)
-                    var left: UInt32?, right: UInt32?
+                /// Spells a merge's two parts after what `spelled` holds; nil when the merge must be
+                /// read as values (escapes, another shape, a character outside the alphabet).
+                func spell(_ at: Int) -> (start: Int, middle: Int, end: Int)? {
+                    let node = nodes[at], start = spelled.count
+                    let left, right: UnsafeBufferPointer<UInt8>
                     if node.kind == .string && !node.escaped {
                         let line = bytes(node)
-                        if let space = line.firstIndex(of: UInt8(ascii: " ")), !line[(space + 1)...].contains(UInt8(ascii: " ")) {
-                            left = appendPart(UnsafeBufferPointer(rebasing: line[..<space]))
-                            right = appendPart(UnsafeBufferPointer(rebasing: line[(space + 1)...]))
+                        guard let space = line.firstIndex(of: UInt8(ascii: " ")), !line[(space + 1)...].contains(UInt8(ascii: " ")) else { return nil }
+                        (left, right) = (UnsafeBufferPointer(rebasing: line[..<space]), UnsafeBufferPointer(rebasing: line[(space + 1)...]))
+                    } else if node.kind == .array && Int(node.next) == at + 3, nodes[at + 1].kind == .string, !nodes[at + 1].escaped,
+                              nodes[at + 2].kind == .string, !nodes[at + 2].escaped {
+                        (left, right) = (bytes(nodes[at + 1]), bytes(nodes[at + 2]))
+                    } else {
+                        return nil
+                    }
+                    let middle = spelling.append(left, to: &spelled) ? spelled.count : nil
+                    guard let middle, spelling.append(right, to: &spelled) else {
+                        spelled.removeSubrange(start...)
+                        return nil
+                    }
+                    return (start, middle, spelled.count)
+                }
+                for batchStart in stride(from: merges.startIndex, to: merges.endIndex, by: batch) {
+                    let elements = merges[batchStart..<min(batchStart + batch, merges.endIndex)]
+                    spelled.removeAll(keepingCapacity: true)
+                    parts.removeAll(keepingCapacity: true)
+                    for element in elements { parts.append(spell(Int(element))) }
+                    let failure: TokenizerError? = spelled.withUnsafeBufferPointer { spelled in
+                        func range(_ from: Int, _ to: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: spelled[from..<to]) }
+                        for case let (start, middle, end)? in parts {
+                            table.prefetch(range(start, middle))
+                            table.prefetch(range(middle, end))
+                            table.prefetch(range(start, end))
                         }
-                    } else if node.kind == .array && Int(node.next) == at + 3 {
-                        let first = nodes[at + 1], second = nodes[at + 2]
-                        if first.kind == .string && !first.escaped && second.kind == .string && !second.escaped {
-                            left = appendPart(bytes(first))
-                            right = appendPart(bytes(second))
+                        for (offset, element) in elements.enumerated() {
+                            let index = batchStart + offset
+                            if let (start, middle, end) = parts[offset], let left = table.id(of: range(start, middle)),
+                               let right = table.id(of: range(middle, end)), let result = table.id(of: range(start, end)) {
+                                rules.append((left, right, UInt32(index), result))
+                                continue
+                            }
+                            switch mergeRule(JSONValue(document: document, index: Int(element)), table: table, spelling: spelling) {
+                            case .success(let (left, right, result)): rules.append((left, right, UInt32(index), result))
+                            case .failure(let problem): return TokenizerError("model.merges[\(index)]: \(problem.description)")
+                            }
                         }
+                        return nil
                     }
-                    if let left, let right, let result = table.id(of: joined) {
-                        rules.append((left, right, UInt32(index), result))
-                        continue
-                    }
-                    switch mergeRule(JSONValue(document: document, index: at), table: table, spelling: spelling) {
-                    case .success(let (left, right, result)): rules.append((left, right, UInt32(index), result))
-                    case .failure(let problem): return .failure(TokenizerError("model.merges[\(index)]: \(problem.description)"))
-                    }
+                    if let failure { return .failure(failure) }
                 }
                 return .success(rules)
             }

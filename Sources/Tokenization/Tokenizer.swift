@@ -115,24 +115,22 @@ public final class Tokenizer: Sendable {
     }
 
     private static func loadJSON(path: String, cache: TokenizerCache?) throws(TokenizerError) -> Tokenizer {
-        // The file is hashed where it lies to look for an entry, and the bytes read are hashed again
-        // to store one: a file that changes in between is never kept under the old one's name. An
-        // entry that no longer parses (hapax now refuses what it once took) falls back to the file,
-        // whose errors name its lines.
-        if let cache, let digest = withMappedFile(path, { $0.count >= cache.smallestFile ? TokenizerCache.digest($0) : nil }) ?? nil,
-           let entry = cache.entry(for: digest),
+        // The bytes read are the bytes hashed, so a file that changes while it is read is never kept
+        // under another content's name. An entry that no longer parses (hapax now refuses what it
+        // once took) falls back to the file, whose errors name its lines.
+        let contents = try fileBytes(path)
+        let digest = cache.flatMap { contents.count >= $0.smallestFile ? TokenizerCache.digest(contents) : nil }
+        if let cache, let digest, let entry = cache.entry(for: digest),
            let tokenizer = try? HuggingFaceTokenizerFile.parse(HuggingFaceTokenizerFile.root(entry.rest), source: path,
                                                                vocabulary: entry.vocabulary).tokenizer {
             return tokenizer
         }
-        let contents = try fileBytes(path)
         do {
             let root = try HuggingFaceTokenizerFile.root(contents)
             if TekkenFile.describes(root) { return try TekkenFile.parse(root, source: path) }
             let (tokenizer, vocabulary) = try HuggingFaceTokenizerFile.parse(root, source: path)
-            if let cache, contents.count >= cache.smallestFile {
-                cache.store(TokenizerCache.Entry(rest: HuggingFaceTokenizerFile.withoutVocabulary(root), vocabulary: vocabulary),
-                            for: TokenizerCache.digest(contents))
+            if let cache, let digest {
+                cache.store(TokenizerCache.Entry(rest: HuggingFaceTokenizerFile.withoutVocabulary(root), vocabulary: vocabulary), for: digest)
             }
             return tokenizer
         } catch {

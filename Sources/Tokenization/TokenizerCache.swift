@@ -83,16 +83,27 @@ struct TokenizerCache: Sendable {
     func store(_ entry: Entry, for digest: [UInt8]) {
         let tokens = entry.vocabulary.tokens, rules = entry.vocabulary.rules
         guard tokens.arena.count < Int(UInt32.max), rules.count < Int(UInt32.max) else { return }
-        var bytes = Self.firstLine + digest
-        func append<Integer: FixedWidthInteger>(_ value: Integer) {
-            withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+        let counts = [entry.rest.count, entry.vocabulary.listed, tokens.count, tokens.arena.count, rules.count]
+        let bodySize = Self.firstLine.count + Self.digestSize + 8 * counts.count + entry.rest.count + 4 * tokens.starts.count
+            + tokens.arena.count + 16 * rules.count
+        // Written in place: an entry of a 128k vocabulary is a million integers.
+        let bytes = [UInt8](unsafeUninitializedCapacity: bodySize + Self.digestSize) { buffer, initialized in
+            var writer = Writer(bytes: UnsafeMutableRawBufferPointer(buffer))
+            writer.put(Self.firstLine)
+            writer.put(digest)
+            for count in counts { writer.put(UInt64(count)) }
+            writer.put(entry.rest)
+            for start in tokens.starts { writer.put(UInt32(start)) }
+            writer.put(tokens.arena)
+            for rule in rules {
+                writer.put(rule.left)
+                writer.put(rule.right)
+                writer.put(rule.priority)
+                writer.put(rule.result)
+            }
+            writer.put(Self.digest(UnsafeBufferPointer(rebasing: buffer[..<bodySize])))
+            initialized = writer.at
         }
-        for count in [entry.rest.count, entry.vocabulary.listed, tokens.count, tokens.arena.count, rules.count] { append(UInt64(count)) }
-        bytes += entry.rest
-        for start in tokens.starts { append(UInt32(start)) }
-        bytes += tokens.arena
-        for rule in rules { for word in [rule.left, rule.right, rule.priority, rule.result] { append(word) } }
-        bytes += Self.digest(bytes)
 
         let target = path(for: digest), partial = "\(target).\(UUID().uuidString).partial"
         do {
@@ -101,6 +112,22 @@ struct TokenizerCache: Sendable {
             guard rename(partial, target) == 0 else { throw CocoaError(.fileWriteUnknown) }
         } catch {
             try? FileManager.default.removeItem(atPath: partial)
+        }
+    }
+
+    /// Writes an entry's parts in order, integers little-endian, into memory sized for them.
+    private struct Writer {
+        let bytes: UnsafeMutableRawBufferPointer
+        var at = 0
+
+        mutating func put(_ part: [UInt8]) {
+            UnsafeMutableRawBufferPointer(rebasing: bytes[at..<(at + part.count)]).copyBytes(from: part)
+            at += part.count
+        }
+
+        mutating func put<Integer: FixedWidthInteger>(_ value: Integer) {
+            bytes.storeBytes(of: value.littleEndian, toByteOffset: at, as: Integer.self)
+            at += MemoryLayout<Integer>.size
         }
     }
 

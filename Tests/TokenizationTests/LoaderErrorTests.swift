@@ -87,6 +87,17 @@ import Testing
         #expect(message.contains(#"model.merges[0]: merging "a" and "b" gives "ab", which is not in model.vocab"#), "\(message)")
     }
 
+    /// Merges are read in stretches on all cores and looked up in batches; a bad one deep in the
+    /// list is still named by its own position, in either form of merge.
+    @Test(arguments: [(#""a b""#, #""a c""#), (#"["a", "b"]"#, #"["a", "c"]"#)])
+    func aBadMergeFarDownIsNamedByItsPosition(good: String, bad: String) {
+        let vocab = "{" + (0...255).map { "\"\(ByteLevelAlphabet.spell([UInt8($0)]).replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\": \($0)" }.joined(separator: ", ") + #", "ab": 256}"#
+        let position = 16_384 + 45
+        let merges = "[" + (0..<20_000).map { $0 == position ? bad : good }.joined(separator: ", ") + "]"
+        let message = error(loading: Self.tokenizerJSON(vocab: vocab, merges: merges), as: "tokenizer.json")
+        #expect(message.contains(#"model.merges[\#(position)]: merging "a" and "c" gives "ac", which is not in model.vocab"#), "\(message)")
+    }
+
     /// Names written with escapes (`\u0061` for `a`, `\"` for a quote) are the same tokens as
     /// names written plainly, in the vocabulary and in both forms of merge, including the merges
     /// that hapax reads straight from the file's bytes.
