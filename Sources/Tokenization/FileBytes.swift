@@ -36,7 +36,7 @@ func fileBytes(_ path: String) throws(TokenizerError) -> [UInt8] {
     return bytes
 }
 
-/// Calls `body` with the bytes of the file at `path`, mapped rather than read: checking a cache entry
+/// Calls `body` with the bytes of the file at `path`, mapped rather than read: hashing a file of tens
 /// of megabytes from the page cache spares copying it into memory first. Nil when the file cannot be
 /// mapped (missing, empty, a directory).
 func withMappedFile<Result>(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {

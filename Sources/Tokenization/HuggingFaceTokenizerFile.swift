@@ -244,36 +244,11 @@ enum HuggingFaceTokenizerFile {
         var parts: [(start: Int, middle: Int, end: Int)?] = []
         return document.bytes.withUnsafeBufferPointer { text in
             document.nodes.withUnsafeBufferPointer { nodes in
-                func bytes(_ node: JSONDocument.Node) -> UnsafeBufferPointer<UInt8> {
-                    UnsafeBufferPointer(rebasing: text[Int(node.start)..<Int(node.end)])
-                }
-                /// Spells a merge's two parts after what `spelled` holds; nil when the merge must be
-                /// read as values (escapes, another shape, a character outside the alphabet).
-                func spell(_ at: Int) -> (start: Int, middle: Int, end: Int)? {
-                    let node = nodes[at], start = spelled.count
-                    let left, right: UnsafeBufferPointer<UInt8>
-                    if node.kind == .string && !node.escaped {
-                        let line = bytes(node)
-                        guard let space = line.firstIndex(of: UInt8(ascii: " ")), !line[(space + 1)...].contains(UInt8(ascii: " ")) else { return nil }
-                        (left, right) = (UnsafeBufferPointer(rebasing: line[..<space]), UnsafeBufferPointer(rebasing: line[(space + 1)...]))
-                    } else if node.kind == .array && Int(node.next) == at + 3, nodes[at + 1].kind == .string, !nodes[at + 1].escaped,
-                              nodes[at + 2].kind == .string, !nodes[at + 2].escaped {
-                        (left, right) = (bytes(nodes[at + 1]), bytes(nodes[at + 2]))
-                    } else {
-                        return nil
-                    }
-                    let middle = spelling.append(left, to: &spelled) ? spelled.count : nil
-                    guard let middle, spelling.append(right, to: &spelled) else {
-                        spelled.removeSubrange(start...)
-                        return nil
-                    }
-                    return (start, middle, spelled.count)
-                }
                 for batchStart in stride(from: merges.startIndex, to: merges.endIndex, by: batch) {
                     let elements = merges[batchStart..<min(batchStart + batch, merges.endIndex)]
                     spelled.removeAll(keepingCapacity: true)
                     parts.removeAll(keepingCapacity: true)
-                    for element in elements { parts.append(spell(Int(element))) }
+                    for element in elements { parts.append(spell(Int(element), text: text, nodes: nodes, spelling: spelling, after: &spelled)) }
                     let failure: TokenizerError? = spelled.withUnsafeBufferPointer { spelled in
                         func range(_ from: Int, _ to: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: spelled[from..<to]) }
                         for case let (start, middle, end)? in parts {
@@ -300,6 +275,34 @@ enum HuggingFaceTokenizerFile {
                 return .success(rules)
             }
         }
+    }
+
+    /// Spells a merge's two parts after what `spelled` holds; nil, with nothing added, when the merge
+    /// must be read as values (escapes, another shape, a character outside the alphabet). A function
+    /// of its own: a nested one capturing `spelled` had its every access checked at run time.
+    private static func spell(_ at: Int, text: UnsafeBufferPointer<UInt8>, nodes: UnsafeBufferPointer<JSONDocument.Node>,
+                              spelling: Spelling, after spelled: inout [UInt8]) -> (start: Int, middle: Int, end: Int)? {
+        func bytes(_ node: JSONDocument.Node) -> UnsafeBufferPointer<UInt8> {
+            UnsafeBufferPointer(rebasing: text[Int(node.start)..<Int(node.end)])
+        }
+        let node = nodes[at], start = spelled.count
+        let left, right: UnsafeBufferPointer<UInt8>
+        if node.kind == .string && !node.escaped {
+            let line = bytes(node)
+            guard let space = line.firstIndex(of: UInt8(ascii: " ")), !line[(space + 1)...].contains(UInt8(ascii: " ")) else { return nil }
+            (left, right) = (UnsafeBufferPointer(rebasing: line[..<space]), UnsafeBufferPointer(rebasing: line[(space + 1)...]))
+        } else if node.kind == .array && Int(node.next) == at + 3, nodes[at + 1].kind == .string, !nodes[at + 1].escaped,
+                  nodes[at + 2].kind == .string, !nodes[at + 2].escaped {
+            (left, right) = (bytes(nodes[at + 1]), bytes(nodes[at + 2]))
+        } else {
+            return nil
+        }
+        let middle = spelling.append(left, to: &spelled) ? spelled.count : nil
+        guard let middle, spelling.append(right, to: &spelled) else {
+            spelled.removeSubrange(start...)
+            return nil
+        }
+        return (start, middle, spelled.count)
     }
 
     /// One merge read as values, escapes and all: its parts' ids and the id they merge into, or what

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import WorkerPool
 
 /// A BPE tokenizer, run as Hugging Face runs one: added tokens are cut out of the text, the rest is
 /// normalized (normalized added tokens are cut out of that), each remaining stretch gets its spaces
@@ -115,22 +116,25 @@ public final class Tokenizer: Sendable {
     }
 
     private static func loadJSON(path: String, cache: TokenizerCache?) throws(TokenizerError) -> Tokenizer {
-        // The bytes read are the bytes hashed, so a file that changes while it is read is never kept
-        // under another content's name. An entry that no longer parses (hapax now refuses what it
-        // once took) falls back to the file, whose errors name its lines.
-        let contents = try fileBytes(path)
-        let digest = cache.flatMap { contents.count >= $0.smallestFile ? TokenizerCache.digest(contents) : nil }
-        if let cache, let digest, let entry = cache.entry(for: digest),
+        // Looking for an entry hashes the file where it lies. On a miss, the bytes read are hashed on
+        // another thread while they are parsed, and the entry is stored under that digest: a file that
+        // changes in between is never kept under another content's name. An entry that no longer
+        // parses (hapax now refuses what it once took) falls back to the file, whose errors name its
+        // lines.
+        if let cache, let digest = withMappedFile(path, { $0.count >= cache.smallestFile ? TokenizerCache.digest($0) : nil }) ?? nil,
+           let entry = cache.entry(for: digest),
            let tokenizer = try? HuggingFaceTokenizerFile.parse(HuggingFaceTokenizerFile.root(entry.rest), source: path,
                                                                vocabulary: entry.vocabulary).tokenizer {
             return tokenizer
         }
+        let contents = try fileBytes(path)
+        let digest = cache.flatMap { contents.count >= $0.smallestFile ? BackgroundValue { TokenizerCache.digest(contents) } : nil }
         do {
             let root = try HuggingFaceTokenizerFile.root(contents)
             if TekkenFile.describes(root) { return try TekkenFile.parse(root, source: path) }
             let (tokenizer, vocabulary) = try HuggingFaceTokenizerFile.parse(root, source: path)
             if let cache, let digest {
-                cache.store(TokenizerCache.Entry(rest: HuggingFaceTokenizerFile.withoutVocabulary(root), vocabulary: vocabulary), for: digest)
+                cache.store(TokenizerCache.Entry(rest: HuggingFaceTokenizerFile.withoutVocabulary(root), vocabulary: vocabulary), for: digest.value)
             }
             return tokenizer
         } catch {
