@@ -64,6 +64,24 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: cache.directory).count == 2)
     }
 
+    /// A large file is hashed a MiB at a time on all cores: a byte changed in any MiB, or a byte
+    /// added at the end, gives another digest.
+    @Test func everyPieceOfALargeFileCounts() {
+        var rng = SplitMix64(seed: 3)
+        let bytes = (0..<(5 << 19) + 7).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        let digest = TokenizerCache.digest(bytes)
+        #expect(TokenizerCache.digest(bytes) == digest && digest.count == 32)
+        var others: Set<[UInt8]> = [digest]
+        for at in [0, (1 << 20) - 1, 1 << 20, (2 << 20) + 12345, bytes.count - 1] {
+            var changed = bytes
+            changed[at] ^= 1
+            others.insert(TokenizerCache.digest(changed))
+        }
+        others.insert(TokenizerCache.digest(bytes + [0]))
+        others.insert(TokenizerCache.digest(bytes.dropLast()))
+        #expect(others.count == 8)
+    }
+
     /// "a letter changed" keeps the entry well formed, so only its checksum can tell; "a count that
     /// lies" has a checksum made for it, so only the entry's structure can.
     @Test(arguments: ["a letter changed", "a byte flipped", "cut in half", "empty", "another file's entry", "a count that lies"])
