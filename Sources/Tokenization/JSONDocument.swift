@@ -187,29 +187,38 @@ final class JSONDocument: Sendable {
             add(.number, start, at)
         }
 
-        /// A string, from its opening quote; the node holds what lies between the quotes.
+        /// A string, from its opening quote; the node holds what lies between the quotes. Printable
+        /// ASCII and two-byte UTF-8 (a byte-level vocabulary's alphabet) are stepped over in a local
+        /// loop; the rest goes through `escape` and `utf8Sequence`.
         private mutating func string() throws(Failure) {
-            at += 1
-            let start = at
-            var escaped = false
+            let start = at + 1
+            var i = start, escaped = false
             while true {
-                guard at < text.count else { throw Failure(message: "a string is not closed", offset: start - 1) }
-                let byte = text[at]
+                guard i < text.count else { throw Failure(message: "a string is not closed", offset: start - 1) }
+                let byte = text[i]
                 if byte == UInt8(ascii: "\"") { break }
+                if byte >= 0x20 && byte < 0x80 && byte != UInt8(ascii: "\\") {
+                    i += 1
+                    continue
+                }
+                if (0xC2...0xDF).contains(byte) && i + 1 < text.count && text[i + 1] & 0xC0 == 0x80 {
+                    i += 2
+                    continue
+                }
+                at = i
                 if byte < 0x20 {
                     throw Failure(message: "a control character (0x\(String(byte, radix: 16, uppercase: true))) in a string must be escaped", offset: at)
                 }
                 if byte == UInt8(ascii: "\\") {
                     escaped = true
                     try escape()
-                } else if byte < 0x80 {
-                    at += 1
                 } else {
                     try utf8Sequence()
                 }
+                i = at
             }
-            add(.string, escaped: escaped, start, at)
-            at += 1
+            add(.string, escaped: escaped, start, i)
+            at = i + 1
         }
 
         private mutating func escape() throws(Failure) {
