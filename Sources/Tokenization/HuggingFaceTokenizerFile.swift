@@ -52,9 +52,11 @@ enum HuggingFaceTokenizerFile {
         }
     }
 
-    /// The tokenizer `root` describes, and its vocabulary: `vocabulary` when given (read from the same
-    /// file before), else read from `model.vocab` and `model.merges`.
-    static func parse(_ root: JSONValue, source: String, vocabulary known: Vocabulary? = nil) throws(TokenizerError) -> (tokenizer: Tokenizer, vocabulary: Vocabulary) {
+    /// The tokenizer `root` describes, with `vocabulary` when given (read from the same file before),
+    /// else with the one read from `model.vocab` and `model.merges`, which `read` is handed before the
+    /// model is built (the cache stores it meanwhile).
+    static func parse(_ root: JSONValue, source: String, vocabulary known: Vocabulary? = nil,
+                      read: (Vocabulary) -> Void = { _ in }) throws(TokenizerError) -> Tokenizer {
         let json = JSONPath(root, path: "")
 
         let normalizer = TextNormalizer(try normalizerSteps(root["normalizer"], place: "normalizer"))
@@ -100,6 +102,7 @@ enum HuggingFaceTokenizerFile {
                                                       spelling: spelling)
             vocabulary = Vocabulary(tokens: tokens, table: table, listed: vocab.value.count,
                                     rules: try mergeRules(model, table: table, spelling: spelling))
+            read(vocabulary)
         }
         let (tokens, table) = (vocabulary.tokens, vocabulary.table)
         func spelled(_ name: String) -> [UInt8]? { spelling.bytes(of: name) }
@@ -116,8 +119,8 @@ enum HuggingFaceTokenizerFile {
         let shortcut: BytePairModel.Shortcut = ignoresMerges ? .anyToken : .selfConsistentTokens
         if byteLevel {
             let bpe = try BytePairModel(tokens: tokens, vocabulary: table, merges: MergeRules(MergeTable(vocabulary.rules)), shortcut: shortcut)
-            return (Tokenizer(splits: splits, spaces: spaces, normalizer: normalizer, model: bpe,
-                              addedTokens: added, source: "\(source) (Hugging Face byte-level BPE)"), vocabulary)
+            return Tokenizer(splits: splits, spaces: spaces, normalizer: normalizer, model: bpe,
+                             addedTokens: added, source: "\(source) (Hugging Face byte-level BPE)")
         }
         guard let unknownSpelling = try model.optionalString("unk_token") else {
             throw TokenizerError("model.unk_token: missing; a BPE over characters needs it for characters outside the vocabulary")
@@ -130,9 +133,9 @@ enum HuggingFaceTokenizerFile {
         let bpe = try BytePairModel(tokens: tokens, vocabulary: table, merges: MergeRules(MergeTable(vocabulary.rules)), shortcut: shortcut,
                                     alphabet: .characters(byteTokens: byteTokens, unknown: unknown,
                                                           fusesUnknown: try model.optionalBool("fuse_unk") ?? false))
-        return (Tokenizer(splits: splits, spaces: spaces, normalizer: normalizer, model: bpe, addedTokens: added,
-                          surfaces: TokenSpellings((0..<tokens.count).map { tokens.isEmpty($0) ? nil : SentencePieceSpelling.surface(Array(tokens[$0])) }),
-                          source: "\(source) (Hugging Face BPE over characters, SentencePiece's form)"), vocabulary)
+        return Tokenizer(splits: splits, spaces: spaces, normalizer: normalizer, model: bpe, addedTokens: added,
+                         surfaces: TokenSpellings((0..<tokens.count).map { tokens.isEmpty($0) ? nil : SentencePieceSpelling.surface(Array(tokens[$0])) }),
+                         source: "\(source) (Hugging Face BPE over characters, SentencePiece's form)")
     }
 
     /// The spellings by id from `model.vocab`, and the table that finds an id by its spelling. Names

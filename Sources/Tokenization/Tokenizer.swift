@@ -117,25 +117,31 @@ public final class Tokenizer: Sendable {
 
     private static func loadJSON(path: String, cache: TokenizerCache?) throws(TokenizerError) -> Tokenizer {
         // Looking for an entry hashes the file where it lies. On a miss, the bytes read are hashed on
-        // another thread while they are parsed, and the entry is stored under that digest: a file that
-        // changes in between is never kept under another content's name. An entry that no longer
+        // another thread while they are parsed, and the entry is stored under that digest (a file that
+        // changes in between is never kept under another content's name), on another thread while
+        // the model is built. An entry that no longer
         // parses (hapax now refuses what it once took) falls back to the file, whose errors name its
         // lines.
         if let cache, let digest = withMappedFile(path, { $0.count >= cache.smallestFile ? TokenizerCache.digest($0) : nil }) ?? nil,
            let entry = cache.entry(for: digest),
            let tokenizer = try? HuggingFaceTokenizerFile.parse(HuggingFaceTokenizerFile.root(entry.rest), source: path,
-                                                               vocabulary: entry.vocabulary).tokenizer {
+                                                               vocabulary: entry.vocabulary) {
             return tokenizer
         }
         let contents = try fileBytes(path)
-        let digest = cache.flatMap { contents.count >= $0.smallestFile ? BackgroundValue { TokenizerCache.digest(contents) } : nil }
+        // One thread for it: the parse has the other core.
+        let digest = cache.flatMap { contents.count >= $0.smallestFile ? BackgroundValue { TokenizerCache.digest(contents, threads: 1) } : nil }
         do {
             let root = try HuggingFaceTokenizerFile.root(contents)
             if TekkenFile.describes(root) { return try TekkenFile.parse(root, source: path) }
-            let (tokenizer, vocabulary) = try HuggingFaceTokenizerFile.parse(root, source: path)
-            if let cache, let digest {
-                cache.store(TokenizerCache.Entry(rest: HuggingFaceTokenizerFile.withoutVocabulary(root), vocabulary: vocabulary), for: digest.value)
+            var storing: BackgroundValue<Void>?
+            let tokenizer = try HuggingFaceTokenizerFile.parse(root, source: path) { vocabulary in
+                guard let cache, let digest else { return }
+                storing = BackgroundValue {
+                    cache.store(TokenizerCache.Entry(rest: HuggingFaceTokenizerFile.withoutVocabulary(root), vocabulary: vocabulary), for: digest.value)
+                }
             }
+            storing?.value
             return tokenizer
         } catch {
             throw error.located(in: path)

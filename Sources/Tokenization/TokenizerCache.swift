@@ -54,10 +54,10 @@ struct TokenizerCache: Sendable {
     /// The SHA-256 of a line naming the scheme, the byte count and the SHA-256 of each MiB of
     /// `bytes` in order. Hashing the pieces on all cores halves the wait for a file's name on two
     /// (SHA-256 alone is one long chain); two contents with one digest would need SHA-256 to collide.
-    static func digest(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+    static func digest(_ bytes: UnsafeBufferPointer<UInt8>, threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> [UInt8] {
         let piece = 1 << 20, count = bytes.count
         let base = UInt(bitPattern: bytes.baseAddress)   // an address, so that the threads may share it
-        let pieces = parallelMap((count + piece - 1) / piece, threads: ProcessInfo.processInfo.activeProcessorCount) { k in
+        let pieces = parallelMap((count + piece - 1) / piece, threads: threads) { k in
             var hasher = SHA256()
             hasher.update(UnsafeBufferPointer(start: UnsafePointer<UInt8>(bitPattern: base)! + k * piece, count: min(piece, count - k * piece)))
             return hasher.finalize()
@@ -69,8 +69,8 @@ struct TokenizerCache: Sendable {
         return hasher.finalize()
     }
 
-    static func digest<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> [UInt8] {
-        Array(bytes).withUnsafeBufferPointer { digest($0) }
+    static func digest<Bytes: Collection<UInt8>>(_ bytes: Bytes, threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> [UInt8] {
+        Array(bytes).withUnsafeBufferPointer { digest($0, threads: threads) }
     }
 
     func path(for digest: [UInt8]) -> String { directory + "/" + SHA256.hex(digest) }
