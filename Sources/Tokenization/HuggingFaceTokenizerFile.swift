@@ -139,32 +139,44 @@ enum HuggingFaceTokenizerFile {
     }
 
     /// The spellings by id from `model.vocab`, and the table that finds an id by its spelling. Names
-    /// are spelled straight from the file's bytes: a vocabulary has a hundred thousand of them.
+    /// and ids are read straight from the document's nodes and bytes, as the merges are: a vocabulary
+    /// has a hundred thousand of them, and a `JSONValue` for each cost its document's reference count.
     private static func vocabulary(_ vocab: JSONValue, largestId: Int, spelling: Spelling) throws(TokenizerError) -> (TokenSpellings, ByteStringTable) {
+        let document = vocab.document
         var listed = TokenSpellings()       // in the file's order
         var idOfListing: [Int] = []
-        var nameOfListing: [JSONValue] = []
+        var nameOfListing: [Int] = []       // the name's node
         var listingOfId: [Int32] = []       // -1: no token has the id
-        func place(_ name: JSONValue) -> String { "model.vocab[\(quoted(name.string ?? ""))]" }
-        for (name, value) in vocab.members {
-            guard let id = value.integer, id >= 0 else {
-                throw TokenizerError("\(place(name)): expected a non-negative integer id, got \(value.described)")
+        func place(_ name: Int) -> String { "model.vocab[\(quoted(JSONValue(document: document, index: name).string ?? ""))]" }
+        try document.bytes.withUnsafeBufferPointer { text throws(TokenizerError) in
+            try document.nodes.withUnsafeBufferPointer { nodes throws(TokenizerError) in
+                var name = vocab.index + 1
+                while name < Int(nodes[vocab.index].next) {
+                    let value = Int(nodes[name].next)
+                    guard let id = JSONDocument.integer(nodes[value], in: text), id >= 0 else {
+                        throw TokenizerError("\(place(name)): expected a non-negative integer id, got \(JSONValue(document: document, index: value).described)")
+                    }
+                    guard id <= largestId else {
+                        throw TokenizerError("\(place(name)): id \(id) is far beyond the file's number of tokens (at most \(largestId))")
+                    }
+                    // transformers converts Mistral's models with an empty token, which text never produces.
+                    let node = nodes[name]
+                    let spelled = node.escaped
+                        ? JSONValue(document: document, index: name).withUTF8 { utf8 in listed.append(decoding: { spelling.append(utf8, to: &$0) }) } ?? false
+                        : listed.append(decoding: { spelling.append(UnsafeBufferPointer(rebasing: text[Int(node.start)..<Int(node.end)]), to: &$0) })
+                    guard spelled, !spelling.byteLevel || !listed.isEmpty(listed.count - 1) else {
+                        throw TokenizerError("\(place(name)): the token is not spelled in the byte-level alphabet")
+                    }
+                    if id >= listingOfId.count { listingOfId += repeatElement(-1, count: id + 1 - listingOfId.count) }
+                    guard listingOfId[id] < 0 else {
+                        throw TokenizerError("\(place(name)): id \(id) is also given to \(quoted(JSONValue(document: document, index: nameOfListing[Int(listingOfId[id])]).string ?? ""))")
+                    }
+                    listingOfId[id] = Int32(idOfListing.count)
+                    idOfListing.append(id)
+                    nameOfListing.append(name)
+                    name = Int(nodes[value].next)
+                }
             }
-            guard id <= largestId else {
-                throw TokenizerError("\(place(name)): id \(id) is far beyond the file's number of tokens (at most \(largestId))")
-            }
-            // transformers converts Mistral's models with an empty token, which text never produces.
-            let spelled = name.withUTF8 { utf8 in listed.append(decoding: { spelling.append(utf8, to: &$0) }) } ?? false
-            guard spelled, !spelling.byteLevel || !listed.isEmpty(listed.count - 1) else {
-                throw TokenizerError("\(place(name)): the token is not spelled in the byte-level alphabet")
-            }
-            if id >= listingOfId.count { listingOfId += repeatElement(-1, count: id + 1 - listingOfId.count) }
-            guard listingOfId[id] < 0 else {
-                throw TokenizerError("\(place(name)): id \(id) is also given to \(quoted(nameOfListing[Int(listingOfId[id])].string ?? ""))")
-            }
-            listingOfId[id] = Int32(idOfListing.count)
-            idOfListing.append(id)
-            nameOfListing.append(name)
         }
         // Files list ids in order, which makes the listing the spellings by id as it is.
         var tokens = listed

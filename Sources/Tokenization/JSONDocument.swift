@@ -58,6 +58,20 @@ final class JSONDocument: Sendable {
 
     var root: JSONValue { JSONValue(document: self, index: 0) }
 
+    /// `node`'s value as `JSONValue.integer` reads it, from the document's bytes `text`.
+    static func integer(_ node: Node, in text: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard node.kind == .number else { return nil }
+        let text = text[Int(node.start)..<Int(node.end)]
+        let negative = text.first == UInt8(ascii: "-")
+        let digits = text.dropFirst(negative ? 1 : 0)
+        if digits.count <= 15, digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) {
+            let magnitude = digits.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+            return negative ? -magnitude : magnitude
+        }
+        guard let double = Double(String(decoding: text, as: UTF8.self)), double == double.rounded(), abs(double) < 1e15 else { return nil }
+        return Int(double)
+    }
+
     private struct Parser {
         struct Failure: Error {
             let message: String
@@ -306,19 +320,7 @@ struct JSONValue: Sendable {
 
     /// A number with no fraction, within ±10^15 (so also exact as a double); `1.0` and `1e3` count, as
     /// they would after JSON's usual reading into a double.
-    var integer: Int? {
-        guard kind == .number else { return nil }
-        let node = self.node
-        let text = document.bytes[Int(node.start)..<Int(node.end)]
-        let negative = text.first == UInt8(ascii: "-")
-        let digits = text.dropFirst(negative ? 1 : 0)
-        if digits.count <= 15, digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) {
-            let magnitude = digits.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
-            return negative ? -magnitude : magnitude
-        }
-        guard let double = Double(String(decoding: text, as: UTF8.self)), double == double.rounded(), abs(double) < 1e15 else { return nil }
-        return Int(double)
-    }
+    var integer: Int? { document.bytes.withUnsafeBufferPointer { JSONDocument.integer(node, in: $0) } }
 
     var number: Double? {
         guard kind == .number else { return nil }
