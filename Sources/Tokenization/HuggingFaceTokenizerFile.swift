@@ -97,11 +97,13 @@ enum HuggingFaceTokenizerFile {
         if let known {
             vocabulary = known
         } else {
+            let merges = model["merges"]
+            let spelled = BackgroundValue { SpelledMerges(merges, spelling: spelling) }
             let vocab = try model.object("vocab")
             let (tokens, table) = try self.vocabulary(vocab.value, largestId: largestAllowedId(entries: vocab.value.count + addedCount),
                                                       spelling: spelling)
             vocabulary = Vocabulary(tokens: tokens, table: table, listed: vocab.value.count,
-                                    rules: try mergeRules(model, table: table, spelling: spelling))
+                                    rules: try spelled.value.rules(table: table, spelling: spelling))
             read(vocabulary)
         }
         let (tokens, table) = (vocabulary.tokens, vocabulary.table)
@@ -212,143 +214,6 @@ enum HuggingFaceTokenizerFile {
     }
 
     typealias Rule = (left: UInt32, right: UInt32, priority: UInt32, result: UInt32)
-
-    /// `model.merges` as pair rules, each merge's position its priority. A merge is written
-    /// `"left right"` or, since tokenizers 0.20, `["left", "right"]`. A large vocabulary has a few
-    /// hundred thousand merges, three lookups each, so they are read in stretches on all cores,
-    /// straight from the file's bytes and the document's nodes (a `JSONValue` for each would make the
-    /// cores contend for the document's reference count); a merge with escapes, or one that fails, is
-    /// read again as values.
-    private static func mergeRules(_ model: JSONPath, table: ByteStringTable, spelling: Spelling) throws(TokenizerError) -> [Rule] {
-        guard let merges = model["merges"] else { throw TokenizerError("model.merges: missing") }
-        guard merges.kind == .array else { throw TokenizerError("model.merges: expected an array, got \(merges.described)") }
-        let document = merges.document
-        var found: [Int32] = []
-        var child = merges.index + 1
-        while child < Int(document.nodes[merges.index].next) {
-            found.append(Int32(child))
-            child = Int(document.nodes[child].next)
-        }
-        let elements = found
-        let stretch = 16_384
-        let stretches = parallelMap((elements.count + stretch - 1) / stretch, threads: ProcessInfo.processInfo.activeProcessorCount) { k in
-            let first = k * stretch
-            return mergeRules(elements[first..<min(first + stretch, elements.count)], document: document,
-                              table: table, spelling: spelling)
-        }
-        var rules: [Rule] = []
-        rules.reserveCapacity(elements.count)
-        for stretch in stretches {
-            switch stretch {
-            case .success(let more): rules += more
-            case .failure(let error): throw error
-            }
-        }
-        return rules
-    }
-
-    /// The rules of `merges`: the nodes of some of `model.merges`' elements, indexed by their positions.
-    private static func mergeRules(_ merges: ArraySlice<Int32>, document: JSONDocument, table: ByteStringTable,
-                                   spelling: Spelling) -> Result<[Rule], TokenizerError> {
-        // A batch of merges is spelled first and its slots prefetched, then looked up: the table is
-        // larger than a core's cache, and three lookups a merge one after another waited on each miss.
-        let batch = 32
-        var rules: [Rule] = []
-        rules.reserveCapacity(merges.count)
-        var spelled: [UInt8] = []               // each merge's left part's bytes, then its right part's
-        var parts: [(start: Int, middle: Int, end: Int)?] = []
-        return document.bytes.withUnsafeBufferPointer { text in
-            document.nodes.withUnsafeBufferPointer { nodes in
-                for batchStart in stride(from: merges.startIndex, to: merges.endIndex, by: batch) {
-                    let elements = merges[batchStart..<min(batchStart + batch, merges.endIndex)]
-                    spelled.removeAll(keepingCapacity: true)
-                    parts.removeAll(keepingCapacity: true)
-                    for element in elements { parts.append(spell(Int(element), text: text, nodes: nodes, spelling: spelling, after: &spelled)) }
-                    let failure: TokenizerError? = spelled.withUnsafeBufferPointer { spelled in
-                        func range(_ from: Int, _ to: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: spelled[from..<to]) }
-                        for case let (start, middle, end)? in parts {
-                            table.prefetch(range(start, middle))
-                            table.prefetch(range(middle, end))
-                            table.prefetch(range(start, end))
-                        }
-                        for (offset, element) in elements.enumerated() {
-                            let index = batchStart + offset
-                            if let (start, middle, end) = parts[offset], let left = table.id(of: range(start, middle)),
-                               let right = table.id(of: range(middle, end)), let result = table.id(of: range(start, end)) {
-                                rules.append((left, right, UInt32(index), result))
-                                continue
-                            }
-                            switch mergeRule(JSONValue(document: document, index: Int(element)), table: table, spelling: spelling) {
-                            case .success(let (left, right, result)): rules.append((left, right, UInt32(index), result))
-                            case .failure(let problem): return TokenizerError("model.merges[\(index)]: \(problem.description)")
-                            }
-                        }
-                        return nil
-                    }
-                    if let failure { return .failure(failure) }
-                }
-                return .success(rules)
-            }
-        }
-    }
-
-    /// Spells a merge's two parts after what `spelled` holds; nil, with nothing added, when the merge
-    /// must be read as values (escapes, another shape, a character outside the alphabet). A function
-    /// of its own: a nested one capturing `spelled` had its every access checked at run time.
-    private static func spell(_ at: Int, text: UnsafeBufferPointer<UInt8>, nodes: UnsafeBufferPointer<JSONDocument.Node>,
-                              spelling: Spelling, after spelled: inout [UInt8]) -> (start: Int, middle: Int, end: Int)? {
-        func bytes(_ node: JSONDocument.Node) -> UnsafeBufferPointer<UInt8> {
-            UnsafeBufferPointer(rebasing: text[Int(node.start)..<Int(node.end)])
-        }
-        let node = nodes[at], start = spelled.count
-        let left, right: UnsafeBufferPointer<UInt8>
-        if node.kind == .string && !node.escaped {
-            let line = bytes(node)
-            guard let space = line.firstIndex(of: UInt8(ascii: " ")), !line[(space + 1)...].contains(UInt8(ascii: " ")) else { return nil }
-            (left, right) = (UnsafeBufferPointer(rebasing: line[..<space]), UnsafeBufferPointer(rebasing: line[(space + 1)...]))
-        } else if node.kind == .array && Int(node.next) == at + 3, nodes[at + 1].kind == .string, !nodes[at + 1].escaped,
-                  nodes[at + 2].kind == .string, !nodes[at + 2].escaped {
-            (left, right) = (bytes(nodes[at + 1]), bytes(nodes[at + 2]))
-        } else {
-            return nil
-        }
-        let middle = spelling.append(left, to: &spelled) ? spelled.count : nil
-        guard let middle, spelling.append(right, to: &spelled) else {
-            spelled.removeSubrange(start...)
-            return nil
-        }
-        return (start, middle, spelled.count)
-    }
-
-    /// One merge read as values, escapes and all: its parts' ids and the id they merge into, or what
-    /// is wrong with it.
-    private static func mergeRule(_ merge: JSONValue, table: ByteStringTable, spelling: Spelling) -> Result<(UInt32, UInt32, UInt32), MergeProblem> {
-        let parts: [String]
-        if let line = merge.string {
-            parts = line.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
-        } else if merge.kind == .array, merge.elements.allSatisfy({ $0.kind == .string }) {
-            parts = merge.elements.map { $0.string! }
-        } else {
-            return .failure(MergeProblem("expected \"left right\" or [\"left\", \"right\"], got \(merge.described)"))
-        }
-        guard parts.count == 2 else { return .failure(MergeProblem("expected two tokens, got \(parts.count)")) }
-        var ids: [UInt32] = []
-        for part in parts {
-            guard let bytes = spelling.bytes(of: part), let id = table.id(of: bytes) else {
-                return .failure(MergeProblem("\(quoted(part)) is not in model.vocab"))
-            }
-            ids.append(id)
-        }
-        guard let result = spelling.bytes(of: parts[0] + parts[1]).flatMap({ table.id(of: $0) }) else {
-            return .failure(MergeProblem("merging \(quoted(parts[0])) and \(quoted(parts[1])) gives \(quoted(parts[0] + parts[1])), which is not in model.vocab"))
-        }
-        return .success((ids[0], ids[1], result))
-    }
-
-    private struct MergeProblem: Error {
-        let description: String
-        init(_ description: String) { self.description = description }
-    }
 
     /// The decoders `transformers` writes for SentencePiece's form, which only matter for showing
     /// tokens: hapax shows `▁` as a space and `<0xXX>` as its byte.
