@@ -98,10 +98,17 @@ struct TokenizerCache: Sendable {
         } ?? nil
     }
 
-    /// Keeps `entry` for the file whose digest is `digest`; quietly does nothing where it cannot.
-    func store(_ entry: Entry, for digest: [UInt8]) {
+    /// An entry written under a temporary name, put in place only once its file has loaded.
+    struct Written: Sendable {
+        let partial: String
+        let target: String
+    }
+
+    /// Writes `entry` for the file whose digest is `digest` under a temporary name; nil where it
+    /// cannot (quietly: a cache that cannot be written is no cache).
+    func write(_ entry: Entry, for digest: [UInt8]) -> Written? {
         let tokens = entry.vocabulary.tokens, rules = entry.vocabulary.rules
-        guard tokens.arena.count < Int(UInt32.max), rules.count < Int(UInt32.max) else { return }
+        guard tokens.arena.count < Int(UInt32.max), rules.count < Int(UInt32.max) else { return nil }
         let counts = [entry.rest.count, entry.vocabulary.listed, tokens.count, tokens.arena.count, rules.count]
         let bodySize = Self.firstLine.count + Self.digestSize + 8 * counts.count + entry.rest.count + 4 * tokens.starts.count
             + tokens.arena.count + 16 * rules.count
@@ -128,10 +135,16 @@ struct TokenizerCache: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             try Data(bytes).write(to: URL(fileURLWithPath: partial))
-            guard rename(partial, target) == 0 else { throw CocoaError(.fileWriteUnknown) }
+            return Written(partial: partial, target: target)
         } catch {
             try? FileManager.default.removeItem(atPath: partial)
+            return nil
         }
+    }
+
+    /// Puts a written entry in place, or removes it when its file failed to load after all.
+    func finish(_ written: Written, keeping: Bool) {
+        if !keeping || rename(written.partial, written.target) != 0 { try? FileManager.default.removeItem(atPath: written.partial) }
     }
 
     /// Writes an entry's parts in order, integers little-endian, into memory sized for them.

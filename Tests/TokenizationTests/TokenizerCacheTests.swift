@@ -112,6 +112,16 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: entry)) == whole)
     }
 
+    /// The entry is written while the model is built: a file that fails after its vocabulary is
+    /// read (here, an added token's id) leaves no entry, and no part of one.
+    @Test func aFileThatFailsToLoadLeavesNothing() throws {
+        let broken = Self.file.replacingOccurrences(of: #"{"id": "#, with: #"{"id": 9999999"#)
+        #expect(broken != Self.file)
+        let path = Fixtures.temporaryFile("tokenizer.json", broken)
+        #expect(throws: TokenizerError.self) { try load(path, cache: cache) }
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: cache.directory)) ?? []).isEmpty)
+    }
+
     @Test func aCacheThatCannotBeWrittenIsNoCache() throws {
         let blocked = Fixtures.temporaryFile("not-a-folder", "")
         let path = Fixtures.temporaryFile("tokenizer.json", Self.file)
