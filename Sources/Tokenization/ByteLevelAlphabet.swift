@@ -26,34 +26,29 @@ enum ByteLevelAlphabet {
         return String(scalars)
     }
 
-    /// Appends the bytes that the well-formed UTF-8 `text` spells; false, with some appended, if it
-    /// has a character outside the alphabet. Every character of the alphabet takes one or two bytes,
-    /// so the bytes fit in `text.count`: they are spelled into scratch memory and appended at once,
-    /// sparing the capacity check of an append per byte (a large vocabulary and its merges spell
-    /// millions).
-    static func appendBytes(ofUTF8 text: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) -> Bool {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: text.count) { out in
-            byteOfScalarValue.withUnsafeBufferPointer { table in
-                var at = 0, end = 0
-                defer { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: out[..<end])) }
-                while at < text.count {
-                    let lead = text[at]
-                    let value: Int
-                    if lead < 0x80 {
-                        value = Int(lead)
-                        at += 1
-                    } else if lead < 0xE0, at + 1 < text.count {
-                        value = Int(lead & 0x1F) << 6 | Int(text[at + 1] & 0x3F)
-                        at += 2
-                    } else {
-                        return false
-                    }
-                    guard value < table.count, table[value] != 0xFFFF else { return false }
-                    out[end] = UInt8(truncatingIfNeeded: table[value])
-                    end += 1
+    /// Writes the bytes that the well-formed UTF-8 `text` spells to `out`, which has room for
+    /// `text.count` (every character of the alphabet takes one or two bytes), and returns how many;
+    /// nil if it has a character outside the alphabet.
+    static func write(bytesOfUTF8 text: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>) -> Int? {
+        byteOfScalarValue.withUnsafeBufferPointer { table in
+            var at = 0, end = 0
+            while at < text.count {
+                let lead = text[at]
+                let value: Int
+                if lead < 0x80 {
+                    value = Int(lead)
+                    at += 1
+                } else if lead < 0xE0, at + 1 < text.count {
+                    value = Int(lead & 0x1F) << 6 | Int(text[at + 1] & 0x3F)
+                    at += 2
+                } else {
+                    return nil
                 }
-                return true
+                guard value < table.count, table[value] != 0xFFFF else { return nil }
+                out[end] = UInt8(truncatingIfNeeded: table[value])
+                end += 1
             }
+            return end
         }
     }
 }

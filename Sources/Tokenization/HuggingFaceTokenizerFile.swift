@@ -145,41 +145,53 @@ enum HuggingFaceTokenizerFile {
     /// has a hundred thousand of them, and a `JSONValue` for each cost its document's reference count.
     private static func vocabulary(_ vocab: JSONValue, largestId: Int, spelling: Spelling) throws(TokenizerError) -> (TokenSpellings, ByteStringTable) {
         let document = vocab.document
-        var listed = TokenSpellings()       // in the file's order
+        var starts = [0]                    // listing k is spelled arena[starts[k]..<starts[k + 1]], in the file's order
         var idOfListing: [Int] = []
         var nameOfListing: [Int] = []       // the name's node
         var listingOfId: [Int32] = []       // -1: no token has the id
         func place(_ name: Int) -> String { "model.vocab[\(quoted(JSONValue(document: document, index: name).string ?? ""))]" }
-        try document.bytes.withUnsafeBufferPointer { text throws(TokenizerError) in
-            try document.nodes.withUnsafeBufferPointer { nodes throws(TokenizerError) in
-                var name = vocab.index + 1
-                while name < Int(nodes[vocab.index].next) {
-                    let value = Int(nodes[name].next)
-                    guard let id = JSONDocument.integer(nodes[value], in: text), id >= 0 else {
-                        throw TokenizerError("\(place(name)): expected a non-negative integer id, got \(JSONValue(document: document, index: value).described)")
+        var failure: TokenizerError?
+        // No name spells more bytes than the object holds.
+        let arena = [UInt8](unsafeUninitializedCapacity: vocab.byteRange.count) { arena, initialized in
+            document.bytes.withUnsafeBufferPointer { text in
+                document.nodes.withUnsafeBufferPointer { nodes in
+                    var name = vocab.index + 1
+                    while name < Int(nodes[vocab.index].next) {
+                        let value = Int(nodes[name].next)
+                        guard let id = JSONDocument.integer(nodes[value], in: text), id >= 0 else {
+                            failure = TokenizerError("\(place(name)): expected a non-negative integer id, got \(JSONValue(document: document, index: value).described)")
+                            return
+                        }
+                        guard id <= largestId else {
+                            failure = TokenizerError("\(place(name)): id \(id) is far beyond the file's number of tokens (at most \(largestId))")
+                            return
+                        }
+                        let node = nodes[name], out = arena.baseAddress! + initialized
+                        let written = node.escaped
+                            ? JSONValue(document: document, index: name).withUTF8 { spelling.write($0, to: out) } ?? nil
+                            : spelling.write(UnsafeBufferPointer(rebasing: text[Int(node.start)..<Int(node.end)]), to: out)
+                        // transformers converts Mistral's models with an empty token, which text never produces.
+                        guard let written, !spelling.byteLevel || written > 0 else {
+                            failure = TokenizerError("\(place(name)): the token is not spelled in the byte-level alphabet")
+                            return
+                        }
+                        if id >= listingOfId.count { listingOfId += repeatElement(-1, count: id + 1 - listingOfId.count) }
+                        guard listingOfId[id] < 0 else {
+                            failure = TokenizerError("\(place(name)): id \(id) is also given to \(quoted(JSONValue(document: document, index: nameOfListing[Int(listingOfId[id])]).string ?? ""))")
+                            return
+                        }
+                        initialized += written
+                        starts.append(initialized)
+                        listingOfId[id] = Int32(idOfListing.count)
+                        idOfListing.append(id)
+                        nameOfListing.append(name)
+                        name = Int(nodes[value].next)
                     }
-                    guard id <= largestId else {
-                        throw TokenizerError("\(place(name)): id \(id) is far beyond the file's number of tokens (at most \(largestId))")
-                    }
-                    // transformers converts Mistral's models with an empty token, which text never produces.
-                    let node = nodes[name]
-                    let spelled = node.escaped
-                        ? JSONValue(document: document, index: name).withUTF8 { utf8 in listed.append(decoding: { spelling.append(utf8, to: &$0) }) } ?? false
-                        : listed.append(decoding: { spelling.append(UnsafeBufferPointer(rebasing: text[Int(node.start)..<Int(node.end)]), to: &$0) })
-                    guard spelled, !spelling.byteLevel || !listed.isEmpty(listed.count - 1) else {
-                        throw TokenizerError("\(place(name)): the token is not spelled in the byte-level alphabet")
-                    }
-                    if id >= listingOfId.count { listingOfId += repeatElement(-1, count: id + 1 - listingOfId.count) }
-                    guard listingOfId[id] < 0 else {
-                        throw TokenizerError("\(place(name)): id \(id) is also given to \(quoted(JSONValue(document: document, index: nameOfListing[Int(listingOfId[id])]).string ?? ""))")
-                    }
-                    listingOfId[id] = Int32(idOfListing.count)
-                    idOfListing.append(id)
-                    nameOfListing.append(name)
-                    name = Int(nodes[value].next)
                 }
             }
         }
+        if let failure { throw failure }
+        let listed = TokenSpellings(arena: arena, starts: starts)
         // Files list ids in order, which makes the listing the spellings by id as it is.
         var tokens = listed
         if !idOfListing.enumerated().allSatisfy({ $0.offset == $0.element }) {
@@ -198,18 +210,27 @@ enum HuggingFaceTokenizerFile {
     struct Spelling: Sendable {
         let byteLevel: Bool
 
-        /// Appends the bytes `utf8` spells; false when it is not spelled in the byte-level alphabet.
-        func append(_ utf8: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) -> Bool {
+        /// Writes the bytes `utf8` spells to `out`, which has room for `utf8.count` (no name spells
+        /// more bytes than it has), and returns how many; nil when it is not spelled in the
+        /// byte-level alphabet. A large vocabulary and its merges spell a million names and parts,
+        /// so they are written in place, into memory sized for the whole file's.
+        func write(_ utf8: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>) -> Int? {
             guard byteLevel else {
-                bytes.append(contentsOf: utf8)
-                return true
+                if let base = utf8.baseAddress { out.update(from: base, count: utf8.count) }
+                return utf8.count
             }
-            return ByteLevelAlphabet.appendBytes(ofUTF8: utf8, to: &bytes)
+            return ByteLevelAlphabet.write(bytesOfUTF8: utf8, to: out)
         }
 
         func bytes(of name: String) -> [UInt8]? {
-            var bytes: [UInt8] = []
-            return Array(name.utf8).withUnsafeBufferPointer { append($0, to: &bytes) } ? bytes : nil
+            let utf8 = Array(name.utf8)
+            guard !utf8.isEmpty else { return [] }
+            var written: Int?
+            let bytes = [UInt8](unsafeUninitializedCapacity: utf8.count) { out, count in
+                written = utf8.withUnsafeBufferPointer { write($0, to: out.baseAddress!) }
+                count = written ?? 0
+            }
+            return written == nil ? nil : bytes
         }
     }
 

@@ -31,28 +31,33 @@ struct SpelledMerges: Sendable {
             return
         }
         let document = merges.document
-        var elements: [Int32] = [], bytes: [UInt8] = [], parts: [(start: Int32, middle: Int32, end: Int32)] = []
-        document.bytes.withUnsafeBufferPointer { text in
-            document.nodes.withUnsafeBufferPointer { nodes in
-                var child = merges.index + 1
-                while child < Int(nodes[merges.index].next) {
-                    elements.append(Int32(child))
-                    parts.append(Self.spell(child, text: text, nodes: nodes, spelling: spelling, after: &bytes) ?? (-1, -1, -1))
-                    child = Int(nodes[child].next)
+        var elements: [Int32] = [], parts: [(start: Int32, middle: Int32, end: Int32)] = []
+        // The parts are pieces of the array's text, and none spells more bytes than it has.
+        bytes = [UInt8](unsafeUninitializedCapacity: merges.byteRange.count) { bytes, end in
+            document.bytes.withUnsafeBufferPointer { text in
+                document.nodes.withUnsafeBufferPointer { nodes in
+                    var child = merges.index + 1
+                    while child < Int(nodes[merges.index].next) {
+                        elements.append(Int32(child))
+                        parts.append(Self.spell(child, text: text, nodes: nodes, spelling: spelling, into: bytes.baseAddress!, at: &end) ?? (-1, -1, -1))
+                        child = Int(nodes[child].next)
+                    }
                 }
             }
         }
-        (self.elements, self.bytes, self.parts) = (elements, bytes, parts)
+        (self.elements, self.parts) = (elements, parts)
     }
 
-    /// Spells a merge's two parts after what `bytes` holds; nil, with nothing added, when the merge
-    /// must be read as values (escapes, another shape, a character outside the alphabet).
+    /// Spells a merge's two parts to `bytes` from `end` on, and moves `end` past them; nil, with
+    /// `end` where it was, when the merge must be read as values (escapes, another shape, a
+    /// character outside the alphabet).
     private static func spell(_ at: Int, text: UnsafeBufferPointer<UInt8>, nodes: UnsafeBufferPointer<JSONDocument.Node>,
-                              spelling: HuggingFaceTokenizerFile.Spelling, after bytes: inout [UInt8]) -> (start: Int32, middle: Int32, end: Int32)? {
+                              spelling: HuggingFaceTokenizerFile.Spelling, into bytes: UnsafeMutablePointer<UInt8>,
+                              at end: inout Int) -> (start: Int32, middle: Int32, end: Int32)? {
         func slice(_ node: JSONDocument.Node) -> UnsafeBufferPointer<UInt8> {
             UnsafeBufferPointer(rebasing: text[Int(node.start)..<Int(node.end)])
         }
-        let node = nodes[at], start = bytes.count
+        let node = nodes[at]
         let left, right: UnsafeBufferPointer<UInt8>
         if node.kind == .string && !node.escaped {
             let line = slice(node)
@@ -64,12 +69,10 @@ struct SpelledMerges: Sendable {
         } else {
             return nil
         }
-        let middle = spelling.append(left, to: &bytes) ? bytes.count : nil
-        guard let middle, spelling.append(right, to: &bytes) else {
-            bytes.removeSubrange(start...)
-            return nil
-        }
-        return (Int32(start), Int32(middle), Int32(bytes.count))
+        guard let leftCount = spelling.write(left, to: bytes + end),
+              let rightCount = spelling.write(right, to: bytes + end + leftCount) else { return nil }
+        defer { end += leftCount + rightCount }
+        return (Int32(end), Int32(end + leftCount), Int32(end + leftCount + rightCount))
     }
 
     /// The merges as pair rules with the ids of `table`, or the first merge that is wrong.
