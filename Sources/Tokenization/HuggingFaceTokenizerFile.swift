@@ -99,10 +99,10 @@ enum HuggingFaceTokenizerFile {
         } else {
             let merges = model["merges"]
             let spelled = BackgroundValue { SpelledMerges(merges, spelling: spelling) }
-            let vocab = try model.object("vocab")
-            let (tokens, table) = try self.vocabulary(vocab.value, largestId: largestAllowedId(entries: vocab.value.count + addedCount),
+            let vocab = try model.object("vocab"), listed = vocab.value.count
+            let (tokens, table) = try self.vocabulary(vocab.value, largestId: largestAllowedId(entries: listed + addedCount),
                                                       spelling: spelling)
-            vocabulary = Vocabulary(tokens: tokens, table: table, listed: vocab.value.count,
+            vocabulary = Vocabulary(tokens: tokens, table: table, listed: listed,
                                     rules: try spelled.value.rules(table: table, spelling: spelling))
             read(vocabulary)
         }

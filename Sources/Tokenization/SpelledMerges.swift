@@ -81,7 +81,7 @@ struct SpelledMerges: Sendable {
         guard merges.kind == .array else { throw TokenizerError("model.merges: expected an array, got \(merges.described)") }
         let stretch = 16_384
         let stretches = parallelMap((elements.count + stretch - 1) / stretch, threads: ProcessInfo.processInfo.activeProcessorCount) { k in
-            lookUp(k * stretch..<min((k + 1) * stretch, elements.count), table: table, spelling: spelling)
+            lookUp(k * stretch..<min((k + 1) * stretch, elements.count), in: merges.document, table: table, spelling: spelling)
         }
         var rules: [Rule] = []
         rules.reserveCapacity(elements.count)
@@ -94,8 +94,9 @@ struct SpelledMerges: Sendable {
         return rules
     }
 
-    /// The rules of the merges at `positions`.
-    private func lookUp(_ positions: Range<Int>, table: ByteStringTable, spelling: HuggingFaceTokenizerFile.Spelling) -> Result<[Rule], TokenizerError> {
+    /// The rules of the merges at `positions`, whose nodes are in `document`.
+    private func lookUp(_ positions: Range<Int>, in document: JSONDocument, table: ByteStringTable,
+                        spelling: HuggingFaceTokenizerFile.Spelling) -> Result<[Rule], TokenizerError> {
         let batch = 32
         var rules: [Rule] = []
         rules.reserveCapacity(positions.count)
@@ -115,7 +116,7 @@ struct SpelledMerges: Sendable {
                         rules.append((left, right, UInt32(position), result))
                         continue
                     }
-                    switch Self.rule(JSONValue(document: merges!.document, index: Int(elements[position])), table: table, spelling: spelling) {
+                    switch Self.rule(JSONValue(document: document, index: Int(elements[position])), table: table, spelling: spelling) {
                     case .success(let (left, right, result)): rules.append((left, right, UInt32(position), result))
                     case .failure(let problem): return .failure(TokenizerError("model.merges[\(position)]: \(problem.description)"))
                     }
