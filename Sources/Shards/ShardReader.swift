@@ -7,10 +7,16 @@ public final class ShardReader {
     public let header: ShardHeader
     private let frames: [(offset: Int, size: Int)]
     private let handle: FileHandle
-    private var cachedFrame: (index: Int, tokens: [UInt32], matches: [UInt8])?
+    /// The decompressed contents of the frames read last, the most recent last, up to
+    /// `recentFrameBytes` (and at least one): training reads windows in a shuffled order, each from
+    /// its own frame (128Ki tokens by default), and a small shard is then decompressed once rather
+    /// than a frame for every window of every batch.
+    private var recentFrames: [(index: Int, content: [UInt8])] = []
+    private let recentFrameBytes: Int
 
-    public init(path: String) throws(ShardError) {
+    public init(path: String, recentFrameBytes: Int = 8 << 20) throws(ShardError) {
         self.path = path
+        self.recentFrameBytes = recentFrameBytes
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw ShardError("\(path): cannot open: \(String(cString: strerror(errno)))")
         }
@@ -63,7 +69,31 @@ public final class ShardReader {
 
     /// The tokens and match lengths of all windows in frame `f`, window after window.
     public func frame(_ f: Int) throws(ShardError) -> (tokens: [UInt32], matches: [UInt8]) {
-        if let cached = cachedFrame, cached.index == f { return (cached.tokens, cached.matches) }
+        let content = try content(ofFrame: f)
+        let count = header.windows(inFrame: f) * header.windowLength
+        return (try tokens(0..<count, of: content, frame: f), Array(content[(count * header.tokenWidth)...]))
+    }
+
+    /// Window `k`: `windowLength` tokens and their match lengths. Only this window's tokens are
+    /// decoded from its frame.
+    public func window(_ k: Int) throws(ShardError) -> (tokens: ArraySlice<UInt32>, matches: ArraySlice<UInt8>) {
+        guard k >= 0 && k < header.windowCount else {
+            throw ShardError("\(path): window \(k) is out of range (the shard has \(header.windowCount))")
+        }
+        let f = k / header.windowsPerFrame
+        let content = try content(ofFrame: f)
+        let start = (k - f * header.windowsPerFrame) * header.windowLength, window = start..<(start + header.windowLength)
+        let matchesStart = header.windows(inFrame: f) * header.windowLength * header.tokenWidth
+        return (try tokens(window, of: content, frame: f)[...], content[(matchesStart + window.lowerBound)..<(matchesStart + window.upperBound)])
+    }
+
+    /// The decompressed content of frame `f`, from the recent frames when it is among them.
+    private func content(ofFrame f: Int) throws(ShardError) -> [UInt8] {
+        if let i = recentFrames.lastIndex(where: { $0.index == f }) {
+            let recent = recentFrames.remove(at: i)
+            recentFrames.append(recent)
+            return recent.content
+        }
         let (offset, size) = frames[f]
         let content: [UInt8]
         do {
@@ -74,34 +104,32 @@ public final class ShardReader {
         } catch {
             throw ShardError("\(path): frame \(f): \(error)")
         }
+        recentFrames.append((f, content))
+        var held = recentFrames.reduce(0) { $0 + $1.content.count }
+        while held > recentFrameBytes && recentFrames.count > 1 { held -= recentFrames.removeFirst().content.count }
+        return content
+    }
+
+    /// Tokens `range` of frame `f`, whose decompressed content is `content`.
+    private func tokens(_ range: Range<Int>, of content: [UInt8], frame f: Int) throws(ShardError) -> [UInt32] {
         let count = header.windows(inFrame: f) * header.windowLength
-        var tokens = [UInt32](repeating: 0, count: count)
+        var tokens = [UInt32](repeating: 0, count: range.count)
         content.withUnsafeBytes { raw in
-            for i in 0..<count { tokens[i] = UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
+            for (j, i) in range.enumerated() {
+                tokens[j] = UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
+            }
             if header.tokenWidth == 4 {
-                for i in 0..<count {
+                for (j, i) in range.enumerated() {
                     let high = UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * (count + i), as: UInt16.self))
-                    tokens[i] |= UInt32(high) << 16
+                    tokens[j] |= UInt32(high) << 16
                 }
             }
         }
         // Ids the header's vocabulary does not have would index outside a model's embedding.
         if let bad = tokens.firstIndex(where: { Int($0) >= header.vocabularySize }) {
-            throw ShardError("\(path): frame \(f), window \(f * header.windowsPerFrame + bad / header.windowLength): token id \(tokens[bad]) is outside the vocabulary of \(header.vocabularySize)")
+            let window = f * header.windowsPerFrame + (range.lowerBound + bad) / header.windowLength
+            throw ShardError("\(path): frame \(f), window \(window): token id \(tokens[bad]) is outside the vocabulary of \(header.vocabularySize)")
         }
-        let matches = Array(content[(count * header.tokenWidth)...])
-        cachedFrame = (f, tokens, matches)
-        return (tokens, matches)
-    }
-
-    /// Window `k`: `windowLength` tokens and their match lengths.
-    public func window(_ k: Int) throws(ShardError) -> (tokens: ArraySlice<UInt32>, matches: ArraySlice<UInt8>) {
-        guard k >= 0 && k < header.windowCount else {
-            throw ShardError("\(path): window \(k) is out of range (the shard has \(header.windowCount))")
-        }
-        let f = k / header.windowsPerFrame
-        let (tokens, matches) = try frame(f)
-        let start = (k - f * header.windowsPerFrame) * header.windowLength
-        return (tokens[start..<(start + header.windowLength)], matches[start..<(start + header.windowLength)])
+        return tokens
     }
 }

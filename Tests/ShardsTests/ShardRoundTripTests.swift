@@ -36,6 +36,19 @@ import Checksum
         #expect(throws: ShardError.self) { try reader.window(23) }
     }
 
+    /// Frames of 4 × 17 × 3 bytes, two of which the reader keeps: reading a third lets the first go,
+    /// and reading that again decompresses it again.
+    @Test func windowsReadBackExactlyOnceTheirFrameWasLetGo() throws {
+        let length = 17
+        let (path, tokens, matches) = try Self.makeShard(windows: 12, windowLength: length, perFrame: 4, vocabularySize: 100)
+        let reader = try ShardReader(path: path, recentFrameBytes: 2 * 4 * 17 * 3)
+        for k in [0, 4, 8, 1, 5, 9, 0, 11, 3] {
+            let window = try reader.window(k)
+            #expect(Array(window.tokens) == Array(tokens[(k * length)..<((k + 1) * length)]))
+            #expect(Array(window.matches) == Array(matches[(k * length)..<((k + 1) * length)]))
+        }
+    }
+
     @Test func corruptionIsDetectedAndNamed() throws {
         let (path, _, _) = try Self.makeShard(windows: 10, windowLength: 9, perFrame: 3, vocabularySize: 50)
         let original = try Data(contentsOf: URL(fileURLWithPath: path))
