@@ -16,6 +16,7 @@ Needs the PyTorch environment of tools/torch_reference.py; the shards come from 
 import argparse
 import ctypes
 import json
+import os
 import pathlib
 import statistics
 import subprocess
@@ -39,8 +40,10 @@ BATCH = 16
 
 
 def sgemm_rate(threads):
-    """GFLOP/s of cblas_sgemm on 1024 × 1024 matrices, through the system OpenBLAS."""
+    """GFLOP/s of cblas_sgemm on 1024 × 1024 matrices, through the system OpenBLAS, and the name of
+    the kernels OpenBLAS chose (OPENBLAS_CORETYPE overrides its own pick, for hapax too)."""
     blas = ctypes.CDLL("libopenblas.so.0")
+    blas.openblas_get_corename.restype = ctypes.c_char_p
     blas.openblas_set_num_threads(threads)
     n = 1024
     a, b, c = (np.random.rand(n, n).astype(np.float32) for _ in range(3))
@@ -55,7 +58,7 @@ def sgemm_rate(threads):
         for _ in range(10):
             call()
         best = min(best, time.perf_counter() - start)
-    return 10 * 2 * n ** 3 / best / 1e9
+    return 10 * 2 * n ** 3 / best / 1e9, blas.openblas_get_corename().decode()
 
 
 def flops_per_step(config, vocab, context, kept_share):
@@ -120,8 +123,9 @@ def main():
     vocab, context = manifest["parameters"]["tokenizer"]["vocab_size"], manifest["parameters"]["seq_len"]
     work = ROOT / ".build" / "bench-train"
     work.mkdir(parents=True, exist_ok=True)
-    peak = sgemm_rate(args.threads)
-    print(f"cblas_sgemm (1024³, {args.threads} threads, system OpenBLAS): {peak:.1f} GFLOP/s")
+    peak, kernels = sgemm_rate(args.threads)
+    pinned = f", pinned by OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']}" if os.environ.get("OPENBLAS_CORETYPE") else ""
+    print(f"cblas_sgemm (1024³, {args.threads} threads, system OpenBLAS, {kernels} kernels{pinned}): {peak:.1f} GFLOP/s")
     print(f"batch {BATCH} × {context} tokens, vocabulary {vocab}, {args.threads} threads, "
           f"better of two medians of {args.steps - 2} steps each")
     for name, config in CONFIGS.items():
