@@ -116,29 +116,30 @@ public final class Tokenizer: Sendable {
     }
 
     private static func loadJSON(path: String, cache: TokenizerCache?) throws(TokenizerError) -> Tokenizer {
-        // Looking for an entry hashes the file where it lies. On a miss, the bytes read are hashed on
-        // another thread while they are parsed, and the entry is written under that digest (a file
-        // that changes in between is never kept under another content's name) on another thread
-        // while the model is built; it is put in place once the file has loaded. An entry that no
-        // longer parses (hapax now refuses what it once took) falls back to the file, whose errors
-        // name its lines.
-        if let cache, let digest = withMappedFile(path, { $0.count >= cache.smallestFile ? TokenizerCache.digest($0) : nil }) ?? nil,
-           let entry = cache.entry(for: digest),
+        // Looking for an entry hashes the file where it lies, unless no file of its size was kept.
+        // On a miss, the bytes read are hashed on another thread while they are parsed, and the
+        // entry is written under that digest (a file that changes in between is never kept under
+        // another content's name) on another thread while the model is built; it is put in place
+        // once the file has loaded. An entry that no longer parses (hapax now refuses what it once
+        // took) falls back to the file, whose errors name its lines.
+        if let cache, let key = withMappedFile(path, { bytes in
+               bytes.count >= cache.smallestFile && cache.mayHold(size: bytes.count) ? TokenizerCache.Key(bytes) : nil }) ?? nil,
+           let entry = cache.entry(for: key),
            let tokenizer = try? HuggingFaceTokenizerFile.parse(HuggingFaceTokenizerFile.root(entry.rest), source: path,
                                                                vocabulary: entry.vocabulary) {
             return tokenizer
         }
         let contents = try fileBytes(path)
         // One thread for it: the parse has the other core.
-        let digest = cache.flatMap { contents.count >= $0.smallestFile ? BackgroundValue { TokenizerCache.digest(contents, threads: 1) } : nil }
+        let key = cache.flatMap { contents.count >= $0.smallestFile ? BackgroundValue { contents.withUnsafeBufferPointer { TokenizerCache.Key($0, threads: 1) } } : nil }
         var writing: BackgroundValue<TokenizerCache.Written?>?
         do {
             let root = try HuggingFaceTokenizerFile.root(contents)
             if TekkenFile.describes(root) { return try TekkenFile.parse(root, source: path) }
             let tokenizer = try HuggingFaceTokenizerFile.parse(root, source: path) { vocabulary in
-                guard let cache, let digest else { return }
+                guard let cache, let key else { return }
                 writing = BackgroundValue {
-                    cache.write(TokenizerCache.Entry(rest: HuggingFaceTokenizerFile.withoutVocabulary(root), vocabulary: vocabulary), for: digest.value)
+                    cache.write(TokenizerCache.Entry(rest: HuggingFaceTokenizerFile.withoutVocabulary(root), vocabulary: vocabulary), for: key.value)
                 }
             }
             if let cache, let written = writing?.value { cache.finish(written, keeping: true) }

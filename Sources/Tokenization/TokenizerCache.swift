@@ -8,7 +8,9 @@ import WorkerPool
 ///
 /// An entry cannot stand for another file or be half read:
 /// - it is named by the digest of the whole file (`digest`: SHA-256 over the SHA-256 of each MiB),
-///   and records it, so a changed file is a miss;
+///   and records it, so a changed file is a miss; it lies in a folder named by the file's byte
+///   count, so that a file of a size never kept is known to miss before it is hashed (a first load
+///   then hashes it once, on another thread while it parses, rather than also before it is read);
 /// - it ends with the digest of everything before, so a damaged or truncated entry is a miss, and is
 ///   written again;
 /// - it is written under a temporary name and renamed, so no reader sees part of one;
@@ -73,17 +75,33 @@ struct TokenizerCache: Sendable {
         Array(bytes).withUnsafeBufferPointer { digest($0, threads: threads) }
     }
 
-    func path(for digest: [UInt8]) -> String { directory + "/" + SHA256.hex(digest) }
+    /// What names a file's entry.
+    struct Key: Sendable {
+        let size: Int
+        let digest: [UInt8]
 
-    /// The entry for the file whose digest is `digest`, if one is there and whole.
-    func entry(for digest: [UInt8]) -> Entry? {
-        withMappedFile(path(for: digest)) { bytes -> Entry? in
+        init(_ bytes: UnsafeBufferPointer<UInt8>, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+            size = bytes.count
+            digest = TokenizerCache.digest(bytes, threads: threads)
+        }
+    }
+
+    private func folder(forSize size: Int) -> String { "\(directory)/\(size)" }
+
+    func path(for key: Key) -> String { folder(forSize: key.size) + "/" + SHA256.hex(key.digest) }
+
+    /// Whether an entry of a file of `size` bytes may be here: nothing of that size was ever kept.
+    func mayHold(size: Int) -> Bool { access(folder(forSize: size), F_OK) == 0 }
+
+    /// The entry for the file of `key`, if one is there and whole.
+    func entry(for key: Key) -> Entry? {
+        withMappedFile(path(for: key)) { bytes -> Entry? in
             guard bytes.count >= Self.digestSize else { return nil }
             let body = UnsafeBufferPointer(rebasing: bytes[..<(bytes.count - Self.digestSize)])
             guard Self.digest(body).elementsEqual(bytes[body.endIndex...]) else { return nil }
             var reader = Reader(bytes: body)
             guard reader.take(Self.firstLine.count)?.elementsEqual(Self.firstLine) == true,
-                  reader.take(Self.digestSize)?.elementsEqual(digest) == true,
+                  reader.take(Self.digestSize)?.elementsEqual(key.digest) == true,
                   let restCount = reader.integer(), let listed = reader.integer(), let idCount = reader.integer(),
                   let arenaCount = reader.integer(), let ruleCount = reader.integer(),
                   let rest = reader.take(restCount), let starts = reader.words(idCount + 1), let arena = reader.take(arenaCount),
@@ -104,9 +122,9 @@ struct TokenizerCache: Sendable {
         let target: String
     }
 
-    /// Writes `entry` for the file whose digest is `digest` under a temporary name; nil where it
-    /// cannot (quietly: a cache that cannot be written is no cache).
-    func write(_ entry: Entry, for digest: [UInt8]) -> Written? {
+    /// Writes `entry` for the file of `key` under a temporary name; nil where it cannot (quietly: a
+    /// cache that cannot be written is no cache).
+    func write(_ entry: Entry, for key: Key) -> Written? {
         let tokens = entry.vocabulary.tokens, rules = entry.vocabulary.rules
         guard tokens.arena.count < Int(UInt32.max), rules.count < Int(UInt32.max) else { return nil }
         let counts = [entry.rest.count, entry.vocabulary.listed, tokens.count, tokens.arena.count, rules.count]
@@ -116,7 +134,7 @@ struct TokenizerCache: Sendable {
         let bytes = [UInt8](unsafeUninitializedCapacity: bodySize + Self.digestSize) { buffer, initialized in
             var writer = Writer(bytes: UnsafeMutableRawBufferPointer(buffer))
             writer.put(Self.firstLine)
-            writer.put(digest)
+            writer.put(key.digest)
             for count in counts { writer.put(UInt64(count)) }
             writer.put(entry.rest)
             for start in tokens.starts { writer.put(UInt32(start)) }
@@ -131,9 +149,9 @@ struct TokenizerCache: Sendable {
             initialized = writer.at
         }
 
-        let target = path(for: digest), partial = "\(target).\(UUID().uuidString).partial"
+        let target = path(for: key), partial = "\(target).\(UUID().uuidString).partial"
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: folder(forSize: key.size), withIntermediateDirectories: true)
             try Data(bytes).write(to: URL(fileURLWithPath: partial))
             return Written(partial: partial, target: target)
         } catch {
@@ -142,9 +160,13 @@ struct TokenizerCache: Sendable {
         }
     }
 
-    /// Puts a written entry in place, or removes it when its file failed to load after all.
+    /// Puts a written entry in place, or removes it, and its size's folder if that is left empty,
+    /// when its file failed to load after all.
     func finish(_ written: Written, keeping: Bool) {
-        if !keeping || rename(written.partial, written.target) != 0 { try? FileManager.default.removeItem(atPath: written.partial) }
+        if !keeping || rename(written.partial, written.target) != 0 {
+            try? FileManager.default.removeItem(atPath: written.partial)
+            rmdir((written.target as NSString).deletingLastPathComponent)
+        }
     }
 
     /// Writes an entry's parts in order, integers little-endian, into memory sized for them.

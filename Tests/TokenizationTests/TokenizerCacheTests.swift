@@ -23,7 +23,15 @@ import Testing
     }
 
     func entryPath(of path: String) -> String {
-        cache.path(for: TokenizerCache.digest(FileManager.default.contents(atPath: path)!))
+        [UInt8](FileManager.default.contents(atPath: path)!).withUnsafeBufferPointer { cache.path(for: TokenizerCache.Key($0)) }
+    }
+
+    /// The files under the cache's folder, at any depth.
+    var cachedFiles: [String] {
+        ((try? FileManager.default.subpathsOfDirectory(atPath: cache.directory)) ?? []).filter { path in
+            var folder: ObjCBool = false
+            return FileManager.default.fileExists(atPath: cache.directory + "/" + path, isDirectory: &folder) && !folder.boolValue
+        }
     }
 
     /// Whether two tokenizers encode random texts alike and agree on their ids.
@@ -61,7 +69,23 @@ import Testing
         let after = try load(path, cache: cache)
         #expect(after.specialTokens.keys.sorted() == ["<|endoftexx|>"] && before.specialTokens.keys.sorted() == ["<|endoftext|>"])
         #expect(alike(after, try load(path, cache: nil)))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: cache.directory).count == 2)
+        #expect(cachedFiles.count == 2)
+    }
+
+    /// A file of a size never kept misses before it is hashed; it is kept beside the other, and both
+    /// hit from then on.
+    @Test func aFileOfAnotherSizeMissesAndIsKeptBesideTheOther() throws {
+        let path = Fixtures.temporaryFile("tokenizer.json", Self.file)
+        _ = try load(path, cache: cache)
+        let longer = Self.file.replacingOccurrences(of: "<|endoftext|>", with: "<|end_of_text|>")
+        #expect(!cache.mayHold(size: longer.utf8.count) && cache.mayHold(size: Self.file.utf8.count))
+        let other = Fixtures.temporaryFile("tokenizer.json", longer)
+        #expect(try load(other, cache: cache).specialTokens.keys.sorted() == ["<|end_of_text|>"])
+        #expect(cachedFiles.count == 2 && cache.mayHold(size: longer.utf8.count))
+        let entries = try [path, other].map { try inode(entryPath(of: $0)) }
+        #expect(try load(path, cache: cache).specialTokens.keys.sorted() == ["<|endoftext|>"])
+        #expect(try load(other, cache: cache).specialTokens.keys.sorted() == ["<|end_of_text|>"])
+        #expect(try [path, other].map { try inode(entryPath(of: $0)) } == entries)
     }
 
     /// A large file is hashed a MiB at a time on all cores: a byte changed in any MiB, or a byte
@@ -119,7 +143,7 @@ import Testing
         #expect(broken != Self.file)
         let path = Fixtures.temporaryFile("tokenizer.json", broken)
         #expect(throws: TokenizerError.self) { try load(path, cache: cache) }
-        #expect(((try? FileManager.default.contentsOfDirectory(atPath: cache.directory)) ?? []).isEmpty)
+        #expect(((try? FileManager.default.subpathsOfDirectory(atPath: cache.directory)) ?? []).isEmpty)
     }
 
     @Test func aCacheThatCannotBeWrittenIsNoCache() throws {
