@@ -21,8 +21,10 @@ public final class AdamW {
     }
 
     /// One step over all parameters, split into blocks that `threads` threads update at once (each
-    /// element's arithmetic is the same however the blocks fall, so the result is too).
-    public func update(_ parameters: FloatBuffer, _ gradients: FloatBuffer, learningRate: Float, threads: Int = 1) {
+    /// element's arithmetic is the same however the blocks fall, so the result is too). The gradients
+    /// are taken times `gradientScale`, as clipping scales them (`clipScale`), without a pass of
+    /// their own over the buffer: the same products, so the same step.
+    public func update(_ parameters: FloatBuffer, _ gradients: FloatBuffer, learningRate: Float, gradientScale: Float = 1, threads: Int = 1) {
         stepCount += 1
         let correction1 = 1 - Float(Double(beta1).power(stepCount)), correction2 = 1 - Float(Double(beta2).power(stepCount))
         let block = 1 << 16
@@ -31,7 +33,7 @@ public final class AdamW {
         }
         nonisolated(unsafe) let pointers = (parameters.pointer, gradients.pointer, firstMoment.pointer, secondMoment.pointer)
         let step = Step(beta1: beta1, beta2: beta2, epsilon: epsilon, correction1: correction1, correction2: correction2,
-                        learningRate: learningRate)
+                        learningRate: learningRate, gradientScale: gradientScale)
         let shrink = 1 - learningRate * weightDecay
         _ = parallelMap(blocks.count, threads: threads) { k in
             let (p, g, m, v) = pointers
@@ -41,7 +43,7 @@ public final class AdamW {
 
     /// The arithmetic of one step, eight lanes at a time and then one.
     private struct Step {
-        let beta1: Float, beta2: Float, epsilon: Float, correction1: Float, correction2: Float, learningRate: Float
+        let beta1: Float, beta2: Float, epsilon: Float, correction1: Float, correction2: Float, learningRate: Float, gradientScale: Float
 
         func apply(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
                    _ v: UnsafeMutablePointer<Float>, _ range: Range<Int>, shrink: Float) {
@@ -51,7 +53,7 @@ public final class AdamW {
                 UnsafeMutableRawPointer(pointer + i).storeBytes(of: value, as: SIMD8<Float>.self)
             }
             while i + 8 <= range.upperBound {
-                let gradient = lanes(g)
+                let gradient = lanes(g) * gradientScale
                 let first = beta1 * lanes(m) + (1 - beta1) * gradient
                 let second = beta2 * lanes(v) + (1 - beta2) * gradient * gradient
                 let parameter = lanes(p) * shrink
@@ -61,9 +63,10 @@ public final class AdamW {
                 i += 8
             }
             while i < range.upperBound {
+                let gradient = g[i] * gradientScale
                 p[i] *= shrink
-                m[i] = beta1 * m[i] + (1 - beta1) * g[i]
-                v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
+                m[i] = beta1 * m[i] + (1 - beta1) * gradient
+                v[i] = beta2 * v[i] + (1 - beta2) * gradient * gradient
                 p[i] -= learningRate * (m[i] / correction1) / ((v[i] / correction2).squareRoot() + epsilon)
                 i += 1
             }
@@ -99,15 +102,12 @@ public struct LearningRateSchedule: Codable, Sendable {
     }
 }
 
-/// Scales the gradients down to a global L2 norm of `maximum` when larger (0: never); returns the norm
-/// before. The squares are summed in blocks, each in four lanes of doubles, and the blocks' sums in
-/// order: the same norm on any number of threads.
-@discardableResult
-public func clipGradients(_ gradients: FloatBuffer, maximum: Float, threads: Int = 1) -> Float {
+/// The global L2 norm of the gradients. The squares are summed in blocks, each in four lanes of
+/// doubles, and the blocks' sums in order: the same norm on any number of threads.
+public func gradientNorm(_ gradients: FloatBuffer, threads: Int = 1) -> Float {
     let block = 1 << 16, n = gradients.count
-    let blocks = (n + block - 1) / block
     nonisolated(unsafe) let g = gradients.pointer
-    let sums = parallelMap(blocks, threads: threads) { k in
+    let sums = parallelMap((n + block - 1) / block, threads: threads) { k in
         var lanes = SIMD4<Double>(repeating: 0)
         var i = k * block
         let end = min(i + block, n)
@@ -123,12 +123,10 @@ public func clipGradients(_ gradients: FloatBuffer, maximum: Float, threads: Int
         }
         return sum
     }
-    let norm = Float(sums.reduce(0, +).squareRoot())
-    if maximum > 0, norm > maximum {
-        let scale = maximum / norm
-        _ = parallelMap(blocks, threads: threads) { k in
-            for i in (k * block)..<min((k + 1) * block, n) { g[i] *= scale }
-        }
-    }
-    return norm
+    return Float(sums.reduce(0, +).squareRoot())
+}
+
+/// The factor that scales gradients of L2 norm `norm` down to `maximum` when larger (0: never).
+public func clipScale(norm: Float, maximum: Float) -> Float {
+    maximum > 0 && norm > maximum ? maximum / norm : 1
 }

@@ -77,8 +77,13 @@ public final class Trainer {
                 throw TrainingError("step \(state.step + 1): the loss is \(loss): the run diverged (try a lower --lr); the last good checkpoint is \(last)")
             }
             // A batch with no kept target teaches nothing: no update, so the moments and decay do not move either.
-            let norm = keptCount > 0 ? timed("gradient clipping", profile) { clipGradients(model.gradients, maximum: options.gradientClip, threads: options.threads) } : nil
-            if keptCount > 0 { timed("AdamW", profile) { optimizer.update(model.parameters, model.gradients, learningRate: rate, threads: options.threads) } }
+            let norm = keptCount > 0 ? timed("gradient norm", profile) { gradientNorm(model.gradients, threads: options.threads) } : nil
+            if let norm {
+                timed("AdamW", profile) {
+                    optimizer.update(model.parameters, model.gradients, learningRate: rate,
+                                     gradientScale: clipScale(norm: norm, maximum: options.gradientClip), threads: options.threads)
+                }
+            }
             state = TrainerState(step: state.step + 1, epoch: loader.epoch, cursor: loader.cursor, adamSteps: optimizer.stepCount)
 
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - stepStart.uptimeNanoseconds) / 1e9
