@@ -29,7 +29,7 @@ static const float gelu_scale = 0.7978845608f;  // √(2/π)
 #endif
 
 #define TABLE(suffix) { maximum_##suffix, exponentiate_##suffix, scale_##suffix, softmax_backward_##suffix, \
-                        gelu_forward_##suffix, gelu_backward_##suffix }
+                        gelu_forward_##suffix, gelu_backward_##suffix, layer_norm_forward_##suffix, layer_norm_backward_##suffix }
 
 static const hapax_kernels portable = TABLE(portable);
 

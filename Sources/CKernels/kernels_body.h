@@ -117,3 +117,58 @@ static void KERNEL(gelu_backward)(float *d_in, const float *in, const float *d_o
         KERNEL(store_part)(d_in + j, rest, sum);
     }
 }
+
+/// LayerNorm of one row, in eight running sums rather than one: a single float sum is a chain of
+/// dependent additions, which held the row's two reductions to one element per add's latency.
+static void KERNEL(layer_norm_forward)(float *out, float *mean, float *rstd, const float *x, const float *weight,
+                                       const float *bias, long width, float epsilon) {
+    lanes sums = KERNEL(splat)(0);
+    long j = 0;
+    for (; j + 8 <= width; j += 8) sums += KERNEL(load)(x + j);
+    sums += KERNEL(load_part)(x + j, width - j, 0);
+    const float m = KERNEL(sum_lanes)(sums) / (float)width;
+    lanes squares = KERNEL(splat)(0);
+    for (j = 0; j + 8 <= width; j += 8) {
+        const lanes centered = KERNEL(load)(x + j) - m;
+        squares += centered * centered;
+    }
+    const lanes centered = KERNEL(load_part)(x + j, width - j, m) - m;  // the filled lanes give 0
+    squares += centered * centered;
+    const float s = 1.0f / __builtin_sqrtf(KERNEL(sum_lanes)(squares) / (float)width + epsilon);
+    for (j = 0; j + 8 <= width; j += 8) {
+        KERNEL(store)(out + j, (KERNEL(load)(x + j) - m) * s * KERNEL(load)(weight + j) + KERNEL(load)(bias + j));
+    }
+    for (; j < width; j++) out[j] = (x[j] - m) * s * weight[j] + bias[j];
+    *mean = m;
+    *rstd = s;
+}
+
+static void KERNEL(layer_norm_backward)(float *d_x, float *d_weight, float *d_bias, const float *d_out, const float *x,
+                                        const float *weight, float mean, float rstd, long width) {
+    lanes d_norms = KERNEL(splat)(0), d_norms_norms = KERNEL(splat)(0);
+    long j = 0;
+    for (; j + 8 <= width; j += 8) {
+        const lanes d_norm = KERNEL(load)(weight + j) * KERNEL(load)(d_out + j);
+        d_norms += d_norm;
+        d_norms_norms += d_norm * ((KERNEL(load)(x + j) - mean) * rstd);
+    }
+    // Lanes past the row have d_out 0, so d_norm 0, and add nothing.
+    const lanes d_norm = KERNEL(load_part)(weight + j, width - j, 0) * KERNEL(load_part)(d_out + j, width - j, 0);
+    d_norms += d_norm;
+    d_norms_norms += d_norm * ((KERNEL(load_part)(x + j, width - j, mean) - mean) * rstd);
+    const float mean_d_norm = KERNEL(sum_lanes)(d_norms) / (float)width;
+    const float mean_d_norm_norm = KERNEL(sum_lanes)(d_norms_norms) / (float)width;
+    for (j = 0; j + 8 <= width; j += 8) {
+        const lanes dy = KERNEL(load)(d_out + j), norm = (KERNEL(load)(x + j) - mean) * rstd;
+        KERNEL(store)(d_bias + j, KERNEL(load)(d_bias + j) + dy);
+        KERNEL(store)(d_weight + j, KERNEL(load)(d_weight + j) + norm * dy);
+        KERNEL(store)(d_x + j, KERNEL(load)(d_x + j)
+                      + (KERNEL(load)(weight + j) * dy - mean_d_norm - norm * mean_d_norm_norm) * rstd);
+    }
+    for (; j < width; j++) {
+        const float dy = d_out[j], norm = (x[j] - mean) * rstd;
+        d_bias[j] += dy;
+        d_weight[j] += norm * dy;
+        d_x[j] += (weight[j] * dy - mean_d_norm - norm * mean_d_norm_norm) * rstd;
+    }
+}

@@ -1,20 +1,12 @@
-/// LayerNorm over the last dimension (eps 1e-5), forward and backward, on `rows × width` buffers.
+/// LayerNorm over the last dimension (eps 1e-5), forward and backward, on `rows × width` buffers, a
+/// row at a time on the element-wise kernels (`CKernels`).
 enum LayerNorm {
     static let epsilon: Float = 1e-5
 
     static func forward(_ out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
                         _ input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, rows: Int, width: Int) {
         for r in 0..<rows {
-            let x = input + r * width, y = out + r * width
-            var sum: Float = 0
-            for i in 0..<width { sum += x[i] }
-            let m = sum / Float(width)
-            var variance: Float = 0
-            for i in 0..<width { variance += (x[i] - m) * (x[i] - m) }
-            let s = 1 / (variance / Float(width) + epsilon).squareRoot()
-            for i in 0..<width { y[i] = (x[i] - m) * s * weight[i] + bias[i] }
-            mean[r] = m
-            rstd[r] = s
+            elementwise.layer_norm_forward(out + r * width, mean + r, rstd + r, input + r * width, weight, bias, width, epsilon)
         }
     }
 
@@ -23,24 +15,8 @@ enum LayerNorm {
                          dOut: UnsafePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                          mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, rows: Int, width: Int) {
         for r in 0..<rows {
-            let x = input + r * width, dy = dOut + r * width, dx = dInput + r * width
-            let m = mean[r], s = rstd[r]
-            var meanDNorm: Float = 0, meanDNormNorm: Float = 0
-            for i in 0..<width {
-                let norm = (x[i] - m) * s
-                let dNorm = weight[i] * dy[i]
-                meanDNorm += dNorm
-                meanDNormNorm += dNorm * norm
-            }
-            meanDNorm /= Float(width)
-            meanDNormNorm /= Float(width)
-            for i in 0..<width {
-                let norm = (x[i] - m) * s
-                let dNorm = weight[i] * dy[i]
-                dBias[i] += dy[i]
-                dWeight[i] += norm * dy[i]
-                dx[i] += (dNorm - meanDNorm - norm * meanDNormNorm) * s
-            }
+            elementwise.layer_norm_backward(dInput + r * width, dWeight, dBias, dOut + r * width, input + r * width, weight,
+                                            mean[r], rstd[r], width)
         }
     }
 }

@@ -66,4 +66,34 @@ import Testing
             }
         }
     }
+
+    @Test(arguments: copies)
+    func layerNormAgainstItsFormulaInDoubles(name: String, kernels: hapax_kernels) {
+        var rng = SplitMix64(seed: 6)
+        for width in Self.lengths {
+            let x = Self.random(width, &rng, scale: 3).map { $0 + 1.5 }, weight = Self.random(width, &rng, scale: 2)
+            let bias = Self.random(width, &rng, scale: 1), dOut = Self.random(width, &rng, scale: 1)
+            let xs = x.map(Double.init), m = xs.reduce(0, +) / Double(width)
+            let s = 1 / (xs.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(width) + 1e-5).squareRoot()
+            let norm = xs.map { ($0 - m) * s }
+            var y = [Float](repeating: .nan, count: width), mean: Float = .nan, rstd: Float = .nan
+            kernels.layer_norm_forward(&y, &mean, &rstd, x, weight, bias, width, 1e-5)
+            #expect(abs(Double(mean) - m) <= 1e-6 * max(1, abs(m)) && abs(Double(rstd) - s) <= 1e-5 * s, "\(name), \(width)")
+            #expect((0..<width).allSatisfy { abs(Double(y[$0]) - (norm[$0] * Double(weight[$0]) + Double(bias[$0]))) <= 1e-5 }, "\(name), \(width)")
+
+            // The gradient of the input as the formula gives it, added to what the buffers held.
+            let dNorm = (0..<width).map { Double(weight[$0]) * Double(dOut[$0]) }
+            let meanDNorm = dNorm.reduce(0, +) / Double(width)
+            let meanDNormNorm = zip(dNorm, norm).map(*).reduce(0, +) / Double(width)
+            let start = (Self.random(width, &rng, scale: 1), Self.random(width, &rng, scale: 1), Self.random(width, &rng, scale: 1))
+            var (dX, dWeight, dBias) = start
+            kernels.layer_norm_backward(&dX, &dWeight, &dBias, dOut, x, weight, mean, rstd, width)
+            for j in 0..<width {
+                let wanted = Double(start.0[j]) + (dNorm[j] - meanDNorm - norm[j] * meanDNormNorm) * s
+                #expect(abs(Double(dX[j]) - wanted) <= 1e-5 * max(1, s), "\(name), \(width), \(j)")
+                #expect(abs(Double(dWeight[j]) - (Double(start.1[j]) + norm[j] * Double(dOut[j]))) <= 1e-5, "\(name), \(width), \(j)")
+                #expect(dBias[j] == start.2[j] + dOut[j], "\(name), \(width), \(j)")
+            }
+        }
+    }
 }

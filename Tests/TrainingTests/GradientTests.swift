@@ -37,9 +37,11 @@ import Testing
 
     static func dot(_ a: [Float], _ b: [Float]) -> Double { zip(a, b).reduce(0) { $0 + Double($1.0) * Double($1.1) } }
 
-    @Test func layerNorm() {
+    /// A row shorter than the kernels' eight lanes, and one longer.
+    @Test(arguments: [7, 19])
+    func layerNorm(width: Int) {
         var rng = SplitMix64(seed: 1)
-        let rows = 3, width = 7
+        let rows = 3
         var x = Self.random(rows * width, &rng), w = Self.random(width, &rng), b = Self.random(width, &rng)
         let c = Self.random(rows * width, &rng)
         func run(_ x: [Float], _ w: [Float], _ b: [Float]) -> (y: [Float], mean: [Float], rstd: [Float]) {

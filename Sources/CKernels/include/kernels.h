@@ -1,8 +1,8 @@
 #ifndef HAPAX_KERNELS_H
 #define HAPAX_KERNELS_H
 
-/// The trainer's element-wise kernels over float rows: the softmax's steps and GELU. They are
-/// compiled twice, for any x86-64 (or the host's architecture) and for AVX2 with FMA, and
+/// The trainer's element-wise kernels over float rows: the softmax's steps, GELU and LayerNorm. They
+/// are compiled twice, for any x86-64 (or the host's architecture) and for AVX2 with FMA, and
 /// `hapax_kernels_fastest` picks the copy this processor runs.
 typedef struct {
     /// The largest of `row[0 ..< count]`.
@@ -18,6 +18,15 @@ typedef struct {
     void (*_Nonnull gelu_forward)(float *_Nonnull out, const float *_Nonnull in, long count);
     /// Adds GELU'(in[j]) · d_out[j] to `d_in[j]`.
     void (*_Nonnull gelu_backward)(float *_Nonnull d_in, const float *_Nonnull in, const float *_Nonnull d_out, long count);
+    /// LayerNorm of one row of `width`: out = (x - mean) · rstd · weight + bias, with rstd =
+    /// 1 / √(variance + epsilon); writes the row's mean and rstd.
+    void (*_Nonnull layer_norm_forward)(float *_Nonnull out, float *_Nonnull mean, float *_Nonnull rstd, const float *_Nonnull x,
+                                        const float *_Nonnull weight, const float *_Nonnull bias, long width, float epsilon);
+    /// LayerNorm's backward step for one row, given its forward mean and rstd: adds to `d_x`,
+    /// `d_weight` and `d_bias`.
+    void (*_Nonnull layer_norm_backward)(float *_Nonnull d_x, float *_Nonnull d_weight, float *_Nonnull d_bias,
+                                         const float *_Nonnull d_out, const float *_Nonnull x, const float *_Nonnull weight,
+                                         float mean, float rstd, long width);
 } hapax_kernels;
 
 /// The copy for any processor of this architecture.
