@@ -1,24 +1,37 @@
 // The kernels of kernels.h, compiled from kernels_body.h once for any processor and, on x86-64, once
-// more for AVX2 with FMA. They are written on eight-lane vectors (clang's vector extension), which
-// become two SSE registers in the first copy and one AVX register in the second: Swift code can only
-// be compiled for one processor, the oldest x86-64, and ran these at half the width.
+// more for AVX2 with FMA on eight lanes and once for AVX-512 on sixteen. They are written on vectors
+// of LANES floats (clang's vector extension): Swift code can only be compiled for one processor, the
+// oldest x86-64, and ran these as SSE halves.
 #include "kernels.h"
 #include <stdint.h>
+#include <string.h>
 
-typedef float lanes __attribute__((vector_size(32)));
-typedef float unaligned_lanes __attribute__((vector_size(32), aligned(4)));
-typedef int32_t integer_lanes __attribute__((vector_size(32)));
+typedef float lanes8 __attribute__((vector_size(32)));
+typedef float unaligned_lanes8 __attribute__((vector_size(32), aligned(4)));
+typedef int32_t integer_lanes8 __attribute__((vector_size(32)));
+typedef float lanes16 __attribute__((vector_size(64)));
+typedef float unaligned_lanes16 __attribute__((vector_size(64), aligned(4)));
+typedef int32_t integer_lanes16 __attribute__((vector_size(64)));
 
-// The helpers pass eight-lane vectors to each other, which the first copy's ABI would pass in memory;
-// they are always inlined, so no call crosses that ABI.
+// The helpers pass vectors to each other, which the first copy's ABI would pass in memory; they are
+// always inlined, so no call crosses that ABI.
 #define INLINE static inline __attribute__((always_inline))
 #pragma clang diagnostic ignored "-Wpsabi"
 
 static const float gelu_scale = 0.7978845608f;  // √(2/π)
 
+#define TABLE(suffix) { maximum_##suffix, exponentiate_##suffix, scale_##suffix, softmax_backward_##suffix, \
+                        gelu_forward_##suffix, gelu_backward_##suffix, layer_norm_forward_##suffix, layer_norm_backward_##suffix }
+
+#define LANES 8
+#define lanes lanes8
+#define unaligned_lanes unaligned_lanes8
+#define integer_lanes integer_lanes8
+
 #define KERNEL(name) name##_portable
 #include "kernels_body.h"
 #undef KERNEL
+static const hapax_kernels portable = TABLE(portable);
 
 #if defined(__x86_64__)
 #pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
@@ -26,22 +39,37 @@ static const float gelu_scale = 0.7978845608f;  // √(2/π)
 #include "kernels_body.h"
 #undef KERNEL
 #pragma clang attribute pop
-#endif
-
-#define TABLE(suffix) { maximum_##suffix, exponentiate_##suffix, scale_##suffix, softmax_backward_##suffix, \
-                        gelu_forward_##suffix, gelu_backward_##suffix, layer_norm_forward_##suffix, layer_norm_backward_##suffix }
-
-static const hapax_kernels portable = TABLE(portable);
-
-const hapax_kernels *hapax_kernels_portable(void) { return &portable; }
-
-#if defined(__x86_64__)
 static const hapax_kernels avx2 = TABLE(avx2);
 
-const hapax_kernels *hapax_kernels_fastest(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? &avx2 : &portable;
-}
-#else
-const hapax_kernels *hapax_kernels_fastest(void) { return &portable; }
+#undef LANES
+#undef lanes
+#undef unaligned_lanes
+#undef integer_lanes
+#define LANES 16
+#define lanes lanes16
+#define unaligned_lanes unaligned_lanes16
+#define integer_lanes integer_lanes16
+
+#pragma clang attribute push(__attribute__((target("avx512f,fma"))), apply_to = function)
+#define KERNEL(name) name##_avx512
+#include "kernels_body.h"
+#undef KERNEL
+#pragma clang attribute pop
+static const hapax_kernels avx512 = TABLE(avx512);
 #endif
+
+const hapax_kernels *hapax_kernels_named(const char *name) {
+    if (strcmp(name, "portable") == 0) return &portable;
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (strcmp(name, "avx2") == 0) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? &avx2 : 0;
+    if (strcmp(name, "avx512") == 0) return __builtin_cpu_supports("avx512f") ? &avx512 : 0;
+#endif
+    return 0;
+}
+
+const hapax_kernels *hapax_kernels_fastest(void) {
+    const hapax_kernels *fastest = hapax_kernels_named("avx512");
+    if (!fastest) fastest = hapax_kernels_named("avx2");
+    return fastest ? fastest : &portable;
+}

@@ -1,14 +1,18 @@
-// One copy of the kernels, included by kernels.c for each instruction set; KERNEL(name) names it.
-// Loops take eight lanes at a time; the last few elements go through the same lane arithmetic,
-// loaded into a vector padded with `fill`.
+// One copy of the kernels, included by kernels.c for each instruction set; KERNEL(name) names it and
+// LANES is its vectors' width. Loops take LANES elements at a time; the last few go through the same
+// lane arithmetic, loaded into a vector padded with `fill`.
 
-INLINE lanes KERNEL(splat)(float x) { return (lanes){x, x, x, x, x, x, x, x}; }
+INLINE lanes KERNEL(splat)(float x) {
+    lanes v;
+    for (int lane = 0; lane < LANES; lane++) v[lane] = x;
+    return v;
+}
 
 INLINE lanes KERNEL(load)(const float *p) { return *(const unaligned_lanes *)p; }
 
 INLINE void KERNEL(store)(float *p, lanes v) { *(unaligned_lanes *)p = v; }
 
-/// The `count` (< 8) elements at `p`, the other lanes `fill`.
+/// The `count` (< LANES) elements at `p`, the other lanes `fill`.
 INLINE lanes KERNEL(load_part)(const float *p, long count, float fill) {
     lanes v = KERNEL(splat)(fill);
     for (long j = 0; j < count; j++) v[j] = p[j];
@@ -20,7 +24,13 @@ INLINE void KERNEL(store_part)(float *p, long count, lanes v) {
 }
 
 INLINE float KERNEL(sum_lanes)(lanes v) {
-    return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
+#if LANES == 16
+    float h[8];
+    for (int lane = 0; lane < 8; lane++) h[lane] = v[lane] + v[lane + 8];
+#else
+    const lanes h = v;
+#endif
+    return ((h[0] + h[4]) + (h[1] + h[5])) + ((h[2] + h[6]) + (h[3] + h[7]));
 }
 
 /// e^x per lane: x = k·ln 2 + r with |r| ≤ ln 2 / 2, e^r by its Taylor polynomial of degree 7
@@ -47,17 +57,17 @@ INLINE lanes KERNEL(exp)(lanes x) {
 static float KERNEL(maximum)(const float *row, long count) {
     lanes most = KERNEL(splat)(-__builtin_inff());
     long j = 0;
-    for (; j + 8 <= count; j += 8) most = __builtin_elementwise_max(most, KERNEL(load)(row + j));
+    for (; j + LANES <= count; j += LANES) most = __builtin_elementwise_max(most, KERNEL(load)(row + j));
     most = __builtin_elementwise_max(most, KERNEL(load_part)(row + j, count - j, -__builtin_inff()));
     float result = most[0];
-    for (int lane = 1; lane < 8; lane++) result = most[lane] > result ? most[lane] : result;
+    for (int lane = 1; lane < LANES; lane++) result = most[lane] > result ? most[lane] : result;
     return result;
 }
 
 static float KERNEL(exponentiate)(float *row, long count, float shift) {
     lanes sums = KERNEL(splat)(0);
     long j = 0;
-    for (; j + 8 <= count; j += 8) {
+    for (; j + LANES <= count; j += LANES) {
         const lanes e = KERNEL(exp)(KERNEL(load)(row + j) - shift);
         KERNEL(store)(row + j, e);
         sums += e;
@@ -78,7 +88,7 @@ static void KERNEL(scale)(float *row, long count, float factor) {
 static void KERNEL(softmax_backward)(float *d, const float *p, long count, float factor) {
     lanes dots = KERNEL(splat)(0);
     long j = 0;
-    for (; j + 8 <= count; j += 8) dots += KERNEL(load)(p + j) * KERNEL(load)(d + j);
+    for (; j + LANES <= count; j += LANES) dots += KERNEL(load)(p + j) * KERNEL(load)(d + j);
     dots += KERNEL(load_part)(p + j, count - j, 0) * KERNEL(load_part)(d + j, count - j, 0);
     const float dot = KERNEL(sum_lanes)(dots);
     for (j = 0; j < count; j++) d[j] = factor * p[j] * (d[j] - dot);
@@ -101,13 +111,13 @@ INLINE lanes KERNEL(gelu_derivative)(lanes x) {
 
 static void KERNEL(gelu_forward)(float *out, const float *in, long count) {
     long j = 0;
-    for (; j + 8 <= count; j += 8) KERNEL(store)(out + j, KERNEL(gelu)(KERNEL(load)(in + j)));
+    for (; j + LANES <= count; j += LANES) KERNEL(store)(out + j, KERNEL(gelu)(KERNEL(load)(in + j)));
     if (j < count) KERNEL(store_part)(out + j, count - j, KERNEL(gelu)(KERNEL(load_part)(in + j, count - j, 0)));
 }
 
 static void KERNEL(gelu_backward)(float *d_in, const float *in, const float *d_out, long count) {
     long j = 0;
-    for (; j + 8 <= count; j += 8) {
+    for (; j + LANES <= count; j += LANES) {
         KERNEL(store)(d_in + j, KERNEL(load)(d_in + j) + KERNEL(gelu_derivative)(KERNEL(load)(in + j)) * KERNEL(load)(d_out + j));
     }
     if (j < count) {
@@ -124,18 +134,18 @@ static void KERNEL(layer_norm_forward)(float *out, float *mean, float *rstd, con
                                        const float *bias, long width, float epsilon) {
     lanes sums = KERNEL(splat)(0);
     long j = 0;
-    for (; j + 8 <= width; j += 8) sums += KERNEL(load)(x + j);
+    for (; j + LANES <= width; j += LANES) sums += KERNEL(load)(x + j);
     sums += KERNEL(load_part)(x + j, width - j, 0);
     const float m = KERNEL(sum_lanes)(sums) / (float)width;
     lanes squares = KERNEL(splat)(0);
-    for (j = 0; j + 8 <= width; j += 8) {
+    for (j = 0; j + LANES <= width; j += LANES) {
         const lanes centered = KERNEL(load)(x + j) - m;
         squares += centered * centered;
     }
     const lanes centered = KERNEL(load_part)(x + j, width - j, m) - m;  // the filled lanes give 0
     squares += centered * centered;
     const float s = 1.0f / __builtin_sqrtf(KERNEL(sum_lanes)(squares) / (float)width + epsilon);
-    for (j = 0; j + 8 <= width; j += 8) {
+    for (j = 0; j + LANES <= width; j += LANES) {
         KERNEL(store)(out + j, (KERNEL(load)(x + j) - m) * s * KERNEL(load)(weight + j) + KERNEL(load)(bias + j));
     }
     for (; j < width; j++) out[j] = (x[j] - m) * s * weight[j] + bias[j];
@@ -147,7 +157,7 @@ static void KERNEL(layer_norm_backward)(float *d_x, float *d_weight, float *d_bi
                                         const float *weight, float mean, float rstd, long width) {
     lanes d_norms = KERNEL(splat)(0), d_norms_norms = KERNEL(splat)(0);
     long j = 0;
-    for (; j + 8 <= width; j += 8) {
+    for (; j + LANES <= width; j += LANES) {
         const lanes d_norm = KERNEL(load)(weight + j) * KERNEL(load)(d_out + j);
         d_norms += d_norm;
         d_norms_norms += d_norm * ((KERNEL(load)(x + j) - mean) * rstd);
@@ -158,7 +168,7 @@ static void KERNEL(layer_norm_backward)(float *d_x, float *d_weight, float *d_bi
     d_norms_norms += d_norm * ((KERNEL(load_part)(x + j, width - j, mean) - mean) * rstd);
     const float mean_d_norm = KERNEL(sum_lanes)(d_norms) / (float)width;
     const float mean_d_norm_norm = KERNEL(sum_lanes)(d_norms_norms) / (float)width;
-    for (j = 0; j + 8 <= width; j += 8) {
+    for (j = 0; j + LANES <= width; j += LANES) {
         const lanes dy = KERNEL(load)(d_out + j), norm = (KERNEL(load)(x + j) - mean) * rstd;
         KERNEL(store)(d_bias + j, KERNEL(load)(d_bias + j) + dy);
         KERNEL(store)(d_weight + j, KERNEL(load)(d_weight + j) + norm * dy);

@@ -2,8 +2,8 @@
 #define HAPAX_KERNELS_H
 
 /// The trainer's element-wise kernels over float rows: the softmax's steps, GELU and LayerNorm. They
-/// are compiled twice, for any x86-64 (or the host's architecture) and for AVX2 with FMA, and
-/// `hapax_kernels_fastest` picks the copy this processor runs.
+/// are compiled for any x86-64 (or the host's architecture), for AVX2 with FMA and for AVX-512, and
+/// `hapax_kernels_fastest` picks the widest copy this processor runs.
 typedef struct {
     /// The largest of `row[0 ..< count]`.
     float (*_Nonnull maximum)(const float *_Nonnull row, long count);
@@ -29,8 +29,9 @@ typedef struct {
                                          float mean, float rstd, long width);
 } hapax_kernels;
 
-/// The copy for any processor of this architecture.
-const hapax_kernels *_Nonnull hapax_kernels_portable(void);
+/// The copy named "portable" (for any processor of this architecture), "avx2" or "avx512", or NULL
+/// when there is no such copy or this processor cannot run it.
+const hapax_kernels *_Nullable hapax_kernels_named(const char *_Nonnull name);
 
 /// The fastest copy this processor runs.
 const hapax_kernels *_Nonnull hapax_kernels_fastest(void);
