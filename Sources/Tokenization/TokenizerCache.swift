@@ -90,7 +90,7 @@ struct TokenizerCache: Sendable {
 
     func path(for key: Key) -> String { folder(forSize: key.size) + "/" + SHA256.hex(key.digest) }
 
-    /// Whether an entry of a file of `size` bytes may be here: nothing of that size was ever kept.
+    /// Whether an entry of a file of `size` bytes may be here: false when no file of that size was kept.
     func mayHold(size: Int) -> Bool { access(folder(forSize: size), F_OK) == 0 }
 
     /// The entry for the file of `key`, if one is there and whole.
