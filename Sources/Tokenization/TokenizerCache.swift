@@ -71,10 +71,6 @@ struct TokenizerCache: Sendable {
         return hasher.finalize()
     }
 
-    static func digest<Bytes: Collection<UInt8>>(_ bytes: Bytes, threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> [UInt8] {
-        Array(bytes).withUnsafeBufferPointer { digest($0, threads: threads) }
-    }
-
     /// What names a file's entry.
     struct Key: Sendable {
         let size: Int

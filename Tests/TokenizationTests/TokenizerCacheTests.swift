@@ -3,6 +3,13 @@ import SeededRandom
 import Testing
 @testable import Tokenization
 
+extension TokenizerCache {
+    /// The digest of bytes held in any collection: the tests' arrays and slices of `Data`.
+    static func digest<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> [UInt8] {
+        Array(bytes).withUnsafeBufferPointer { digest($0) }
+    }
+}
+
 /// The cache of tokenizer.json vocabularies gives the tokenizer the file gives, and only that: a
 /// changed file misses, a damaged entry is read afresh and written again, an unwritable cache is none.
 @Suite struct TokenizerCacheTests {
