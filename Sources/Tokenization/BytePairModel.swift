@@ -13,6 +13,17 @@ import Foundation
 struct BytePairModel: Sendable {
     enum Shortcut { case anyToken, selfConsistentTokens }
 
+    /// How two adjacent parts of a piece merge.
+    enum Merges: Sendable {
+        /// By the pair rules a file lists (Hugging Face, SentencePiece).
+        case listed(MergeTable)
+        /// By tiktoken's rule (rank files, Tekken): into the token their bytes spell together, at
+        /// that token's rank, which is its id. Looked up in the piece itself, as tiktoken does, so a
+        /// rank file needs no table of pair rules: deriving one had cost more processor time than
+        /// encoding a few megabytes.
+        case ranks
+    }
+
     /// What merging starts from.
     enum Alphabet: Sendable {
         /// Each byte is the token of that single byte.
@@ -26,7 +37,7 @@ struct BytePairModel: Sendable {
 
     let spellings: TokenSpellings
     let vocabulary: ByteStringTable
-    private let rules: MergeRules
+    private let merges: Merges
     let alphabet: Alphabet
     private var wholePieces: ByteStringTable
     private let byteTokens: [UInt32]
@@ -48,7 +59,7 @@ struct BytePairModel: Sendable {
 
     /// `tokens[id]` is the spelling of token `id`, empty for ids the model does not use; `vocabulary`
     /// is their table when the caller has built it.
-    init(tokens: TokenSpellings, vocabulary: ByteStringTable? = nil, merges: MergeRules, shortcut: Shortcut,
+    init(tokens: TokenSpellings, vocabulary: ByteStringTable? = nil, merges: Merges, shortcut: Shortcut,
          alphabet: Alphabet = .bytes) throws(TokenizerError) {
         let used = (0..<tokens.count).filter { !tokens.isEmpty($0) }
         let vocabulary = vocabulary ?? ByteStringTable.indexing(tokens).table
@@ -63,7 +74,7 @@ struct BytePairModel: Sendable {
         }
         self.spellings = tokens
         self.vocabulary = vocabulary
-        self.rules = merges
+        self.merges = merges
         self.alphabet = alphabet
         self.byteTokens = byteTokens
         self.asciiTokens = (0..<128).map { vocabulary.id(of: [UInt8($0)]) ?? UInt32.max }
@@ -79,7 +90,11 @@ struct BytePairModel: Sendable {
                 }
             }
             self.cutsBeforeSpaceRuns = !used.contains { Self.holdsSpaceAfterOtherCharacter(tokens[$0]) }
-            self.cuts = !merges.table.involves(Set((byteTokens ?? []) + [unknown]))
+            if case .listed(let table) = merges {
+                self.cuts = !table.involves(Set((byteTokens ?? []) + [unknown]))
+            } else {
+                self.cuts = true
+            }
         } else {
             self.cutsBeforeSpaceRuns = false
             self.cuts = false
@@ -118,20 +133,12 @@ struct BytePairModel: Sendable {
     /// pieces (none while the model is being built).
     struct Scratch {
         var ids: [UInt32] = []
+        /// Where each part starts in the piece, and the piece's end.
+        var starts: [Int] = []
         var pairs: [UInt64] = []
         var cache: MergeCache?
-        /// The model's merge table, fetched once per scratch rather than once per piece.
-        fileprivate var merges: MergeTable?
 
         init(cache: MergeCache? = nil) { self.cache = cache }
-    }
-
-    /// The merge table, or nil while a rank file's is still being derived.
-    @inline(__always)
-    private func mergeTable(_ scratch: inout Scratch) -> MergeTable? {
-        if let merges = scratch.merges { return merges }
-        scratch.merges = rules.tableIfReady
-        return scratch.merges
     }
 
     /// Starts reading what `encode` of `piece` will look up first.
@@ -193,12 +200,15 @@ struct BytePairModel: Sendable {
     /// piece.
     static let heapThreshold = 256
 
-    /// The symbols merging starts from, in `ids`.
+    /// The symbols merging starts from, in `ids`, and where each starts in the piece, in `starts`.
     @inline(__always)
-    private func initialSymbols(_ piece: UnsafeBufferPointer<UInt8>, into ids: inout [UInt32]) {
+    private func initialSymbols(_ piece: UnsafeBufferPointer<UInt8>, into ids: inout [UInt32], starts: inout [Int]) {
         switch alphabet {
         case .bytes:
-            for byte in piece { ids.append(byteTokens[Int(byte)]) }
+            for (k, byte) in piece.enumerated() {
+                ids.append(byteTokens[Int(byte)])
+                starts.append(k)
+            }
         case .characters(let fallbackBytes, let unknown, let fusesUnknown):
             var i = 0
             var previousUnknown = false
@@ -209,12 +219,17 @@ struct BytePairModel: Sendable {
                 let id = lead < 0x80 ? asciiTokens[Int(lead)] : vocabulary.id(of: UnsafeBufferPointer(rebasing: piece[i..<end])) ?? UInt32.max
                 if id != UInt32.max {
                     ids.append(id)
+                    starts.append(i)
                     previousUnknown = false
                 } else if let fallbackBytes, piece[i..<end].allSatisfy({ fallbackBytes[Int($0)] != UInt32.max }) {
-                    for byte in piece[i..<end] { ids.append(fallbackBytes[Int(byte)]) }
+                    for k in i..<end {
+                        ids.append(fallbackBytes[Int(piece[k])])
+                        starts.append(k)
+                    }
                     previousUnknown = false
                 } else if !(fusesUnknown && previousUnknown) {
                     ids.append(unknown)
+                    starts.append(i)
                     previousUnknown = true
                 }
                 i = end
@@ -235,41 +250,50 @@ struct BytePairModel: Sendable {
     }
 
     private func mergeSymbols(_ piece: UnsafeBufferPointer<UInt8>, into output: inout [UInt32], uncached scratch: inout Scratch) {
-        if let merges = mergeTable(&scratch) {
-            mergeSymbols(piece, into: &output, &scratch, merges: merges)
-        } else {
-            mergeSymbols(piece, into: &output, &scratch, merges: ConcatenatedPairs(spellings: spellings, vocabulary: vocabulary))
+        switch merges {
+        case .listed(let table): mergeSymbols(piece, into: &output, &scratch, merges: table)
+        case .ranks: mergeSymbols(piece, into: &output, &scratch, merges: RankedConcatenations(vocabulary: vocabulary))
         }
     }
 
+    @inline(__always)
     private func mergeSymbols<Merges: PairMerges>(_ piece: UnsafeBufferPointer<UInt8>, into output: inout [UInt32], _ scratch: inout Scratch,
                                                  merges: Merges) {
         scratch.ids.removeAll(keepingCapacity: true)
+        scratch.starts.removeAll(keepingCapacity: true)
         scratch.pairs.removeAll(keepingCapacity: true)
-        initialSymbols(piece, into: &scratch.ids)
+        initialSymbols(piece, into: &scratch.ids, starts: &scratch.starts)
+        scratch.starts.append(piece.count)
         let n = scratch.ids.count
         if n > Self.heapThreshold {
-            mergeLongPiece(scratch.ids, merges: merges, into: &output)
+            mergeLongPiece(piece, scratch.ids, starts: scratch.starts, merges: merges, into: &output)
             return
         }
-        for k in 0..<max(n - 1, 0) { scratch.pairs.append(merges.merge(scratch.ids[k], scratch.ids[k + 1])) }
         var count = n
         scratch.ids.withUnsafeMutableBufferPointer { ids in
-            scratch.pairs.withUnsafeMutableBufferPointer { pairs in
-                while count > 1 {
-                    var best = MergeTable.none
-                    var at = -1
-                    for k in 0..<(count - 1) where MergeTable.priority(pairs[k]) < MergeTable.priority(best) {
-                        best = pairs[k]
-                        at = k
+            scratch.starts.withUnsafeMutableBufferPointer { starts in
+                // The pair of parts k and k + 1.
+                func pair(_ k: Int) -> UInt64 {
+                    merges.merge(ids[k], ids[k + 1], spelling: UnsafeBufferPointer(rebasing: piece[starts[k]..<starts[k + 2]]))
+                }
+                for k in 0..<max(n - 1, 0) { scratch.pairs.append(pair(k)) }
+                scratch.pairs.withUnsafeMutableBufferPointer { pairs in
+                    while count > 1 {
+                        var best = MergeTable.none
+                        var at = -1
+                        for k in 0..<(count - 1) where MergeTable.priority(pairs[k]) < MergeTable.priority(best) {
+                            best = pairs[k]
+                            at = k
+                        }
+                        if at < 0 { break }
+                        ids[at] = UInt32(truncatingIfNeeded: best)
+                        for k in (at + 1)..<(count - 1) { ids[k] = ids[k + 1] }
+                        for k in (at + 1)..<count { starts[k] = starts[k + 1] }
+                        for k in at..<max(count - 2, at) { pairs[k] = pairs[k + 1] }
+                        count -= 1
+                        if at > 0 { pairs[at - 1] = pair(at - 1) }
+                        if at < count - 1 { pairs[at] = pair(at) }
                     }
-                    if at < 0 { break }
-                    ids[at] = UInt32(truncatingIfNeeded: best)
-                    for k in (at + 1)..<(count - 1) { ids[k] = ids[k + 1] }
-                    for k in at..<max(count - 2, at) { pairs[k] = pairs[k + 1] }
-                    count -= 1
-                    if at > 0 { pairs[at - 1] = merges.merge(ids[at - 1], ids[at]) }
-                    if at < count - 1 { pairs[at] = merges.merge(ids[at], ids[at + 1]) }
                 }
             }
         }
@@ -279,7 +303,9 @@ struct BytePairModel: Sendable {
     /// The same merge order in O(n log n): symbols in a linked list over their positions, candidate
     /// pairs in a min-heap keyed by (priority, position), so ties go to the leftmost pair. Entries go
     /// stale when a neighbour merges; a popped entry is used only if its pair still holds.
-    private func mergeLongPiece<Merges: PairMerges>(_ symbols: [UInt32], merges: Merges, into output: inout [UInt32]) {
+    /// `starts` holds where each symbol starts in `piece`, then the piece's end.
+    private func mergeLongPiece<Merges: PairMerges>(_ piece: UnsafeBufferPointer<UInt8>, _ symbols: [UInt32], starts: [Int],
+                                                   merges: Merges, into output: inout [UInt32]) {
         var ids = symbols
         let n = ids.count
         var next = Array(1...n)            // n marks the end
@@ -289,23 +315,28 @@ struct BytePairModel: Sendable {
             let pa = MergeTable.priority(a.merge), pb = MergeTable.priority(b.merge)
             return pa != pb ? pa < pb : a.position < b.position
         }
+        // The pair of the part at `k` and the part after it (`starts[n]` is the piece's end).
+        func pair(_ k: Int) -> UInt64 {
+            let right = next[k]
+            return merges.merge(ids[k], ids[right], spelling: UnsafeBufferPointer(rebasing: piece[starts[k]..<starts[next[right]]]))
+        }
         for k in 0..<(n - 1) {
-            let merge = merges.merge(ids[k], ids[k + 1])
+            let merge = pair(k)
             if merge != MergeTable.none { heap.push((merge, k)) }
         }
         while let (merge, at) = heap.pop() {
             let right = next[at]
-            guard alive[at], right < n, merges.merge(ids[at], ids[right]) == merge else { continue }
+            guard alive[at], right < n, pair(at) == merge else { continue }
             ids[at] = UInt32(truncatingIfNeeded: merge)
             alive[right] = false
             next[at] = next[right]
             if next[at] < n { previous[next[at]] = at }
             if previous[at] >= 0 {
-                let left = merges.merge(ids[previous[at]], ids[at])
+                let left = pair(previous[at])
                 if left != MergeTable.none { heap.push((left, previous[at])) }
             }
             if next[at] < n {
-                let after = merges.merge(ids[at], ids[next[at]])
+                let after = pair(at)
                 if after != MergeTable.none { heap.push((after, at)) }
             }
         }

@@ -120,7 +120,7 @@ enum HuggingFaceTokenizerFile {
         }
         let shortcut: BytePairModel.Shortcut = ignoresMerges ? .anyToken : .selfConsistentTokens
         if byteLevel {
-            let bpe = try BytePairModel(tokens: tokens, vocabulary: table, merges: MergeRules(MergeTable(vocabulary.rules)), shortcut: shortcut)
+            let bpe = try BytePairModel(tokens: tokens, vocabulary: table, merges: .listed(MergeTable(vocabulary.rules)), shortcut: shortcut)
             return Tokenizer(splits: splits, spaces: spaces, normalizer: normalizer, model: bpe,
                              addedTokens: added, source: "\(source) (Hugging Face byte-level BPE)")
         }
@@ -132,7 +132,7 @@ enum HuggingFaceTokenizerFile {
         let byteTokens = byteFallback ? (0...255).map { byte in
             spelled(SentencePieceSpelling.byteToken(UInt8(byte))).flatMap { table.id(of: $0) } ?? UInt32.max
         } : nil
-        let bpe = try BytePairModel(tokens: tokens, vocabulary: table, merges: MergeRules(MergeTable(vocabulary.rules)), shortcut: shortcut,
+        let bpe = try BytePairModel(tokens: tokens, vocabulary: table, merges: .listed(MergeTable(vocabulary.rules)), shortcut: shortcut,
                                     alphabet: .characters(byteTokens: byteTokens, unknown: unknown,
                                                           fusesUnknown: try model.optionalBool("fuse_unk") ?? false))
         return Tokenizer(splits: splits, spaces: spaces, normalizer: normalizer, model: bpe, addedTokens: added,

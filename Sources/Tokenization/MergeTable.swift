@@ -61,26 +61,25 @@ struct MergeTable: PairMerges, Sendable {
     }
 }
 
-/// What merging asks of a table: the packed priority and result of merging a pair, or
-/// `MergeTable.none`.
+/// What merging asks of its rules: the packed priority and result of merging two adjacent parts,
+/// given their ids and the bytes of the piece they spell together, or `MergeTable.none`.
 protocol PairMerges {
-    func merge(_ left: UInt32, _ right: UInt32) -> UInt64
+    func merge(_ left: UInt32, _ right: UInt32, spelling: UnsafeBufferPointer<UInt8>) -> UInt64
 }
 
-/// A rank file's merges before its table is derived: two tokens merge into the token their bytes
-/// spell together, at that token's rank, which is tiktoken's own rule and what the derived table
-/// holds for every such pair.
-struct ConcatenatedPairs: PairMerges {
-    let spellings: TokenSpellings
+extension MergeTable {
+    @inline(__always)
+    func merge(_ left: UInt32, _ right: UInt32, spelling: UnsafeBufferPointer<UInt8>) -> UInt64 { merge(left, right) }
+}
+
+/// tiktoken's rule: two parts merge into the token their bytes spell together, at that token's rank,
+/// its id.
+struct RankedConcatenations: PairMerges {
     let vocabulary: ByteStringTable
 
-    func merge(_ left: UInt32, _ right: UInt32) -> UInt64 {
-        let a = spellings[Int(left)], b = spellings[Int(right)]
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: a.count + b.count) { joined in
-            _ = UnsafeMutableBufferPointer(rebasing: joined[..<a.count]).initialize(fromContentsOf: a)
-            _ = UnsafeMutableBufferPointer(rebasing: joined[a.count...]).initialize(fromContentsOf: b)
-            guard let id = vocabulary.id(of: UnsafeBufferPointer(joined)) else { return MergeTable.none }
-            return UInt64(id) << 32 | UInt64(id)
-        }
+    @inline(__always)
+    func merge(_ left: UInt32, _ right: UInt32, spelling: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        guard let id = vocabulary.id(of: spelling) else { return MergeTable.none }
+        return UInt64(id) << 32 | UInt64(id)
     }
 }

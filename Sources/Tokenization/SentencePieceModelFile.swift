@@ -183,7 +183,7 @@ enum SentencePieceModelFile {
             }
         }
         let spellings: [[UInt8]?] = pieces.map { $0.type.isMergeable ? Array($0.spelling.utf8) : nil }
-        let model = try BytePairModel(tokens: TokenSpellings(spellings), merges: MergeRules(MergeTable(rules)), shortcut: .selfConsistentTokens,
+        let model = try BytePairModel(tokens: TokenSpellings(spellings), merges: .listed(MergeTable(rules)), shortcut: .selfConsistentTokens,
                                       alphabet: .characters(byteTokens: fallback, unknown: UInt32(unknown), fusesUnknown: true))
         let added = pieces.enumerated().compactMap { id, piece -> AddedToken? in
             switch piece.type {

@@ -63,8 +63,7 @@ enum TekkenFile {
         let specials = try specialTokens(json, count: specialCount)
         // Ids shifted past the special tokens keep the ranks' order, so they serve as priorities.
         let tokens = spellings
-        let model = try BytePairModel(tokens: tokens, vocabulary: table, merges: MergeRules { TiktokenFile.merges(of: tokens) },
-                                      shortcut: .anyToken)
+        let model = try BytePairModel(tokens: tokens, vocabulary: table, merges: .ranks, shortcut: .anyToken)
         let added = specials.enumerated().map { id, content in
             AddedToken(content: content, id: UInt32(id), special: true, normalized: false, lstrip: false, rstrip: false, singleWord: false)
         }

@@ -1,5 +1,4 @@
 import Foundation
-import WorkerPool
 
 /// Loading tiktoken rank files: one `base64-token rank` pair per line, the rank doubling as the token
 /// id and as the merge priority. The file holds no pattern or special tokens; they come from the
@@ -24,7 +23,6 @@ enum TiktokenFile {
 
     static func load(path: String, pattern: PreTokenizer?) throws(TokenizerError) -> Tokenizer {
         let contents = try fileBytes(path)
-        let merges: MergeRules
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         let known = encodings[name]
         guard let pattern = pattern ?? known?.pattern else {
@@ -34,8 +32,6 @@ enum TiktokenFile {
         do {
             let (spellings, lineOfRank) = try parse(contents)
             tokens = spellings
-            // Derived on another core while this one indexes the spellings.
-            merges = MergeRules { Self.merges(of: spellings) }
             table = try index(spellings, lineOfRank: lineOfRank)
         } catch { throw error.located(in: path) }
         // An unknown encoding gets one special token, end-of-text, right after the ranks.
@@ -45,7 +41,7 @@ enum TiktokenFile {
         }
         let model: BytePairModel
         do {
-            model = try BytePairModel(tokens: tokens, vocabulary: table, merges: merges, shortcut: .anyToken)
+            model = try BytePairModel(tokens: tokens, vocabulary: table, merges: .ranks, shortcut: .anyToken)
         } catch { throw error.located(in: path) }
         let added = specials.sorted { $0.value < $1.value }.map {
             AddedToken(content: $0.key, id: $0.value, special: true, normalized: false, lstrip: false, rstrip: false, singleWord: false)
@@ -124,82 +120,5 @@ enum TiktokenFile {
             throw TokenizerError("line \(line): the token is already listed with rank \(first)")
         }
         return table
-    }
-
-    /// tiktoken merges two adjacent parts when their concatenation is a token, lowest rank first.
-    /// As pair rules: every split of a token into two tokens merges into it, with its rank as priority.
-    ///
-    /// Splits are found with polynomial hashes of every prefix and suffix, each computed in constant
-    /// time from the token's prefix hashes, so a token of n bytes costs O(n) rather than the O(n²) of
-    /// hashing each part anew; a hash hit is confirmed byte for byte. The hashes index the tokens in
-    /// one open-addressing table, without an allocation per token.
-    static func merges(of tokens: TokenSpellings) -> MergeTable {
-        var capacity = 16
-        while capacity < tokens.count * 2 { capacity <<= 1 }
-        let mask = capacity - 1
-        // A slot holds a token and 32 bits of its key, so a probe reads one slot until a part is
-        // likely that token; the bytes decide.
-        var slots = [(tag: UInt32, id: UInt32)](repeating: (0, UInt32.max), count: capacity)
-        tokens.arena.withUnsafeBufferPointer { arena in
-            let starts = tokens.starts
-            for id in 0..<tokens.count where starts[id] < starts[id + 1] {
-                let k = key(arena[starts[id]..<starts[id + 1]].reduce(0) { $0 &* base &+ UInt64($1) &+ 1 }, starts[id + 1] - starts[id])
-                var s = slot(k, mask)
-                while slots[s].id != UInt32.max { s = (s + 1) & mask }
-                slots[s] = (UInt32(truncatingIfNeeded: k), UInt32(id))
-            }
-        }
-        // Each stretch of tokens is split on its own core: a hundred thousand tokens make half a
-        // million splits, two lookups each, mostly cache misses, and until the table is there every
-        // merge looks its pair up by concatenation, more slowly.
-        let table = slots, stretch = 16_384
-        let stretches = parallelMap((tokens.count + stretch - 1) / stretch, threads: ProcessInfo.processInfo.activeProcessorCount) { k in
-            splits(of: tokens, results: (k * stretch)..<min((k + 1) * stretch, tokens.count), slots: table, mask: mask)
-        }
-        return MergeTable(Array(stretches.joined()))
-    }
-
-    /// The polynomial hash's base, and a token's key: its hash with its length in the top byte.
-    private static let base: UInt64 = 0x100_0000_01B3
-    private static func key(_ hash: UInt64, _ count: Int) -> UInt64 { hash ^ UInt64(count) << 56 }
-    private static func slot(_ key: UInt64, _ mask: Int) -> Int { Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask }
-
-    /// The rules of `tokens[results]`: each split of one into two tokens.
-    private static func splits(of tokens: TokenSpellings, results: Range<Int>, slots: [(tag: UInt32, id: UInt32)], mask: Int)
-        -> [(left: UInt32, right: UInt32, priority: UInt32, result: UInt32)] {
-        var rules: [(left: UInt32, right: UInt32, priority: UInt32, result: UInt32)] = []
-        tokens.arena.withUnsafeBufferPointer { arena in
-            let starts = tokens.starts
-            slots.withUnsafeBufferPointer { slots in
-                func id(_ part: Range<Int>, hash: UInt64) -> UInt32? {
-                    let k = key(hash, part.count), tag = UInt32(truncatingIfNeeded: k)
-                    var s = slot(k, mask)
-                    while slots[s].id != UInt32.max {
-                        let candidate = Int(slots[s].id)
-                        if slots[s].tag == tag && starts[candidate + 1] - starts[candidate] == part.count
-                            && ByteStringTable.equal(arena.baseAddress! + starts[candidate], arena.baseAddress! + part.lowerBound, count: part.count) {
-                            return slots[s].id
-                        }
-                        s = (s + 1) & mask
-                    }
-                    return nil
-                }
-                var prefix: [UInt64] = [], power: [UInt64] = [1]
-                for result in results where starts[result + 1] - starts[result] > 1 {
-                    let first = starts[result], n = starts[result + 1] - first
-                    prefix.removeAll(keepingCapacity: true)
-                    prefix.append(0)
-                    for byte in arena[first..<(first + n)] { prefix.append(prefix.last! &* base &+ UInt64(byte) &+ 1) }
-                    while power.count <= n { power.append(power.last! &* base) }
-                    for split in 1..<n {
-                        let suffixHash = prefix[n] &- prefix[split] &* power[n - split]
-                        if let left = id(first..<(first + split), hash: prefix[split]), let right = id((first + split)..<(first + n), hash: suffixHash) {
-                            rules.append((left, right, UInt32(result), UInt32(result)))
-                        }
-                    }
-                }
-            }
-        }
-        return rules
     }
 }
