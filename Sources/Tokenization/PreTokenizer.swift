@@ -182,6 +182,43 @@ private struct Scanner {
         return i + first
     }
 
+    @inline(__always)
+    static func isASCIILetter(_ byte: UInt8) -> Bool { (byte | 0x20) &- UInt8(ascii: "a") < 26 }
+
+    /// The end of the run of letters from `i`, `\p{L}*`: ASCII letters eight bytes at a time, so that
+    /// the end of a word is found without a branch per letter, whose misprediction at the word's end
+    /// had cost more than the rest of the scan.
+    @inline(__always)
+    func letters(from i: Int) -> Int {
+        var j = i
+        while true {
+            if j + 8 <= end {
+                let word = UInt64(littleEndian: UnsafeRawPointer(bytes.baseAddress! + j).loadUnaligned(as: UInt64.self))
+                let others = ~Self.asciiLetterBytes(word) & 0x8080_8080_8080_8080
+                if others == 0 {
+                    j += 8
+                    continue
+                }
+                j += others.trailingZeroBitCount >> 3
+            } else {
+                while j < end && Self.isASCIILetter(bytes[j]) { j += 1 }
+            }
+            guard j < end, bytes[j] >= 0x80, let (cls, width) = characterClass(at: j), Self.isLetter(cls) else { return j }
+            j += width
+        }
+    }
+
+    /// The top bit of each byte of `word` that is an ASCII letter. Bytes of 0x80 and above are not;
+    /// the others, lower-cased (or 0x20), are letters when in 0x61...0x7A, which two additions
+    /// test for all eight bytes at once (no byte carries into the next: each stays below 0x100).
+    @inline(__always)
+    static func asciiLetterBytes(_ word: UInt64) -> UInt64 {
+        let folded = (word | 0x2020_2020_2020_2020) & 0x7F7F_7F7F_7F7F_7F7F
+        let atLeastA = folded &+ 0x1F1F_1F1F_1F1F_1F1F      // top bit set from 0x61 up
+        let pastZ = folded &+ 0x0505_0505_0505_0505         // top bit set from 0x7B up
+        return atLeastA & ~pastZ & ~word & 0x8080_8080_8080_8080
+    }
+
     /// `\p{N}{1,maximum}` at a number.
     func numbers(at i: Int, maximum: Int = 3) -> Int {
         var j = i + scalar(at: i).width
@@ -224,6 +261,14 @@ private struct Scanner {
     // MARK: cl100k, llama3 and qwen2
 
     func cl100kPiece(at i: Int, maximumDigits: Int, wholeTrailingWhitespace: Bool) -> Int {
+        // Most pieces of text are a word, after a space or not: ASCII letters, or an ASCII prefix
+        // (no letter, digit, newline or apostrophe, which could start a contraction) and letters.
+        let first = bytes[i]
+        if Self.isASCIILetter(first) { return letters(from: i + 1) }
+        if first < 0x80 && first != UInt8(ascii: "'") && first != 0x0A && first != 0x0D && first &- UInt8(ascii: "0") >= 10
+            && i + 1 < end && Self.isASCIILetter(bytes[i + 1]) {
+            return letters(from: i + 2)
+        }
         let contraction = contractionLength(at: i, ignoringCase: true)
         if contraction > 0 { return i + contraction }
         let (cls, width) = characterClass(at: i)!

@@ -30,6 +30,9 @@ _POOL = [
     "\u0301", "\u0308", "\u0903", "\u20dd",
     "7", "42", "1234", "٣", "½", "Ⅻ", "²",
     ".", ",", "!", "?", "/", "//", "-", "_", "(", ")", "{", "}", "#", "@", "€", "∑",
+    # Either side of the ASCII letters (the scanners test eight bytes at a time), and words
+    # longer than eight bytes, with and without letters beyond ASCII.
+    "[", "`", "^", "~", "\\", "|", "internationalization", "Quintessentially", "naïveté", "Straßenbahnhaltestelle",
     "漢", "字", "か", "한", "م", "ر", "न", "्",
     "👍", "🏽", "\u200d", "\ufe0f", "🇫", "\U0001F600", "\U00010400", "\U0001D400",
     "\ufffd", "<|endoftext|>", "\x00", "\x7f",
