@@ -11,29 +11,28 @@ import Foundation
 final class MergeCache {
     /// A corpus of thousands of documents merges more distinct pieces than 16,384 slots held:
     /// `shard` of 0.3 GB spent 4.8-5.1 CPU seconds tokenizing with 65,536 against 5.4-6.6 (four
-    /// runs each); 131,072 gained nothing more. Six megabytes a thread, touched as they fill.
+    /// runs each); 131,072 gained nothing more. Four megabytes a thread, touched as they fill.
     static let slots = 1 << 16
-    static let maximumBytes = 32
-    static let maximumIds = 16
+    /// A slot is one cache line, so that a lookup costs one miss: the piece's length (0: empty) and
+    /// its ids' count, the piece, its ids. Longer pieces, and pieces of more ids, are rare in text
+    /// and merge afresh each time.
+    private static let slotBytes = 64
+    static let maximumBytes = 30
+    static let maximumIds = 8
+    private static let idsOffset = 32
 
     private var owner: UInt64 = 0
-    // Fixed buffers rather than arrays in `var`s: every access to a class's `var` is checked for
-    // exclusivity at run time, and those checks were 3% of encoding's instructions (cachegrind).
-    private let lengths = UnsafeMutablePointer<UInt8>.allocate(capacity: slots)  // 0: empty
-    private let keys = UnsafeMutablePointer<UInt8>.allocate(capacity: slots * maximumBytes)
-    private let counts = UnsafeMutablePointer<UInt8>.allocate(capacity: slots)
-    private let ids = UnsafeMutablePointer<UInt32>.allocate(capacity: slots * maximumIds)
+    /// Mapped anonymously, so zeroed by the system as its pages are first touched: an empty slot has
+    /// length 0.
+    private let lines: UnsafeMutableRawPointer
 
-    /// A slot's key, count and ids are read only once `store` has written them (its length is not
-    /// 0), so only the lengths start initialized: the rest, megabytes, is touched as it fills.
     private init() {
-        lengths.initialize(repeating: 0, count: Self.slots)
+        let memory = mmap(nil, Self.slots * Self.slotBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        guard let memory, memory != MAP_FAILED else { fatalError("MergeCache: cannot map \(Self.slots * Self.slotBytes) bytes") }
+        lines = memory
     }
 
-    deinit {
-        for buffer in [lengths, keys, counts] { buffer.deallocate() }
-        ids.deallocate()
-    }
+    deinit { munmap(lines, Self.slots * Self.slotBytes) }
 
     private static let key: pthread_key_t = {
         var key = pthread_key_t()
@@ -51,35 +50,37 @@ final class MergeCache {
             pthread_setspecific(key, Unmanaged.passRetained(cache).toOpaque())
         }
         if cache.owner != owner {
-            cache.lengths.update(repeating: 0, count: slots)
+            for slot in 0..<slots { cache.lines.storeBytes(of: 0, toByteOffset: slot * slotBytes, as: UInt8.self) }
             cache.owner = owner
         }
         return cache
     }
 
     @inline(__always)
-    private static func slot(_ piece: UnsafeBufferPointer<UInt8>) -> Int {
-        Int(truncatingIfNeeded: ByteStringTable.hash(piece)) & (slots - 1)
+    private func line(_ piece: UnsafeBufferPointer<UInt8>) -> UnsafeMutableRawPointer {
+        lines + (Int(truncatingIfNeeded: ByteStringTable.hash(piece)) & (Self.slots - 1)) * Self.slotBytes
     }
 
     /// Appends the cached ids of `piece` to `output`; false when it is not cached.
     @inline(__always)
     func appendIds(of piece: UnsafeBufferPointer<UInt8>, to output: inout [UInt32]) -> Bool {
         guard piece.count <= Self.maximumBytes else { return false }
-        let slot = Self.slot(piece)
-        guard Int(lengths[slot]) == piece.count else { return false }
-        guard ByteStringTable.equal(keys + slot * Self.maximumBytes, piece.baseAddress!, count: piece.count) else { return false }
-        output.append(contentsOf: UnsafeBufferPointer(start: ids + slot * Self.maximumIds, count: Int(counts[slot])))
+        let line = line(piece)
+        guard Int(line.load(as: UInt8.self)) == piece.count,
+              ByteStringTable.equal(line.assumingMemoryBound(to: UInt8.self) + 2, piece.baseAddress!, count: piece.count) else { return false }
+        let ids = (line + Self.idsOffset).assumingMemoryBound(to: UInt32.self)
+        // A loop rather than append(contentsOf:), which called memmove for two or three ids.
+        for k in 0..<Int(line.load(fromByteOffset: 1, as: UInt8.self)) { output.append(ids[k]) }
         return true
     }
 
     @inline(__always)
     func store(_ piece: UnsafeBufferPointer<UInt8>, ids encoded: ArraySlice<UInt32>) {
         guard piece.count <= Self.maximumBytes, encoded.count <= Self.maximumIds, !piece.isEmpty else { return }
-        let slot = Self.slot(piece)
-        (keys + slot * Self.maximumBytes).initialize(from: piece.baseAddress!, count: piece.count)
-        lengths[slot] = UInt8(piece.count)
-        counts[slot] = UInt8(encoded.count)
-        _ = UnsafeMutableBufferPointer(start: ids + slot * Self.maximumIds, count: encoded.count).initialize(from: encoded)
+        let line = line(piece)
+        (line + 2).copyMemory(from: piece.baseAddress!, byteCount: piece.count)
+        for (k, id) in encoded.enumerated() { line.storeBytes(of: id, toByteOffset: Self.idsOffset + 4 * k, as: UInt32.self) }
+        line.storeBytes(of: UInt8(piece.count), as: UInt8.self)
+        line.storeBytes(of: UInt8(encoded.count), toByteOffset: 1, as: UInt8.self)
     }
 }
