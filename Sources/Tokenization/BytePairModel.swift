@@ -61,7 +61,9 @@ struct BytePairModel: Sendable {
     /// is their table when the caller has built it.
     init(tokens: TokenSpellings, vocabulary: ByteStringTable? = nil, merges: Merges, shortcut: Shortcut,
          alphabet: Alphabet = .bytes) throws(TokenizerError) {
-        let used = (0..<tokens.count).filter { !tokens.isEmpty($0) }
+        // Only the character alphabet and the consistency check list the ids in use: a rank file's
+        // hundred thousand are not listed again.
+        func usedIds() -> [Int] { (0..<tokens.count).filter { !tokens.isEmpty($0) } }
         let vocabulary = vocabulary ?? ByteStringTable.indexing(tokens).table
         var byteTokens: [UInt32] = []
         if case .bytes = alphabet {
@@ -81,6 +83,7 @@ struct BytePairModel: Sendable {
         self.wholePieces = vocabulary
         var joins = [Bool](repeating: false, count: Self.classes * Self.classes)
         if case .characters(let byteTokens, let unknown, _) = alphabet {
+            let used = usedIds()
             for id in used {
                 var previous: Int?
                 for byte in tokens[id] where byte & 0xC0 != 0x80 {
@@ -103,7 +106,7 @@ struct BytePairModel: Sendable {
         if shortcut == .selfConsistentTokens {
             var scratch = Scratch()
             var output: [UInt32] = []
-            let consistent = used.compactMap { id -> (key: [UInt8], id: UInt32)? in
+            let consistent = usedIds().compactMap { id -> (key: [UInt8], id: UInt32)? in
                 output.removeAll(keepingCapacity: true)
                 let spelling = Array(tokens[id])
                 spelling.withUnsafeBufferPointer { mergeSymbols($0, into: &output, &scratch) }

@@ -50,3 +50,10 @@ func withMappedFile<Result>(_ path: String, _ body: (UnsafeBufferPointer<UInt8>)
     defer { munmap(mapping, size) }
     return body(UnsafeBufferPointer(start: mapping.assumingMemoryBound(to: UInt8.self), count: size))
 }
+
+/// Calls `body` with the bytes of the file at `path`, mapped where it can be (without copying its
+/// pages out of the page cache), else read: an empty file, or one that cannot be read, for the reason.
+func withFileBytes<Value>(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) throws(TokenizerError) -> Value) throws(TokenizerError) -> Value {
+    if let mapped = withMappedFile(path, { bytes in Result { () throws(TokenizerError) in try body(bytes) } }) { return try mapped.get() }
+    return try fileBytes(path).withUnsafeBufferPointer { bytes throws(TokenizerError) in try body(bytes) }
+}

@@ -21,6 +21,7 @@ final class MergeCache {
     static let maximumIds = 8
     private static let idsOffset = 32
 
+    /// 0: none yet (serial numbers start at 1).
     private var owner: UInt64 = 0
     /// Mapped anonymously, so zeroed by the system as its pages are first touched: an empty slot has
     /// length 0.
@@ -50,7 +51,8 @@ final class MergeCache {
             pthread_setspecific(key, Unmanaged.passRetained(cache).toOpaque())
         }
         if cache.owner != owner {
-            for slot in 0..<slots { cache.lines.storeBytes(of: 0, toByteOffset: slot * slotBytes, as: UInt8.self) }
+            // Dropped pages read back as zeros, every slot empty, and are touched again as they fill.
+            if cache.owner != 0 { madvise(cache.lines, slots * slotBytes, MADV_DONTNEED) }
             cache.owner = owner
         }
         return cache

@@ -22,18 +22,16 @@ enum TiktokenFile {
     ]
 
     static func load(path: String, pattern: PreTokenizer?) throws(TokenizerError) -> Tokenizer {
-        let contents = try fileBytes(path)
+        let (tokens, lineOfRank) = try withFileBytes(path) { bytes throws(TokenizerError) in
+            do throws(TokenizerError) { return try parse(bytes) } catch { throw error.located(in: path) }
+        }
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         let known = encodings[name]
         guard let pattern = pattern ?? known?.pattern else {
             throw TokenizerError("\(path): cannot tell the encoding from the file name; name the pre-tokenizer pattern (one of \(PreTokenizer.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
-        let tokens: TokenSpellings, table: ByteStringTable
-        do {
-            let (spellings, lineOfRank) = try parse(contents)
-            tokens = spellings
-            table = try index(spellings, lineOfRank: lineOfRank)
-        } catch { throw error.located(in: path) }
+        let table: ByteStringTable
+        do { table = try index(tokens, lineOfRank: lineOfRank) } catch { throw error.located(in: path) }
         // An unknown encoding gets one special token, end-of-text, right after the ranks.
         let specials = known?.specialTokens ?? ["<|endoftext|>": UInt32(tokens.count)]
         for (content, id) in specials where Int(id) < tokens.count && !tokens.isEmpty(Int(id)) {
@@ -57,13 +55,14 @@ enum TiktokenFile {
     /// Token spellings indexed by rank, and the line of each rank (0 for a rank not listed). One pass
     /// over the bytes, decoding base64 and ranks by hand into one arena: the file has a hundred
     /// thousand lines or more, and every process that tokenizes loads it.
-    static func parse(_ bytes: [UInt8]) throws(TokenizerError) -> (spellings: TokenSpellings, lineOfRank: [Int32]) {
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(TokenizerError) -> (spellings: TokenSpellings, lineOfRank: [Int32]) {
         let largestId = largestAllowedId(entries: bytes.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 })
         var listed = TokenSpellings()      // in line order
         listed.reserveCapacity(tokens: largestId / 2, bytes: bytes.count)
         var rankOfListing: [Int] = []
+        rankOfListing.reserveCapacity(largestId / 2)
         var lineOfRank = [Int32](repeating: 0, count: largestId + 1)  // 0: the rank is not used yet
-        try bytes.withUnsafeBufferPointer { bytes throws(TokenizerError) in
+        do {
             var lineNumber = 0, start = 0
             while start < bytes.count {
                 lineNumber += 1

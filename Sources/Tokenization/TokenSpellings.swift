@@ -51,8 +51,12 @@ struct TokenSpellings: Sendable {
         while self.count < count { starts.append(arena.count) }
     }
 
-    /// The same spellings, with `replacements[id]` in place of id's own (ids below `count`).
+    /// The same spellings, with `replacements[id]` in place of id's own (ids below `count`). Where
+    /// nothing changes (a rank file's special tokens, already empty), these spellings themselves,
+    /// sharing their memory: a copy is megabytes.
     func replacing(_ replacements: [Int: [UInt8]]) -> TokenSpellings {
+        let replacements = replacements.filter { !self[$0.key].elementsEqual($0.value) }
+        if replacements.isEmpty { return self }
         var result = TokenSpellings()
         result.arena.reserveCapacity(arena.count)
         result.starts.reserveCapacity(starts.count)
