@@ -48,13 +48,8 @@ struct Tokenize: ParsableCommand {
     @Argument(help: "Files, folders (read recursively) or glob patterns to tokenize, each file one line; - for standard input.")
     var inputs: [String] = ["-"]
 
-    func validate() throws {
-        guard (1...maximumThreads).contains(threads) else { throw ValidationError("--threads must be between 1 and \(maximumThreads)") }
-    }
-
-    func run() throws {
-        let tokenizer = try loadTokenizer(self.tokenizer, pattern: pattern)
-        if explain { return print(tokenizer.explanation) }
+    /// The files the inputs name, and the text of each (each row's, for Parquet).
+    private func readInputs() throws -> (files: [String], texts: [(text: String, replacements: Int)]) {
         let files: [String]
         do { files = try expandInputs(inputs) } catch { throw CommandError(error.description) }
         var read: [(text: String, replacements: Int)] = []
@@ -68,7 +63,19 @@ struct Tokenize: ParsableCommand {
                 read.append((input.text, input.replacements))
             }
         }
-        let texts = read
+        return (files, read)
+    }
+
+    func validate() throws {
+        guard (1...maximumThreads).contains(threads) else { throw ValidationError("--threads must be between 1 and \(maximumThreads)") }
+    }
+
+    func run() throws {
+        if explain { return print(try loadTokenizer(self.tokenizer, pattern: pattern).explanation) }
+        // The inputs are read on the other core while the tokenizer loads.
+        let reading = BackgroundValue { [self] in Result { try readInputs() } }
+        let tokenizer = try loadTokenizer(self.tokenizer, pattern: pattern)
+        let (files, texts) = try reading.value.get()
         let start = DispatchTime.now()
         let encoded = parallelMap(texts.count, threads: threads) { tokenizer.encode(texts[$0].text) }
         let elapsed = seconds(since: start)
