@@ -51,9 +51,53 @@ func withMappedFile<Result>(_ path: String, _ body: (UnsafeBufferPointer<UInt8>)
     return body(UnsafeBufferPointer(start: mapping.assumingMemoryBound(to: UInt8.self), count: size))
 }
 
-/// Calls `body` with the bytes of the file at `path`, mapped where it can be (without copying its
-/// pages out of the page cache), else read: an empty file, or one that cannot be read, for the reason.
-func withFileBytes<Value>(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) throws(TokenizerError) -> Value) throws(TokenizerError) -> Value {
-    if let mapped = withMappedFile(path, { bytes in Result { () throws(TokenizerError) in try body(bytes) } }) { return try mapped.get() }
-    return try fileBytes(path).withUnsafeBufferPointer { bytes throws(TokenizerError) in try body(bytes) }
+/// A file's bytes, for as long as they are read: mapped where the file can be, so that its pages come
+/// from the page cache without a copy (a tokenizer.json runs to tens of megabytes, and copying it
+/// touched as many megabytes of fresh memory, page by page), else read (an empty file; one that cannot
+/// be read throws, saying why). Also wraps bytes made in memory.
+final class FileContents: @unchecked Sendable {
+    /// Never written; valid until this object goes, so read only through `withBytes`.
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private let mapped: Bool
+
+    init(path: String) throws(TokenizerError) {
+        let descriptor = open(path, O_RDONLY)
+        var status = stat()
+        if descriptor >= 0, fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG, status.st_size > 0,
+           let mapping = mmap(nil, Int(status.st_size), PROT_READ, MAP_PRIVATE, descriptor, 0), mapping != MAP_FAILED {
+            close(descriptor)
+            bytes = UnsafeBufferPointer(start: mapping.assumingMemoryBound(to: UInt8.self), count: Int(status.st_size))
+            mapped = true
+            return
+        }
+        if descriptor >= 0 { close(descriptor) }
+        bytes = Self.copy(try fileBytes(path))
+        mapped = false
+    }
+
+    init(_ bytes: [UInt8]) {
+        self.bytes = Self.copy(bytes)
+        mapped = false
+    }
+
+    var count: Int { bytes.count }
+
+    /// Calls `body` with the bytes, which stay valid until it returns.
+    func withBytes<Result, Failure: Error>(_ body: (UnsafeBufferPointer<UInt8>) throws(Failure) -> Result) throws(Failure) -> Result {
+        try withExtendedLifetime(self) { () throws(Failure) in try body(bytes) }
+    }
+
+    private static func copy(_ array: [UInt8]) -> UnsafeBufferPointer<UInt8> {
+        let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: array.count)
+        _ = buffer.initialize(from: array)
+        return UnsafeBufferPointer(buffer)
+    }
+
+    deinit {
+        if mapped {
+            munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress!), bytes.count)
+        } else {
+            bytes.deallocate()
+        }
+    }
 }

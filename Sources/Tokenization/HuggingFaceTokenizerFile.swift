@@ -16,7 +16,7 @@ import WorkerPool
 /// refused by name rather than encoded differently from Hugging Face.
 enum HuggingFaceTokenizerFile {
     /// The top-level object of a JSON file.
-    static func root(_ contents: [UInt8]) throws(TokenizerError) -> JSONValue {
+    static func root(_ contents: FileContents) throws(TokenizerError) -> JSONValue {
         let root = try JSONDocument(contents).root
         guard root.kind == .object else { throw TokenizerError("the top level is not a JSON object") }
         return root
@@ -26,12 +26,13 @@ enum HuggingFaceTokenizerFile {
     /// vocabulary is known.
     static func withoutVocabulary(_ root: JSONValue) -> [UInt8] {
         guard let model = root["model"], let vocab = model["vocab"], vocab.kind == .object,
-              let merges = model["merges"], merges.kind == .array else { return root.document.bytes }
-        let bytes = root.document.bytes
+              let merges = model["merges"], merges.kind == .array else { return root.document.contents.withBytes { Array($0) } }
         let (first, second) = vocab.index < merges.index ? (vocab, merges) : (merges, vocab)
         func empty(_ value: JSONValue) -> [UInt8] { value.kind == .object ? Array("{}".utf8) : Array("[]".utf8) }
-        return Array(bytes[..<first.byteRange.lowerBound]) + empty(first) + bytes[first.byteRange.upperBound..<second.byteRange.lowerBound]
-            + empty(second) + bytes[second.byteRange.upperBound...]
+        return root.document.contents.withBytes { bytes in
+            Array(bytes[..<first.byteRange.lowerBound]) + empty(first) + bytes[first.byteRange.upperBound..<second.byteRange.lowerBound]
+                + empty(second) + bytes[second.byteRange.upperBound...]
+        }
     }
 
     /// What `model.vocab` and `model.merges` say: most of a large file, and most of its loading time,
@@ -153,7 +154,7 @@ enum HuggingFaceTokenizerFile {
         var failure: TokenizerError?
         // No name spells more bytes than the object holds.
         let arena = [UInt8](unsafeUninitializedCapacity: vocab.byteRange.count) { arena, initialized in
-            document.bytes.withUnsafeBufferPointer { text in
+            document.contents.withBytes { text in
                 document.nodes.withUnsafeBufferPointer { nodes in
                     var name = vocab.index + 1
                     while name < Int(nodes[vocab.index].next) {

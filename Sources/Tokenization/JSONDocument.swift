@@ -28,18 +28,22 @@ final class JSONDocument: Sendable {
 
     static let maximumDepth = 512
 
-    let bytes: [UInt8]
+    let contents: FileContents
     let nodes: [Node]
 
-    /// Parses `bytes`, or names the first thing wrong with them and where (line and column).
-    init(_ bytes: [UInt8]) throws(TokenizerError) {
-        guard bytes.count < Int(Int32.max) else { throw TokenizerError("not valid JSON: larger than 2 GB") }
-        self.bytes = bytes
+    convenience init(_ bytes: [UInt8]) throws(TokenizerError) {
+        try self.init(FileContents(bytes))
+    }
+
+    /// Parses `contents`, or names the first thing wrong with them and where (line and column).
+    init(_ contents: FileContents) throws(TokenizerError) {
+        guard contents.count < Int(Int32.max) else { throw TokenizerError("not valid JSON: larger than 2 GB") }
+        self.contents = contents
         var parser = Parser()
         // Tokenizer files spend 14 to 16 bytes a value; room for twice that many, never touched if not
         // needed, spares a copy of the whole list when it grows.
-        parser.nodes.reserveCapacity(bytes.count / 8)
-        let failure: (message: String, offset: Int)? = bytes.withUnsafeBufferPointer { text in
+        parser.nodes.reserveCapacity(contents.count / 8)
+        let failure: (message: String, offset: Int)? = contents.withBytes { text in
             do throws(Parser.Failure) {
                 try parser.document(text)
                 return nil
@@ -48,9 +52,11 @@ final class JSONDocument: Sendable {
             }
         }
         if let failure {
-            let before = bytes[..<min(failure.offset, bytes.count)]
-            let line = before.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
-            let column = before.count - (before.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0) + 1
+            let (line, column) = contents.withBytes { bytes in
+                let before = bytes[..<min(failure.offset, bytes.count)]
+                return (before.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 },
+                        before.count - (before.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0) + 1)
+            }
             throw TokenizerError("not valid JSON: \(failure.message) at line \(line), column \(column)")
         }
         nodes = parser.nodes
@@ -322,16 +328,16 @@ struct JSONValue: Sendable {
 
     var bool: Bool? {
         guard kind == .boolean else { return nil }
-        return document.bytes[Int(node.start)] == UInt8(ascii: "t")
+        return document.contents.withBytes { $0[Int(node.start)] } == UInt8(ascii: "t")
     }
 
     /// A number with no fraction, within ±10^15 (so also exact as a double); `1.0` and `1e3` count, as
     /// they would after JSON's usual reading into a double.
-    var integer: Int? { document.bytes.withUnsafeBufferPointer { JSONDocument.integer(node, in: $0) } }
+    var integer: Int? { document.contents.withBytes { JSONDocument.integer(node, in: $0) } }
 
     var number: Double? {
         guard kind == .number else { return nil }
-        return Double(String(decoding: document.bytes[Int(node.start)..<Int(node.end)], as: UTF8.self))
+        return Double(document.contents.withBytes { String(decoding: $0[Int(node.start)..<Int(node.end)], as: UTF8.self) })
     }
 
     var string: String? {
@@ -344,10 +350,10 @@ struct JSONValue: Sendable {
         let node = self.node
         guard node.kind == .string else { return nil }
         if node.escaped {
-            let decoded = Self.unescaped(document.bytes[Int(node.start)..<Int(node.end)])
+            let decoded = document.contents.withBytes { Self.unescaped(UnsafeBufferPointer(rebasing: $0[Int(node.start)..<Int(node.end)])) }
             return try decoded.withUnsafeBufferPointer { buffer throws(Failure) in try body(buffer) }
         }
-        return try document.bytes.withUnsafeBufferPointer { bytes throws(Failure) in
+        return try document.contents.withBytes { bytes throws(Failure) in
             try body(UnsafeBufferPointer(rebasing: bytes[Int(node.start)..<Int(node.end)]))
         }
     }
@@ -403,7 +409,7 @@ struct JSONValue: Sendable {
                 let node = member.name.node
                 let matches = node.escaped ? member.name.string.map { $0.utf8.elementsEqual(wanted) } ?? false
                     : Int(node.end - node.start) == wanted.count
-                        && (wanted.isEmpty || document.bytes.withUnsafeBufferPointer { memcmp($0.baseAddress! + Int(node.start), wanted.baseAddress!, wanted.count) == 0 })
+                        && (wanted.isEmpty || document.contents.withBytes { memcmp($0.baseAddress! + Int(node.start), wanted.baseAddress!, wanted.count) == 0 })
                 if matches { found = member.value }
             }
             return found
@@ -432,7 +438,7 @@ struct JSONValue: Sendable {
     }
 
     /// The UTF-8 a string's escapes stand for; the parse has checked every escape.
-    private static func unescaped(_ text: ArraySlice<UInt8>) -> [UInt8] {
+    private static func unescaped(_ text: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(text.count)
         var at = text.startIndex

@@ -32,9 +32,13 @@ struct SpelledMerges: Sendable {
         }
         let document = merges.document
         var elements: [Int32] = [], parts: [(start: Int32, middle: Int32, end: Int32)] = []
+        // A merge takes six bytes of the text at least ("a b",): room for that many is only touched
+        // as it fills, and spares copying both lists each time they would have grown.
+        elements.reserveCapacity(merges.byteRange.count / 6)
+        parts.reserveCapacity(merges.byteRange.count / 6)
         // The parts are pieces of the array's text, and none spells more bytes than it has.
         bytes = [UInt8](unsafeUninitializedCapacity: merges.byteRange.count) { bytes, end in
-            document.bytes.withUnsafeBufferPointer { text in
+            document.contents.withBytes { text in
                 document.nodes.withUnsafeBufferPointer { nodes in
                     var child = merges.index + 1
                     while child < Int(nodes[merges.index].next) {

@@ -22,9 +22,9 @@ enum TiktokenFile {
     ]
 
     static func load(path: String, pattern: PreTokenizer?) throws(TokenizerError) -> Tokenizer {
-        let (tokens, lineOfRank) = try withFileBytes(path) { bytes throws(TokenizerError) in
-            do throws(TokenizerError) { return try parse(bytes) } catch { throw error.located(in: path) }
-        }
+        let contents = try FileContents(path: path)
+        let (tokens, lineOfRank): (TokenSpellings, [Int32])
+        do { (tokens, lineOfRank) = try contents.withBytes { bytes throws(TokenizerError) in try parse(bytes) } } catch { throw error.located(in: path) }
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         let known = encodings[name]
         guard let pattern = pattern ?? known?.pattern else {

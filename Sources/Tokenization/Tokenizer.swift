@@ -125,13 +125,13 @@ public final class Tokenizer: Sendable {
         if let cache, let key = withMappedFile(path, { bytes in
                bytes.count >= cache.smallestFile && cache.mayHold(size: bytes.count) ? TokenizerCache.Key(bytes) : nil }) ?? nil,
            let entry = cache.entry(for: key),
-           let tokenizer = try? HuggingFaceTokenizerFile.parse(HuggingFaceTokenizerFile.root(entry.rest), source: path,
+           let tokenizer = try? HuggingFaceTokenizerFile.parse(HuggingFaceTokenizerFile.root(FileContents(entry.rest)), source: path,
                                                                vocabulary: entry.vocabulary) {
             return tokenizer
         }
-        let contents = try fileBytes(path)
+        let contents = try FileContents(path: path)
         // One thread for it: the parse has the other core.
-        let key = cache.flatMap { contents.count >= $0.smallestFile ? BackgroundValue { contents.withUnsafeBufferPointer { TokenizerCache.Key($0, threads: 1) } } : nil }
+        let key = cache.flatMap { contents.count >= $0.smallestFile ? BackgroundValue { contents.withBytes { TokenizerCache.Key($0, threads: 1) } } : nil }
         var writing: BackgroundValue<TokenizerCache.Written?>?
         do {
             let root = try HuggingFaceTokenizerFile.root(contents)

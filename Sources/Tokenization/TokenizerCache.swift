@@ -146,14 +146,30 @@ struct TokenizerCache: Sendable {
         }
 
         let target = path(for: key), partial = "\(target).\(UUID().uuidString).partial"
-        do {
-            try FileManager.default.createDirectory(atPath: folder(forSize: key.size), withIntermediateDirectories: true)
-            try Data(bytes).write(to: URL(fileURLWithPath: partial))
-            return Written(partial: partial, target: target)
-        } catch {
+        guard (try? FileManager.default.createDirectory(atPath: folder(forSize: key.size), withIntermediateDirectories: true)) != nil,
+              Self.create(partial, holding: bytes) else {
             try? FileManager.default.removeItem(atPath: partial)
             return nil
         }
+        return Written(partial: partial, target: target)
+    }
+
+    /// Writes `bytes` to a new file at `path`, from the array itself (through `Data` they were
+    /// copied first, megabytes); false where it cannot.
+    private static func create(_ path: String, holding bytes: [UInt8]) -> Bool {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { return false }
+        let written = bytes.withUnsafeBytes { buffer in
+            var at = 0
+            while at < buffer.count {
+                let count = Foundation.write(descriptor, buffer.baseAddress! + at, buffer.count - at)
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { return false }
+                at += count
+            }
+            return true
+        }
+        return close(descriptor) == 0 && written
     }
 
     /// Puts a written entry in place, or removes it, and its size's folder if that is left empty,
