@@ -160,6 +160,9 @@ public final class Tokenizer: Sendable {
     /// Appends the tokens of `text` to `output`.
     public func encode(_ text: String, into output: inout [UInt32]) {
         var scratch = BytePairModel.Scratch(cache: MergeCache.forCurrentThread(owner: serialNumber))
+        // Read once: calling the stored property's methods copied the whole model to the stack for
+        // every piece.
+        let model = self.model
         forEachPiece(of: text) { piece in
             switch piece {
             case .added(let id): output.append(id)
