@@ -57,55 +57,67 @@ enum TiktokenFile {
     /// thousand lines or more, and every process that tokenizes loads it.
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(TokenizerError) -> (spellings: TokenSpellings, lineOfRank: [Int32]) {
         let largestId = largestAllowedId(entries: bytes.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 })
-        var listed = TokenSpellings()      // in line order
-        listed.reserveCapacity(tokens: largestId / 2, bytes: bytes.count)
-        var rankOfListing: [Int] = []
-        rankOfListing.reserveCapacity(largestId / 2)
+        var starts = [0]                    // listing k is arena[starts[k]..<starts[k + 1]], in line order
+        starts.reserveCapacity(largestId / 2 + 1)
+        var listings = 0, inOrder = true
         var lineOfRank = [Int32](repeating: 0, count: largestId + 1)  // 0: the rank is not used yet
-        do {
+        var failure: TokenizerError?
+        // No token spells more bytes than its line has characters.
+        let arena = [UInt8](unsafeUninitializedCapacity: bytes.count) { arena, end in
             var lineNumber = 0, start = 0
             while start < bytes.count {
                 lineNumber += 1
-                let end = memchr(bytes.baseAddress! + start, Int32(UInt8(ascii: "\n")), bytes.count - start)
+                let lineBreak = memchr(bytes.baseAddress! + start, Int32(UInt8(ascii: "\n")), bytes.count - start)
                     .map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) - bytes.baseAddress! } ?? bytes.count
-                defer { start = end + 1 }
-                var lineEnd = end
+                defer { start = lineBreak + 1 }
+                var lineEnd = lineBreak
                 if lineEnd > start && bytes[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
                 if lineEnd == start { continue }
                 let line = UnsafeBufferPointer(rebasing: bytes[start..<lineEnd])
                 guard let space = line.firstIndex(of: UInt8(ascii: " ")), !line[(space + 1)...].contains(UInt8(ascii: " ")) else {
-                    throw TokenizerError("line \(lineNumber): expected 'base64-token rank', got \(line.reduce(1) { $1 == UInt8(ascii: " ") ? $0 + 1 : $0 }) space-separated fields")
+                    failure = TokenizerError("line \(lineNumber): expected 'base64-token rank', got \(line.reduce(1) { $1 == UInt8(ascii: " ") ? $0 + 1 : $0 }) space-separated fields")
+                    return
                 }
                 let encoded = UnsafeBufferPointer(rebasing: line[..<space]), digits = UnsafeBufferPointer(rebasing: line[(space + 1)...])
                 guard encoded.count <= (maximumTokenBytes + 2) / 3 * 4 else {
-                    throw TokenizerError("line \(lineNumber): a token of \(encoded.count / 4 * 3) bytes or more is longer than any tokenizer uses (at most \(maximumTokenBytes))")
+                    failure = TokenizerError("line \(lineNumber): a token of \(encoded.count / 4 * 3) bytes or more is longer than any tokenizer uses (at most \(maximumTokenBytes))")
+                    return
                 }
-                guard listed.append(decoding: { Base64.decode(encoded, appendingTo: &$0) }), !listed.isEmpty(listed.count - 1) else {
-                    throw TokenizerError("line \(lineNumber): '\(String(decoding: encoded.prefix(40), as: UTF8.self))' is not valid base64 for a token")
+                guard let count = Base64.decode(encoded, into: arena.baseAddress! + end), count > 0 else {
+                    failure = TokenizerError("line \(lineNumber): '\(String(decoding: encoded.prefix(40), as: UTF8.self))' is not valid base64 for a token")
+                    return
                 }
                 guard !digits.isEmpty, digits.count <= 18, digits.allSatisfy({ $0 &- UInt8(ascii: "0") < 10 }) else {
-                    throw TokenizerError("line \(lineNumber): '\(String(decoding: digits.prefix(40), as: UTF8.self))' is not a rank (a non-negative integer)")
+                    failure = TokenizerError("line \(lineNumber): '\(String(decoding: digits.prefix(40), as: UTF8.self))' is not a rank (a non-negative integer)")
+                    return
                 }
                 let rank = digits.reduce(0) { $0 * 10 + Int($1 &- UInt8(ascii: "0")) }
                 guard rank <= largestId else {
-                    throw TokenizerError("line \(lineNumber): rank \(rank) is far beyond the \(lineNumber) lines of the file (at most \(largestId))")
+                    failure = TokenizerError("line \(lineNumber): rank \(rank) is far beyond the \(lineNumber) lines of the file (at most \(largestId))")
+                    return
                 }
                 if lineOfRank[rank] != 0 {
-                    throw TokenizerError("line \(lineNumber): rank \(rank) is already used on line \(lineOfRank[rank])")
+                    failure = TokenizerError("line \(lineNumber): rank \(rank) is already used on line \(lineOfRank[rank])")
+                    return
                 }
+                end += count
+                starts.append(end)
                 lineOfRank[rank] = Int32(lineNumber)
-                rankOfListing.append(rank)
+                inOrder = inOrder && rank == listings
+                listings += 1
             }
         }
-        if rankOfListing.isEmpty { throw TokenizerError("the file has no ranks") }
+        if let failure { throw failure }
+        let listed = TokenSpellings(arena: arena, starts: starts)
+        if listings == 0 { throw TokenizerError("the file has no ranks") }
         // Rank files list ranks in order, which makes the listing the spellings by rank as it is.
-        var spellings = listed
-        if !rankOfListing.enumerated().allSatisfy({ $0.offset == $0.element }) {
-            var listingOfRank = [Int](repeating: -1, count: rankOfListing.max()! + 1)
-            for (listing, rank) in rankOfListing.enumerated() { listingOfRank[rank] = listing }
-            spellings = TokenSpellings()
-            for listing in listingOfRank { listing < 0 ? spellings.append([] as [UInt8]) : spellings.append(listed[listing]) }
-        }
+        if inOrder { return (listed, lineOfRank) }
+        // Else listing k holds the k-th rank in line order.
+        let ranksByLine = lineOfRank.indices.filter { lineOfRank[$0] != 0 }.sorted { lineOfRank[$0] < lineOfRank[$1] }
+        var listingOfRank = [Int](repeating: -1, count: ranksByLine.max()! + 1)
+        for (listing, rank) in ranksByLine.enumerated() { listingOfRank[rank] = listing }
+        var spellings = TokenSpellings()
+        for listing in listingOfRank { listing < 0 ? spellings.append([] as [UInt8]) : spellings.append(listed[listing]) }
         return (spellings, lineOfRank)
     }
 

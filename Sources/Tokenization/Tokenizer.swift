@@ -69,12 +69,15 @@ public final class Tokenizer: Sendable {
         self.vocabularySize = max(surfaces?.count ?? model.spellings.count, (addedTokens.map(\.id).max().map { Int($0) + 1 }) ?? 0)
         self.source = source
         var table = surfaces ?? model.spellings
-        table.pad(to: vocabularySize)
         // The first listing of an id wins, as it did when the table was written in reverse order.
         var replacements: [Int: [UInt8]] = [:]
         for token in addedTokens where replacements[Int(token.id)] == nil {
             replacements[Int(token.id)] = token.special ? [] : Array(token.content.utf8)
         }
+        // Ids past the table spell nothing until an added token spells text there: padding copies
+        // the model's spellings, megabytes, where nothing else would (a rank file's specials).
+        replacements = replacements.filter { $0.key < table.count || !$0.value.isEmpty }
+        if let last = replacements.keys.max(), last >= table.count { table.pad(to: last + 1) }
         self.surfaces = table.replacing(replacements)
         self.specialContent = Dictionary(specials.map { ($0.id, $0.content) }, uniquingKeysWith: { first, _ in first })
         let matched = addedTokens.filter { !$0.special }
@@ -236,7 +239,7 @@ public final class Tokenizer: Sendable {
     public var ordinaryIds: [UInt32] {
         let special = Set(specialTokens.values)
         return (0..<UInt32(vocabularySize)).filter { id in
-            !special.contains(id) && !surfaces.isEmpty(Int(id))
+            !special.contains(id) && Int(id) < surfaces.count && !surfaces.isEmpty(Int(id))
         }
     }
 
