@@ -61,6 +61,20 @@ import Testing
         }
     }
 
+    /// The per-thread cache of merged words serves one tokenizer at a time: here `abc` merges to
+    /// `ab c` under one rank file and to `a bc` under the other, on the same thread, turn about.
+    @Test func aThreadsMergeCacheIsEmptiedForAnotherTokenizer() throws {
+        func rankFile(_ name: String, _ merged: [String]) -> String {
+            Fixtures.temporaryFile(name, ([LoaderErrorTests.allBytes] + merged.enumerated().map { "\($1) \(256 + $0)" }).joined(separator: "\n"))
+        }
+        let abFirst = try Tokenizer.load(path: rankFile("ab-first.tiktoken", ["YWI=", "YmM="]), pattern: .gpt2)
+        let bcFirst = try Tokenizer.load(path: rankFile("bc-first.tiktoken", ["YmM=", "YWI="]), pattern: .gpt2)
+        for _ in 0..<3 {
+            #expect(abFirst.encode("abc abc") == [256, 99, 32, 256, 99])
+            #expect(bcFirst.encode("abc abc") == [97, 256, 32, 97, 256])
+        }
+    }
+
     @Test func refusesAVocabularyWithoutEveryByte() {
         let tokens: [[UInt8]?] = (0...254).map { [UInt8($0)] }
         #expect(throws: TokenizerError.self) {
