@@ -36,68 +36,53 @@ func fileBytes(_ path: String) throws(TokenizerError) -> [UInt8] {
     return bytes
 }
 
-/// Calls `body` with the bytes of the file at `path`, mapped rather than read: hashing a file of tens
-/// of megabytes from the page cache spares copying it into memory first. Nil when the file cannot be
-/// mapped (missing, empty, a directory).
-func withMappedFile<Result>(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
-    let descriptor = open(path, O_RDONLY)
-    guard descriptor >= 0 else { return nil }
-    defer { close(descriptor) }
-    var status = stat()
-    guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG, status.st_size > 0 else { return nil }
-    let size = Int(status.st_size)
-    guard let mapping = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), mapping != MAP_FAILED else { return nil }
-    defer { munmap(mapping, size) }
-    return body(UnsafeBufferPointer(start: mapping.assumingMemoryBound(to: UInt8.self), count: size))
-}
-
-/// A file's bytes, for as long as they are read: mapped where the file can be, so that its pages come
-/// from the page cache without a copy (a tokenizer.json runs to tens of megabytes, and copying it
-/// touched as many megabytes of fresh memory, page by page), else read (an empty file; one that cannot
-/// be read throws, saying why). Also wraps bytes made in memory.
+/// A file's bytes, for as long as they are read: mapped, so that its pages come from the page cache
+/// without a copy (a tokenizer file runs to tens of megabytes, and copying one touched as many
+/// megabytes of fresh memory, page by page), or read into memory of this process's own, which
+/// another process changing the file cannot reach.
 final class FileContents: @unchecked Sendable {
-    /// Never written; valid until this object goes, so read only through `withBytes`.
-    private let bytes: UnsafeBufferPointer<UInt8>
-    private let mapped: Bool
+    private enum Storage {
+        /// Never written; unmapped when this object goes, so read only through `withBytes`.
+        case mapped(UnsafeBufferPointer<UInt8>)
+        case read([UInt8])
+    }
 
-    init(path: String) throws(TokenizerError) {
+    private let storage: Storage
+
+    private init(_ storage: Storage) { self.storage = storage }
+
+    convenience init(_ bytes: [UInt8]) { self.init(.read(bytes)) }
+
+    /// The file mapped; nil when it cannot be (missing, empty, not a regular file).
+    static func mapped(_ path: String) -> FileContents? {
         let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
         var status = stat()
-        if descriptor >= 0, fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG, status.st_size > 0,
-           let mapping = mmap(nil, Int(status.st_size), PROT_READ, MAP_PRIVATE, descriptor, 0), mapping != MAP_FAILED {
-            close(descriptor)
-            bytes = UnsafeBufferPointer(start: mapping.assumingMemoryBound(to: UInt8.self), count: Int(status.st_size))
-            mapped = true
-            return
-        }
-        if descriptor >= 0 { close(descriptor) }
-        bytes = Self.copy(try fileBytes(path))
-        mapped = false
+        guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG, status.st_size > 0 else { return nil }
+        let size = Int(status.st_size)
+        guard let mapping = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), mapping != MAP_FAILED else { return nil }
+        return FileContents(.mapped(UnsafeBufferPointer(start: mapping.assumingMemoryBound(to: UInt8.self), count: size)))
     }
 
-    init(_ bytes: [UInt8]) {
-        self.bytes = Self.copy(bytes)
-        mapped = false
+    /// The file mapped where it can be, else read: an empty file, or one that cannot be read, which
+    /// throws saying why.
+    static func mappedOrRead(_ path: String) throws(TokenizerError) -> FileContents {
+        if let mapped = mapped(path) { return mapped }
+        return FileContents(try fileBytes(path))
     }
 
-    var count: Int { bytes.count }
+    var count: Int { withBytes { $0.count } }
 
     /// Calls `body` with the bytes, which stay valid until it returns.
     func withBytes<Result, Failure: Error>(_ body: (UnsafeBufferPointer<UInt8>) throws(Failure) -> Result) throws(Failure) -> Result {
-        try withExtendedLifetime(self) { () throws(Failure) in try body(bytes) }
-    }
-
-    private static func copy(_ array: [UInt8]) -> UnsafeBufferPointer<UInt8> {
-        let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: array.count)
-        _ = buffer.initialize(from: array)
-        return UnsafeBufferPointer(buffer)
+        switch storage {
+        case .mapped(let bytes): try withExtendedLifetime(self) { () throws(Failure) in try body(bytes) }
+        case .read(let bytes): try bytes.withUnsafeBufferPointer { buffer throws(Failure) in try body(buffer) }
+        }
     }
 
     deinit {
-        if mapped {
-            munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress!), bytes.count)
-        } else {
-            bytes.deallocate()
-        }
+        if case .mapped(let bytes) = storage { munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress!), bytes.count) }
     }
 }

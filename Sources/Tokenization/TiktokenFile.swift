@@ -22,9 +22,11 @@ enum TiktokenFile {
     ]
 
     static func load(path: String, pattern: PreTokenizer?) throws(TokenizerError) -> Tokenizer {
-        let contents = try FileContents(path: path)
+        let contents = try FileContents.mappedOrRead(path)
         let (tokens, lineOfRank): (TokenSpellings, [Int32])
-        do { (tokens, lineOfRank) = try contents.withBytes { bytes throws(TokenizerError) in try parse(bytes) } } catch { throw error.located(in: path) }
+        do {
+            (tokens, lineOfRank) = try contents.withBytes { bytes throws(TokenizerError) in try parse(bytes) }
+        } catch { throw error.located(in: path) }
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         let known = encodings[name]
         guard let pattern = pattern ?? known?.pattern else {

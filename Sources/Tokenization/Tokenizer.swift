@@ -125,14 +125,23 @@ public final class Tokenizer: Sendable {
         // another content's name) on another thread while the model is built; it is put in place
         // once the file has loaded. An entry that no longer parses (hapax now refuses what it once
         // took) falls back to the file, whose errors name its lines.
-        if let cache, let key = withMappedFile(path, { bytes in
+        let mapped = FileContents.mapped(path)
+        if let cache, let key = mapped?.withBytes({ bytes in
                bytes.count >= cache.smallestFile && cache.mayHold(size: bytes.count) ? TokenizerCache.Key(bytes) : nil }) ?? nil,
            let entry = cache.entry(for: key),
            let tokenizer = try? HuggingFaceTokenizerFile.parse(HuggingFaceTokenizerFile.root(FileContents(entry.rest)), source: path,
                                                                vocabulary: entry.vocabulary) {
             return tokenizer
         }
-        let contents = try FileContents(path: path)
+        // A file the cache may keep is read into this process's memory, so that the digest naming its
+        // entry and the vocabulary the entry holds come from the same bytes, however the file changes
+        // meanwhile; any other is parsed where it is mapped.
+        let contents: FileContents
+        if let mapped, cache.map({ mapped.count < $0.smallestFile }) ?? true {
+            contents = mapped
+        } else {
+            contents = FileContents(try fileBytes(path))
+        }
         // One thread for it: the parse has the other core.
         let key = cache.flatMap { contents.count >= $0.smallestFile ? BackgroundValue { contents.withBytes { TokenizerCache.Key($0, threads: 1) } } : nil }
         var writing: BackgroundValue<TokenizerCache.Written?>?

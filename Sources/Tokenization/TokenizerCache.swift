@@ -91,7 +91,7 @@ struct TokenizerCache: Sendable {
 
     /// The entry for the file of `key`, if one is there and whole.
     func entry(for key: Key) -> Entry? {
-        withMappedFile(path(for: key)) { bytes -> Entry? in
+        FileContents.mapped(path(for: key))?.withBytes { bytes -> Entry? in
             guard bytes.count >= Self.digestSize else { return nil }
             let body = UnsafeBufferPointer(rebasing: bytes[..<(bytes.count - Self.digestSize)])
             guard Self.digest(body).elementsEqual(bytes[body.endIndex...]) else { return nil }
