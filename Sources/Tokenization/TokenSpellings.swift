@@ -21,11 +21,6 @@ struct TokenSpellings: Sendable {
 
     var count: Int { starts.count - 1 }
 
-    mutating func reserveCapacity(tokens: Int, bytes: Int) {
-        starts.reserveCapacity(tokens + 1)
-        arena.reserveCapacity(bytes)
-    }
-
     subscript(id: Int) -> ArraySlice<UInt8> { arena[starts[id]..<starts[id + 1]] }
 
     func isEmpty(_ id: Int) -> Bool { starts[id] == starts[id + 1] }
