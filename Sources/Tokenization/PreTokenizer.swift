@@ -251,7 +251,7 @@ private struct Scanner {
         if contraction > 0 { return i + contraction }
         let j = bytes[i] == UInt8(ascii: " ") ? i + 1 : i
         if let (cls, _) = characterClass(at: j) {
-            if Self.isLetter(cls) { return run(from: j, while: Self.isLetter) }
+            if Self.isLetter(cls) { return letters(from: j) }
             if Self.isNumber(cls) { return run(from: j, while: Self.isNumber) }
             if Self.isOther(cls) { return run(from: j, while: Self.isOther) }
         }
@@ -273,9 +273,9 @@ private struct Scanner {
         if contraction > 0 { return i + contraction }
         let (cls, width) = characterClass(at: i)!
         if isWordPrefix(at: i) && matches(at: i + width, Self.isLetter) {
-            return run(from: i + width, while: Self.isLetter)
+            return letters(from: i + width)
         }
-        if Self.isLetter(cls) { return run(from: i, while: Self.isLetter) }
+        if Self.isLetter(cls) { return letters(from: i) }
         if Self.isNumber(cls) { return numbers(at: i, maximum: maximumDigits) }
         let j = bytes[i] == UInt8(ascii: " ") ? i + 1 : i
         if matches(at: j, Self.isOther) {
