@@ -104,6 +104,22 @@ class Campaign:
         """Everything a trainer reads of a folder: the export of every window of both splits."""
         return [execute([PREP, "export", folder, "--split", split]) for split in ("train", "val")]
 
+    def kill_during(self, command, full):
+        """Kills runs of `command()` at one to three seeded random moments within `full` seconds; when
+        none was still running at its moment (warm reruns, and resumed ones, end sooner than the
+        timed run), again at ever earlier moments until one is, so that every trial holds a kill.
+        Returns (kills, tries)."""
+        kills = tries = 0
+        for _ in range(self.rng.randint(1, 3)):
+            tries += 1
+            kills += killed_at(command(), self.rng.uniform(0, full))
+        bound = full
+        while kills == 0 and tries < 10:
+            bound /= 2
+            tries += 1
+            kills += killed_at(command(), self.rng.uniform(0, bound))
+        return kills, tries
+
     def report(self, name, line, clean):
         print(f"{name:<22} {line}  {'clean' if clean else 'FAILED'}", flush=True)
         self.failures += not clean
@@ -122,9 +138,8 @@ class Campaign:
         for trial in range(trials):
             out = self.work / f"kill-shard-{trial}"
             run = args + ["-o", out, "--threads", str(1 + trial % 2)]
-            for _ in range(self.rng.randint(1, 3)):
-                tried += 1
-                kills += killed_at(run, self.rng.uniform(0, full))
+            killed, tries = self.kill_during(lambda: run, full)
+            kills, tried = kills + killed, tried + tries
             execute(run)
             identical += digest(out) == reference
             shutil.rmtree(out)
@@ -147,10 +162,8 @@ class Campaign:
         for trial in range(trials):
             out = self.work / f"kill-train-{trial}"
             first = [TRAIN, "train", "--data", self.reference, "--out", out, *TRAIN_ARGS, *steps]
-            for attempt in range(self.rng.randint(1, 3)):
-                tried += 1
-                started = (out / "config.json").exists()
-                kills += killed_at(first + (["--resume"] if started else []), self.rng.uniform(0, full))
+            killed, tries = self.kill_during(lambda: first + (["--resume"] if (out / "config.json").exists() else []), full)
+            kills, tried = kills + killed, tried + tries
             outcome = self.train(out, *steps, *(["--resume"] if (out / "config.json").exists() else []))
             if outcome.code == 0 and (out / "model.safetensors").read_bytes() == weights:
                 identical += 1
