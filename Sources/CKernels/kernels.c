@@ -1,7 +1,7 @@
-// The kernels of kernels.h, compiled from kernels_body.h once for any processor and, on x86-64, once
-// more for AVX2 with FMA on eight lanes and once for AVX-512 on sixteen. They are written on vectors
-// of LANES floats (clang's vector extension): Swift code can only be compiled for one processor, the
-// oldest x86-64, and ran these as SSE halves.
+// The kernels of kernels.h, compiled from kernels_body.h and attention_body.h once for any processor and,
+// on x86-64, once more for AVX2 with FMA on eight lanes and once for AVX-512 on sixteen. They are written on
+// vectors of LANES floats (clang's vector extension): Swift code can only be compiled for one processor,
+// the oldest x86-64, and ran these as SSE halves.
 #include "kernels.h"
 #include <stdint.h>
 #include <string.h>
@@ -21,7 +21,35 @@ typedef int32_t integer_lanes16 __attribute__((vector_size(64)));
 static const float gelu_scale = 0.7978845608f;  // √(2/π)
 
 #define TABLE(suffix) { maximum_##suffix, exponentiate_##suffix, scale_##suffix, softmax_backward_##suffix, \
-                        gelu_forward_##suffix, gelu_backward_##suffix, layer_norm_forward_##suffix, layer_norm_backward_##suffix }
+                        gelu_forward_##suffix, gelu_backward_##suffix, layer_norm_forward_##suffix, layer_norm_backward_##suffix, \
+                        attention_forward_##suffix, attention_backward_##suffix }
+
+// The attention kernels' rows per tile; their operand copies are padded to ATTENTION_PAD floats, two
+// vectors of the widest copy.
+#define TILE 4
+#define ATTENTION_PAD 32
+
+static long attention_padded(long n) { return (n + ATTENTION_PAD - 1) / ATTENTION_PAD * ATTENTION_PAD; }
+
+long hapax_attention_scratch(long context, long depth) {
+    return context * context + depth * attention_padded(context) + 3 * context * attention_padded(depth);
+}
+
+/// to[c][j] = from[j][c] (rows `stride` apart) for j < count, and 0 for count ≤ j < padded.
+static void transpose_padded(float *to, const float *from, long stride, long count, long depth, long padded) {
+    for (long c = 0; c < depth; c++) {
+        for (long j = 0; j < count; j++) to[c * padded + j] = from[j * stride + c];
+        for (long j = count; j < padded; j++) to[c * padded + j] = 0;
+    }
+}
+
+/// to[j][c] = from[j][c] (rows `stride` apart) for c < depth, and 0 for depth ≤ c < padded.
+static void copy_padded(float *to, const float *from, long stride, long count, long depth, long padded) {
+    for (long j = 0; j < count; j++) {
+        memcpy(to + j * padded, from + j * stride, depth * sizeof(float));
+        memset(to + j * padded + depth, 0, (padded - depth) * sizeof(float));
+    }
+}
 
 #define LANES 8
 #define lanes lanes8
@@ -30,6 +58,7 @@ static const float gelu_scale = 0.7978845608f;  // √(2/π)
 
 #define KERNEL(name) name##_portable
 #include "kernels_body.h"
+#include "attention_body.h"
 #undef KERNEL
 static const hapax_kernels portable = TABLE(portable);
 
@@ -37,6 +66,7 @@ static const hapax_kernels portable = TABLE(portable);
 #pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
 #define KERNEL(name) name##_avx2
 #include "kernels_body.h"
+#include "attention_body.h"
 #undef KERNEL
 #pragma clang attribute pop
 static const hapax_kernels avx2 = TABLE(avx2);
@@ -53,6 +83,7 @@ static const hapax_kernels avx2 = TABLE(avx2);
 #pragma clang attribute push(__attribute__((target("avx512f,fma"))), apply_to = function)
 #define KERNEL(name) name##_avx512
 #include "kernels_body.h"
+#include "attention_body.h"
 #undef KERNEL
 #pragma clang attribute pop
 static const hapax_kernels avx512 = TABLE(avx512);

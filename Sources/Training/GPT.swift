@@ -74,7 +74,7 @@ public final class GPT {
         dQKV = FloatBuffer(count: rows * 3 * C)
         dHidden = FloatBuffer(count: config.attentionOnly ? 0 : rows * 4 * C)
         dActivated = FloatBuffer(count: config.attentionOnly ? 0 : rows * 4 * C)
-        attentionScratch = FloatBuffer(count: T * T)
+        attentionScratch = FloatBuffer(count: Attention.scratchCount(context: T, width: config.width, heads: config.heads))
         logits = FloatBuffer(count: Self.headChunk * config.vocabSize)
     }
 
@@ -131,7 +131,7 @@ public final class GPT {
             }
             timed("layer \(l): attention, forward") {
                 Attention.forward(a.attended.pointer, probabilities: a.probabilities.pointer, qkv: a.qkv.pointer,
-                                  batch: batch, context: T, width: C, heads: config.heads)
+                                  scratch: attentionScratch.pointer, batch: batch, context: T, width: C, heads: config.heads)
             }
             timed("layer \(l): attention projections, forward") {
                 Linear.forward(a.middle.pointer, a.attended.pointer, weight: p(n + "attn.c_proj.weight"), bias: p(n + "attn.c_proj.bias"),

@@ -93,13 +93,14 @@ import Testing
         var rng = SplitMix64(seed: seed)
         let qkv = Self.random(batch * T * 3 * C, &rng)
         let c = Self.random(batch * T * C, &rng)
+        var scratch = [Float](repeating: 0, count: Attention.scratchCount(context: T, width: C, heads: heads))
         func run(_ qkv: [Float]) -> (y: [Float], p: [Float]) {
             var y = [Float](repeating: 0, count: batch * T * C), p = [Float](repeating: 0, count: batch * heads * T * T)
-            Attention.forward(&y, probabilities: &p, qkv: qkv, batch: batch, context: T, width: C, heads: heads)
+            Attention.forward(&y, probabilities: &p, qkv: qkv, scratch: &scratch, batch: batch, context: T, width: C, heads: heads)
             return (y, p)
         }
         let (_, p) = run(qkv)
-        var d = [Float](repeating: 0, count: qkv.count), scratch = [Float](repeating: 0, count: T * T)
+        var d = [Float](repeating: 0, count: qkv.count)
         Attention.backward(dQKV: &d, dOut: c, probabilities: p, qkv: qkv, scratch: &scratch, batch: batch, context: T, width: C, heads: heads)
         let sampled = Array(Swift.stride(from: 0, to: qkv.count, by: stride))
         var values = sampled.map { qkv[$0] }
@@ -114,9 +115,9 @@ import Testing
         Self.checkAttention(batch: 2, context: 5, width: 6, heads: 2, seed: 4, stride: 1, "Attention")
     }
 
-    /// Longer than one query block, with a partial last block.
-    @Test func attentionAcrossQueryBlocks() {
-        Self.checkAttention(batch: 1, context: Attention.block * 2 + 22, width: 4, heads: 2, seed: 6, stride: 7, "Attention across blocks")
+    /// Longer than two of the kernels' vectors of keys, with a partial last tile of rows.
+    @Test func attentionAcrossTiles() {
+        Self.checkAttention(batch: 1, context: 71, width: 4, heads: 2, seed: 6, stride: 7, "Attention across tiles")
     }
 
     @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
