@@ -1,8 +1,7 @@
 import CBLAS
 
 /// Row-major single-precision matrix products through OpenBLAS: `C = alpha · op(A) · op(B) + beta · C`,
-/// where `op` transposes when asked. Leading dimensions are the row strides of the buffers as stored,
-/// which lets attention read one head's columns straight out of the fused q, k, v buffer.
+/// where `op` transposes when asked. Leading dimensions are the row strides of the buffers as stored.
 @inline(__always)
 func gemm(_ transposeA: Bool, _ transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
           _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
