@@ -4,8 +4,8 @@ import SeededRandom
 import Testing
 
 /// Every copy of the attention kernels against causal attention written out in doubles, for contexts
-/// and head sizes around their tiles of 4 rows and their vectors of 8, 16 and 32 floats, on strided
-/// rows as the trainer lays them out.
+/// and head sizes around their tiles of 4 and 8 rows and their vectors of 8, 16 and 32 floats, on
+/// strided rows as the trainer lays them out.
 @Suite struct AttentionKernelTests {
     static let shapes = [(1, 1), (3, 2), (4, 8), (5, 3), (9, 16), (17, 17), (33, 32), (36, 33), (70, 64), (41, 70)]
 
