@@ -1,13 +1,13 @@
 // One copy of the causal attention kernels, included by kernels.c after kernels_body.h (whose softmax
 // steps it uses) for each instruction set.
 //
-// The products are computed in tiles of TILE rows by two vectors of columns, whose sums stay in
-// registers. OpenBLAS packs both operands on every call, which for a head of 32 or 64 floats cost
-// more than the products; and tiles follow the causal triangle to within a tile, where blocks of
-// GEMM calls computed a quarter of their products to the right of it. A tile of rows reads each
-// vector of the other operand once for TILE rows, so its operands are laid out for vector loads
-// first: a transposed copy where vectors run along the sequence, copies padded to whole vectors
-// where they run along the head.
+// Every product is computed in tiles of TILE rows by two vectors of columns, whose sums stay in
+// registers, and tiles stop within a tile of the causal edge. Products of one head by OpenBLAS calls
+// had cost more than their arithmetic: each call packed both operands, and its blocks of 64 queries
+// computed a quarter of their scores right of the edge. A tile reads each vector of its other operand
+// once for all its rows, so that operand is first copied where vectors load it: keys and values
+// transposed where vectors run along the sequence, padded to whole vectors where they run along the
+// head.
 
 /// Stores the first `count` lanes (all, if count ≥ 2 · LANES) of `low` then `high` at `out`, or with
 /// `add`, adds them to what is there.

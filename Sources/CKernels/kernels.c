@@ -1,7 +1,7 @@
-// The kernels of kernels.h, compiled from kernels_body.h and attention_body.h once for any processor and,
-// on x86-64, once more for AVX2 with FMA on eight lanes and once for AVX-512 on sixteen. They are written on
-// vectors of LANES floats (clang's vector extension): Swift code can only be compiled for one processor,
-// the oldest x86-64, and ran these as SSE halves.
+// The kernels of kernels.h, compiled from kernels_body.h and attention_body.h once for any processor
+// and, on x86-64, once more for AVX2 with FMA on eight lanes and once for AVX-512 on sixteen. They are
+// written on vectors of LANES floats (clang's vector extension): Swift code can only be compiled for
+// one processor, the oldest x86-64, and ran these as SSE halves.
 #include "kernels.h"
 #include <stdint.h>
 #include <string.h>
