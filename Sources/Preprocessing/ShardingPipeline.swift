@@ -383,8 +383,7 @@ public final class ShardingPipeline {
         let perFrame = options.windowsPerFrame, scope = options.scope, level = options.level, classes = classes?.map
         let endOfText = parameters.tokenizer.endOfText, width = parameters.tokenizer.tokenWidth
         let frameCount = (windows + perFrame - 1) / perFrame
-        let frames = parallelMap(frameCount, threads: options.threads) { f -> EncodedFrame in
-            let detector = MatchLengthDetector()
+        let frames = parallelMap(frameCount, threads: options.threads, scratch: { MatchLengthDetector() }) { detector, f -> EncodedFrame in
             let first = f * perFrame, last = min(first + perFrame, windows)
             var tokens: [UInt32] = []
             tokens.reserveCapacity((last - first) * length)

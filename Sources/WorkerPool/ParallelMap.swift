@@ -8,10 +8,21 @@ public let maximumThreads = 256
 /// the threads busy when items differ in size (documents do). The calling thread works too, so a
 /// thread the system refuses to start (a process limit) slows the map down but never hangs it.
 public func parallelMap<T: Sendable>(_ count: Int, threads: Int, _ transform: @escaping @Sendable (Int) -> T) -> [T] {
-    if threads <= 1 || count <= 1 { return (0..<count).map(transform) }
+    parallelMap(count, threads: threads, scratch: {}) { _, index in transform(index) }
+}
+
+/// `parallelMap` for a transform that needs scratch space (buffers worth keeping warm): each thread
+/// makes its own with `makeScratch`, once, and hands it to every item it maps.
+public func parallelMap<Scratch, T: Sendable>(_ count: Int, threads: Int, scratch makeScratch: @escaping @Sendable () -> Scratch,
+                                             _ transform: @escaping @Sendable (Scratch, Int) -> T) -> [T] {
+    if threads <= 1 || count <= 1 {
+        let scratch = makeScratch()
+        return (0..<count).map { transform(scratch, $0) }
+    }
     let state = ParallelMapState<T>(count: count)
     let work: @Sendable () -> Void = {
-        while let index = state.claim() { state.store(transform(index), at: index) }
+        let scratch = makeScratch()
+        while let index = state.claim() { state.store(transform(scratch, index), at: index) }
     }
     var started: [pthread_t] = []
     var attributes = pthread_attr_t()
