@@ -26,9 +26,20 @@ public enum MaskRule: Sendable, Equatable, CustomStringConvertible {
 
     /// How many of the targets `1..<m.count` the rule drops.
     public func droppedCount(_ m: UnsafeBufferPointer<UInt8>) -> Int {
-        var count = 0
-        for t in 1..<max(m.count, 1) where drops(t, m) { count += 1 }
-        return count
+        // One plain count per rule, which the compiler vectorizes (`shard` counts every window).
+        func count(_ range: Range<Int>, atLeast n: Int) -> Int {
+            guard n <= MatchLengthDetector.maximumStored, !range.isEmpty else { return 0 }
+            let threshold = UInt8(n)
+            var count = 0
+            for t in range { count &+= m[t] >= threshold ? 1 : 0 }
+            return count
+        }
+        switch self {
+        case .hapax(let n): return count(1..<max(m.count, 1), atLeast: n)
+        case .repeat: return count(1..<max(m.count, 1), atLeast: 1)
+        case .offset: return count(1..<max(m.count - 1, 1), atLeast: 1)
+        case .none: return 0
+        }
     }
 
     public var description: String {
