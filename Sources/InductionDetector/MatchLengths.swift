@@ -18,7 +18,7 @@ public enum MatchScope: String, Sendable, CaseIterable, Codable {
 public final class MatchLengthDetector {
     public static let maximumStored = 255
 
-    private var labels = TokenLabels()
+    private let labels = TokenLabels()
     private let automaton = SuffixAutomaton()
 
     public init() {}
@@ -52,57 +52,9 @@ public final class MatchLengthDetector {
     private func segment(_ tokens: UnsafeBufferPointer<UInt32>, into output: UnsafeMutableBufferPointer<UInt8>) {
         let n = tokens.count
         guard n > 0 else { return }
-        // The labels move into a local for the duration, so that the hot loops touch no class state.
-        var labels = TokenLabels()
-        swap(&labels, &self.labels)
-        defer { swap(&labels, &self.labels) }
-        labels.reset(capacityFor: n)
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: n) { dense in
-            for t in 0..<n { dense[t] = labels.label(of: tokens[t]) }
-            automaton.longestEarlierSuffixes(UnsafeBufferPointer(dense), labelCount: labels.count, cap: Self.maximumStored, into: output)
+            let labelCount = labels.label(tokens, into: dense.baseAddress!)
+            automaton.longestEarlierSuffixes(UnsafeBufferPointer(dense), labelCount: labelCount, cap: Self.maximumStored, into: output)
         }
-    }
-}
-
-/// Dense labels for the distinct tokens of one segment, in order of first appearance: an
-/// open-addressing table whose slots are invalidated by a generation stamp instead of being cleared.
-struct TokenLabels {
-    private var keys: [UInt32] = []
-    private var values: [Int32] = []
-    private var stamps: [UInt32] = []
-    private var generation: UInt32 = 0
-    private var mask = 0
-    private(set) var count = 0
-
-    mutating func reset(capacityFor n: Int) {
-        var capacity = 16
-        while capacity < 2 * n { capacity <<= 1 }
-        if capacity > keys.count {
-            keys = [UInt32](repeating: 0, count: capacity)
-            values = [Int32](repeating: 0, count: capacity)
-            stamps = [UInt32](repeating: 0, count: capacity)
-            generation = 0
-        }
-        mask = keys.count - 1
-        generation &+= 1
-        if generation == 0 {
-            stamps = [UInt32](repeating: 0, count: stamps.count)
-            generation = 1
-        }
-        count = 0
-    }
-
-    @inline(__always)
-    mutating func label(of token: UInt32) -> Int32 {
-        var slot = Int(truncatingIfNeeded: (UInt64(token) &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
-        while stamps[slot] == generation {
-            if keys[slot] == token { return values[slot] }
-            slot = (slot + 1) & mask
-        }
-        stamps[slot] = generation
-        keys[slot] = token
-        values[slot] = Int32(count)
-        count += 1
-        return values[slot]
     }
 }

@@ -81,6 +81,19 @@ import Testing
         for (name, w) in cases { Self.check(w, endOfText: 0, name) }
     }
 
+    /// One detector over windows that grow and shrink, as a thread of `shard` uses it: nothing of a
+    /// window (labels, states, hashed transitions) may leak into the next.
+    @Test func oneDetectorAcrossWindows() {
+        var rng = SplitMix64(seed: 7)
+        let detector = MatchLengthDetector()
+        for length in [300, 20, 1025, 5, 2049, 700, 1, 1500] {
+            for alphabet in [3, 40, 100_000] {
+                let w = (0..<length).map { _ in UInt32.random(in: 0..<UInt32(alphabet), using: &rng) }
+                #expect(detector.matchLengths(w, scope: .window, endOfText: 0) == Self.oracle(w), "length \(length) alphabet \(alphabet)")
+            }
+        }
+    }
+
     @Test func documentScopeStopsAtEndOfText() {
         // a b EOT a b: in window scope the second "a b" repeats; in document scope it does not.
         let w: [UInt32] = [1, 2, 0, 1, 2]
@@ -99,6 +112,20 @@ import Testing
             #expect((1..<8).filter { MaskRule.repeat.drops($0, m) } == [4, 5, 6])
             #expect((1..<8).filter { MaskRule.offset.drops($0, m) } == [5, 6, 7])
             #expect((1..<8).filter { MaskRule.none.drops($0, m) } == [])
+        }
+    }
+
+    /// The counting loops, written per rule, against the rule's definition position by position.
+    @Test func droppedCountsCountWhatEachRuleDrops() {
+        var rng = SplitMix64(seed: 3)
+        let rules: [MaskRule] = [.hapax(n: 1), .hapax(n: 2), .hapax(n: 7), .hapax(n: 255), .repeat, .offset, .none]
+        for length in [0, 1, 2, 3, 17, 1025] {
+            let m = (0..<length).map { _ in UInt8.random(in: 0...9, using: &rng) == 0 ? 255 : UInt8.random(in: 0...4, using: &rng) }
+            m.withUnsafeBufferPointer { m in
+                for rule in rules {
+                    #expect(rule.droppedCount(m) == (1..<max(length, 1)).filter { rule.drops($0, m) }.count, "\(rule), length \(length)")
+                }
+            }
         }
     }
 }
