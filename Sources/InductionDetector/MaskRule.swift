@@ -30,9 +30,9 @@ public enum MaskRule: Sendable, Equatable, CustomStringConvertible {
         func count(_ range: Range<Int>, atLeast n: Int) -> Int {
             guard n <= MatchLengthDetector.maximumStored, !range.isEmpty else { return 0 }
             let threshold = UInt8(n)
-            var count = 0
-            for t in range { count &+= m[t] >= threshold ? 1 : 0 }
-            return count
+            var dropped = 0
+            for t in range { dropped &+= m[t] >= threshold ? 1 : 0 }
+            return dropped
         }
         switch self {
         case .hapax(let n): return count(1..<max(m.count, 1), atLeast: n)
