@@ -69,6 +69,9 @@ struct BytePairModel: Sendable {
         if case .bytes = alphabet {
             for byte in 0...255 {
                 guard let id = vocabulary.id(of: [UInt8(byte)]) else {
+                    // Text reaches the model as valid UTF-8 (invalid input is replaced by U+FFFD or
+                    // refused), which never holds these bytes: Pythia's GPT-NeoX-20B vocabulary lacks them.
+                    if Self.neverInUTF8(UInt8(byte)) { byteTokens.append(UInt32.max); continue }
                     throw TokenizerError("the vocabulary has no token for the single byte \(hex(UInt8(byte))), so some text cannot be encoded")
                 }
                 byteTokens.append(id)
@@ -109,12 +112,17 @@ struct BytePairModel: Sendable {
             let consistent = usedIds().compactMap { id -> (key: [UInt8], id: UInt32)? in
                 output.removeAll(keepingCapacity: true)
                 let spelling = Array(tokens[id])
+                // A spelling holding a byte without a token never comes out of text.
+                if case .bytes = alphabet, spelling.contains(where: { byteTokens[Int($0)] == UInt32.max }) { return nil }
                 spelling.withUnsafeBufferPointer { mergeSymbols($0, into: &output, &scratch) }
                 return output == [UInt32(id)] ? (spelling, UInt32(id)) : nil
             }
             self.wholePieces = ByteStringTable(consistent)
         }
     }
+
+    /// The bytes no well-formed UTF-8 sequence holds: C0 and C1 (overlong leads) and F5 to FF.
+    static func neverInUTF8(_ byte: UInt8) -> Bool { byte == 0xC0 || byte == 0xC1 || byte >= 0xF5 }
 
     /// Whether `spelling` holds a character other than `▁` followed by `▁`.
     private static func holdsSpaceAfterOtherCharacter(_ spelling: ArraySlice<UInt8>) -> Bool {
