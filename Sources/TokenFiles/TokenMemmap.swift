@@ -130,21 +130,3 @@ extension TokenMemmap {
         }
     }
 }
-
-extension MegatronIndex {
-    /// The ids of document `k`, nil for a negative id (named by the caller).
-    public func ids(of k: Int, from handle: FileHandle) throws(TokenFileError) -> [UInt32] {
-        let (start, count) = documents[k]
-        let bytes: [UInt8]
-        do {
-            try handle.seek(toOffset: UInt64(start))
-            bytes = [UInt8](try handle.read(upToCount: count * dtype.width) ?? Data())
-        } catch { throw TokenFileError("\(dataPath): cannot read at byte \(start)") }
-        guard bytes.count == count * dtype.width else { throw TokenFileError("\(dataPath): ends early, at byte \(start + bytes.count)") }
-        let ids: [UInt32?] = bytes.withUnsafeBytes { raw in (0..<count).map { dtype.id(raw, at: $0 * dtype.width) } }
-        if let bad = ids.firstIndex(of: nil) {
-            throw TokenFileError("\(dataPath): document \(k) holds a negative id at byte \(start + bad * dtype.width)")
-        }
-        return ids.map { $0! }
-    }
-}
