@@ -49,8 +49,9 @@ def help_text(command, arguments):
 
 def without_core_count(text):
     """`--threads` defaults to the machine's cores; its help shows the number this machine has."""
-    cores = os.cpu_count()
-    return re.sub(r"(--threads <threads>(?:(?!\n  -).)*?)\(default: " + str(cores) + r"\)",
+    # Foundation may count the cores this process may use rather than the machine's.
+    counts = "|".join(str(n) for n in {os.cpu_count(), len(os.sched_getaffinity(0))})
+    return re.sub(r"(--threads <threads>(?:(?!\n  -).)*?)\(default: (?:" + counts + r")\)",
                   r"\1(default: the number of cores)", text, flags=re.S)
 
 
