@@ -8,7 +8,7 @@
 #   pipelines/experiment.sh [quick|full]      (OUT=folder to choose where; default runs/experiment-MODE)
 #   HAPAX_BIN=folder pipelines/experiment.sh full     (use binaries built elsewhere)
 #
-# The set-up is chosen so that induction heads form in minutes on 2 cores (README, "The experiment"):
+# The set-up is chosen so that induction heads form in minutes on 2 cores (docs/EXPERIMENT.md):
 # - the corpus is synthetic text in which copying pays (tools/make_repeats_corpus.py): lines of 3 to 8
 #   random words, each line repeated 2 to 4 times, so a span and its repeat fit one window and the
 #   offset between them varies with the line's length (a fixed offset teaches positional copying);

@@ -1,7 +1,7 @@
 import Training
 
 /// The copying measures of one model on one pool of random tokens: its induction heads (prefix
-/// matching) and its repetition test. docs/FORMAT.md and the README define each field.
+/// matching) and its repetition test. docs/FORMAT.md and docs/COMMANDS.md define each field.
 public struct CopyingMeasures: Codable, Equatable, Sendable {
     public var tokens: Int
     public var repeatLength: Int
