@@ -80,7 +80,7 @@ enum HuggingFaceTokenizerFile {
         }
         for key in ["continuing_subword_prefix", "end_of_word_suffix"] {
             if let value = try model.optionalString(key), !value.isEmpty {
-                throw TokenizerError("model.\(key): must be null, got \"\(value)\"")
+                throw TokenizerError("model.\(key): must be null, got \(quoted(value))")
             }
         }
         let byteFallback = try model.optionalBool("byte_fallback") ?? false
@@ -392,10 +392,19 @@ enum HuggingFaceTokenizerFile {
                             try entry.optionalBool("rstrip") ?? false, try entry.optionalBool("single_word") ?? false))
         }
         let ids = AddedToken.huggingFaceIds(of: written.map(\.content), vocabularyCount: vocabularyCount, vocabularyId: vocabularyId)
-        return zip(written, ids).map { token, id in
-            AddedToken(content: token.content, id: UInt32(id), special: token.special, normalized: token.normalized,
-                       lstrip: token.lstrip, rstrip: token.rstrip, singleWord: token.singleWord)
+        // A content listed again keeps its first place, and takes the options of its last entry
+        // (Hugging Face replaces the token it keeps by id), but stays special once an entry is.
+        var tokens: [AddedToken] = [], placeOfId: [UInt32: Int] = [:]
+        for (token, id) in zip(written, ids) {
+            let id = UInt32(id)
+            let place = placeOfId[id] ?? tokens.count
+            let special = token.special || (place < tokens.count && tokens[place].special)
+            let added = AddedToken(content: token.content, id: id, special: special, normalized: token.normalized,
+                                   lstrip: token.lstrip, rstrip: token.rstrip, singleWord: token.singleWord)
+            if place < tokens.count { tokens[place] = added } else { tokens.append(added) }
+            placeOfId[id] = place
         }
+        return tokens
     }
 
 }
