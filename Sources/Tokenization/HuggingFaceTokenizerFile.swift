@@ -12,8 +12,9 @@ import WorkerPool
 ///   `fuse_unk`); either a Metaspace pre-tokenizer (`replacement`, `prepend_scheme`, `split`) or none,
 ///   with the spaces marked by the normalizers (`Prepend("▁")` and `Replace(" ", "▁")`).
 ///
-/// Both take the normalizers of `TextNormalizer` and added tokens with their options. Anything else is
-/// refused by name rather than encoded differently from Hugging Face.
+/// Both take the normalizers of `TextNormalizer` and added tokens with their options (compared as
+/// bytes, as Hugging Face compares them; a content listed again takes its last entry's options).
+/// Anything else is refused by name rather than encoded differently from Hugging Face.
 enum HuggingFaceTokenizerFile {
     /// The top-level object of a JSON file.
     static func root(_ contents: FileContents) throws(TokenizerError) -> JSONValue {

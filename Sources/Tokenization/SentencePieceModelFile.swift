@@ -18,11 +18,11 @@ import Foundation
 /// Encoding BPE (bpe_model.cc): the normalizer (the `identity` rule only: no character map) drops
 /// extra spaces if asked, copying user-defined symbols whole (spaces and all) where they start, puts
 /// a space before non-empty text (`add_dummy_prefix`) and writes spaces as `▁`. The text is then
-/// split into characters, a user-defined piece matched longest-first staying whole and never merging; the adjacent pair whose concatenation is a piece (NORMAL, USER_DEFINED or
-/// UNUSED, though only NORMAL ones can form) of the highest score merges first, the leftmost of equal
-/// scores. A symbol that is no piece
-/// becomes `<0xXX>` pieces, one per byte, with `byte_fallback`, else the UNKNOWN piece, once for a run
-/// of such symbols; so does a one-character UNUSED piece. CONTROL pieces
+/// split into characters, a user-defined piece matched longest-first staying whole and never merging;
+/// the adjacent pair whose concatenation is a piece (NORMAL, USER_DEFINED or UNUSED, though only
+/// NORMAL ones can form) of the highest score merges first, the leftmost of equal scores. A symbol
+/// that is no piece becomes `<0xXX>` pieces, one per byte, with `byte_fallback`, else the UNKNOWN
+/// piece, once for a run of such symbols; so does a one-character UNUSED piece. CONTROL pieces
 /// (`<s>`, `</s>`) are never produced from text. So merging is hapax's BPE over characters, with the
 /// score's rank as priority: every split of a piece into two pieces merges into it.
 ///
