@@ -12,8 +12,9 @@ import WorkerPool
 ///   `fuse_unk`); either a Metaspace pre-tokenizer (`replacement`, `prepend_scheme`, `split`) or none,
 ///   with the spaces marked by the normalizers (`Prepend("▁")` and `Replace(" ", "▁")`).
 ///
-/// Both take the normalizers of `TextNormalizer` and added tokens with their options. Anything else is
-/// refused by name rather than encoded differently from Hugging Face.
+/// Both take the normalizers of `TextNormalizer` and added tokens with their options (compared as
+/// bytes, as Hugging Face compares them; a content listed again takes its last entry's options).
+/// Anything else is refused by name rather than encoded differently from Hugging Face.
 enum HuggingFaceTokenizerFile {
     /// The top-level object of a JSON file.
     static func root(_ contents: FileContents) throws(TokenizerError) -> JSONValue {
@@ -80,7 +81,7 @@ enum HuggingFaceTokenizerFile {
         }
         for key in ["continuing_subword_prefix", "end_of_word_suffix"] {
             if let value = try model.optionalString(key), !value.isEmpty {
-                throw TokenizerError("model.\(key): must be null, got \"\(value)\"")
+                throw TokenizerError("model.\(key): must be null, got \(quoted(value))")
             }
         }
         let byteFallback = try model.optionalBool("byte_fallback") ?? false
@@ -392,10 +393,19 @@ enum HuggingFaceTokenizerFile {
                             try entry.optionalBool("rstrip") ?? false, try entry.optionalBool("single_word") ?? false))
         }
         let ids = AddedToken.huggingFaceIds(of: written.map(\.content), vocabularyCount: vocabularyCount, vocabularyId: vocabularyId)
-        return zip(written, ids).map { token, id in
-            AddedToken(content: token.content, id: UInt32(id), special: token.special, normalized: token.normalized,
-                       lstrip: token.lstrip, rstrip: token.rstrip, singleWord: token.singleWord)
+        // A content listed again keeps its first place, and takes the options of its last entry
+        // (Hugging Face replaces the token it keeps by id), but stays special once an entry is.
+        var tokens: [AddedToken] = [], placeOfId: [UInt32: Int] = [:]
+        for (token, id) in zip(written, ids) {
+            let id = UInt32(id)
+            let place = placeOfId[id] ?? tokens.count
+            let special = token.special || (place < tokens.count && tokens[place].special)
+            let added = AddedToken(content: token.content, id: id, special: special, normalized: token.normalized,
+                                   lstrip: token.lstrip, rstrip: token.rstrip, singleWord: token.singleWord)
+            if place < tokens.count { tokens[place] = added } else { tokens.append(added) }
+            placeOfId[id] = place
         }
+        return tokens
     }
 
 }
