@@ -40,35 +40,42 @@ struct Export: ParsableCommand {
         } catch { throw CommandError("cannot prepare \(output): \(error.localizedDescription)") }
         let weights = HuggingFaceExport.weights(run.model.parameters.pointer, config: config)
         let identity = run.config.tokenizer
-        var tokenizerNote = "no tokenizer (the run records none)"
+        let tokenizerNote: String
         do {
             try AtomicFile.write(weights, to: folder.appendingPathComponent("model.safetensors").path)
             try AtomicFile.write(HuggingFaceExport.configuration(config, endOfText: identity?.endOfText, beginningOfText: identity?.beginningOfText),
                                  to: folder.appendingPathComponent("config.json").path)
-            if let identity, run.folder.tokenizerCopy(identity) == nil {
-                tokenizerNote = "no tokenizer (\(run.folder.file(identity.file)) is missing, or its sha256 is not config.json's tokenizer.sha256)"
-            } else if let identity, let path = run.folder.tokenizerCopy(identity), let bytes = files.contents(atPath: path) {
-                var record = identity
-                if Self.isHuggingFaceFile(path) {
-                    record.file = "tokenizer.json"
-                    let tokenizer = try run.tokenizer()
-                    func content(_ id: UInt32?) -> String? { id.flatMap { id in tokenizer.specialTokens.first { $0.value == id }?.key } }
-                    try AtomicFile.write(HuggingFaceExport.tokenizerConfiguration(context: config.context, endOfText: content(identity.endOfText),
-                                                                                  beginningOfText: content(identity.beginningOfText)),
-                                         to: folder.appendingPathComponent("tokenizer_config.json").path)
-                    tokenizerNote = "tokenizer.json, which AutoTokenizer loads"
-                } else {
-                    record.file = HuggingFaceExport.tokenizerFolder + "/" + URL(fileURLWithPath: path).lastPathComponent
-                    do {
-                        try files.createDirectory(at: folder.appendingPathComponent(HuggingFaceExport.tokenizerFolder), withIntermediateDirectories: true)
-                    } catch { throw CommandError("cannot create \(folder.appendingPathComponent(HuggingFaceExport.tokenizerFolder).path): \(error.localizedDescription)") }
-                    tokenizerNote = "\(record.file), which hapax-shards analyze reads (AutoTokenizer does not)"
-                }
-                try AtomicFile.write(Array(bytes), to: folder.appendingPathComponent(record.file).path)
-                try AtomicFile.write(ManifestJSON.encode(record), to: folder.appendingPathComponent(HuggingFaceExport.tokenizerRecord).path)
-            }
+            tokenizerNote = try identity.map { try writeTokenizer(run, identity: $0, to: folder) } ?? "no tokenizer (the run records none)"
         } catch let error as ShardError { throw CommandError(error.description) }
         print("wrote \(output): a transformers GPT-2 folder (\(config.layers) layers, width \(config.width), vocabulary \(config.vocabSize)\(config.attentionOnly ? ", attention-only as zero MLPs" : "")) and \(tokenizerNote)")
+    }
+
+    /// Copies the run's tokenizer into `folder` with `hapax_tokenizer.json` naming it; returns what was written.
+    private func writeTokenizer(_ run: LoadedRun, identity: TokenizerIdentity, to folder: URL) throws -> String {
+        guard let path = run.folder.tokenizerCopy(identity), let bytes = FileManager.default.contents(atPath: path) else {
+            return "no tokenizer (\(run.folder.file(identity.file)) is missing, or its sha256 is not config.json's tokenizer.sha256)"
+        }
+        var record = identity
+        let note: String
+        if Self.isHuggingFaceFile(path) {
+            record.file = "tokenizer.json"
+            let tokenizer = try run.tokenizer()
+            func content(_ id: UInt32?) -> String? { id.flatMap { id in tokenizer.specialTokens.first { $0.value == id }?.key } }
+            try AtomicFile.write(HuggingFaceExport.tokenizerConfiguration(context: run.config.model.context, endOfText: content(identity.endOfText),
+                                                                          beginningOfText: content(identity.beginningOfText)),
+                                 to: folder.appendingPathComponent("tokenizer_config.json").path)
+            note = "tokenizer.json, which AutoTokenizer loads"
+        } else {
+            let copies = folder.appendingPathComponent(HuggingFaceExport.tokenizerFolder)
+            do { try FileManager.default.createDirectory(at: copies, withIntermediateDirectories: true) } catch {
+                throw CommandError("cannot create \(copies.path): \(error.localizedDescription)")
+            }
+            record.file = HuggingFaceExport.tokenizerFolder + "/" + URL(fileURLWithPath: path).lastPathComponent
+            note = "\(record.file), which hapax-shards analyze reads (AutoTokenizer does not)"
+        }
+        try AtomicFile.write(Array(bytes), to: folder.appendingPathComponent(record.file).path)
+        try AtomicFile.write(ManifestJSON.encode(record), to: folder.appendingPathComponent(HuggingFaceExport.tokenizerRecord).path)
+        return note
     }
 
     /// A Hugging Face tokenizer.json (a Tekken file is JSON too, but has no `model`).

@@ -93,7 +93,7 @@ def test_the_model_s_own_shards_are_accepted_and_a_model_without_tokenizer_is_me
     bare = tmp_path / "bare"
     shutil.copytree(trained["hf"], bare)
     for name in ("tokenizer.json", "tokenizer_config.json", "hapax_tokenizer.json"):
-        (bare / name).unlink()
+        (bare / name).unlink(missing_ok=True)
     report = analyze("--model", bare, "--data", trained["shards"]["b512"], *PROBES)
     assert report["tokens"] == 511 and "loss_all" in report
     assert "more than the 512 embeddings" in refused("--model", bare, "--data", trained["shards"]["d1024"], *PROBES)
@@ -116,7 +116,8 @@ def foreign_tokenizer_run(request, tmp_path_factory):
     path = {"sentencepiece": DATA / "mistral" / "tokenizer.model.v1", "tekken": DATA / "mistral" / "tekken_240718.json",
             "tiktoken": DATA / "cl100k_base.tiktoken"}[request.param]
     folder = tmp_path_factory.mktemp(request.param)
-    shards = shard(path, folder / "shards")
+    # The SentencePiece shards put <s> before each document, so that the export has a beginning token.
+    shards = shard(path, folder / "shards", *(["--bos"] if request.param == "sentencepiece" else []))
     run_folder, hf = train_and_export(shards, folder)
     return request.param, shards, run_folder, hf
 
@@ -152,12 +153,19 @@ def test_an_export_over_an_earlier_one_leaves_none_of_its_tokenizer(trained, for
     assert not (out / "tokenizer").exists() and (out / "tokenizer.json").exists()
 
 
-def test_the_export_declares_its_end_of_text_and_beginning_tokens(trained, tmp_path):
-    """Item 31: AutoTokenizer reported eos_token None while config.json said 511."""
+def test_the_export_declares_its_end_of_text_and_beginning_tokens(trained, foreign_tokenizer_run):
+    """Item 31: AutoTokenizer reported eos_token None while config.json said 511; and config.json gave
+    the end-of-text id as bos even for shards that put <s> before each document."""
     config = json.loads((trained["hf"] / "config.json").read_text())
     tokenizer = AutoTokenizer.from_pretrained(trained["hf"])
     assert tokenizer.eos_token == "<|endoftext|>" and tokenizer.eos_token_id == config["eos_token_id"]
     assert tokenizer.bos_token_id == config["bos_token_id"] == config["eos_token_id"]
+    kind, shards, _, hf = foreign_tokenizer_run
+    identity = json.loads((shards / "manifest.json").read_text())["parameters"]["tokenizer"]
+    config = json.loads((hf / "config.json").read_text())
+    assert config["eos_token_id"] == identity["end_of_text"]
+    assert config["bos_token_id"] == identity.get("beginning_of_text", identity["end_of_text"])
+    assert (kind == "sentencepiece") == ("beginning_of_text" in identity)
 
 
 def test_an_attention_free_model_is_refused_in_one_line(tmp_path):
@@ -188,6 +196,11 @@ def test_a_hybrid_model_s_heads_are_numbered_by_their_layer(tmp_path):
     text = run([sys.executable, "-m", "hapax_shards.cli", "analyze", "--model", tmp_path / "jamba", *PROBES])
     rows = [line.split()[0] for line in text.splitlines() if line.strip().startswith("L") and not line.strip().startswith("Loss")]
     assert rows == ["L1", "L3"], text
+    # hapax-train report's heat map labels the rows by the same indices.
+    (tmp_path / "jamba.json").write_text(json.dumps(report))
+    run([BIN / "hapax-train", "report", tmp_path / "jamba.json", "-o", tmp_path / "report.html"])
+    page = (tmp_path / "report.html").read_text()
+    assert ">L1</text>" in page and ">L3</text>" in page and ">L0</text>" not in page
 
 
 def bare_tokenizer(folder, size):
