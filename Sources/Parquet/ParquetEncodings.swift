@@ -28,6 +28,8 @@ struct ByteCursor {
 
     var remaining: Int { end - position }
 
+    static let maximumDeltaBlock = 1 << 15
+
     mutating func byte() throws(ParquetError) -> UInt8 {
         guard position < end else { throw ParquetError("the data ends in the middle of a value") }
         defer { position += 1 }
@@ -123,6 +125,11 @@ struct ByteCursor {
         var value = try zigzag()
         guard blockSize > 0, blockSize % 128 == 0, miniblocks > 0, blockSize % miniblocks == 0, (blockSize / miniblocks) % 32 == 0 else {
             throw ParquetError("a DELTA_BINARY_PACKED header with \(blockSize) values per block in \(miniblocks) miniblocks is malformed")
+        }
+        // Miniblocks of width 0 hold their values in no bytes, so only the block size bounds what a few
+        // bytes claim. Writers use 128 (Arrow, parquet-java) to 2048 (DuckDB).
+        guard blockSize <= Self.maximumDeltaBlock else {
+            throw ParquetError("a DELTA_BINARY_PACKED block of \(blockSize) values, more than the \(Self.maximumDeltaBlock) hapax reads")
         }
         guard total == count else { throw ParquetError("DELTA_BINARY_PACKED holds \(total) values where the page has \(count)") }
         // A block takes at least its minimum delta and one bit width per miniblock, whatever it holds.

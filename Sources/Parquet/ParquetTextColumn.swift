@@ -304,7 +304,7 @@ public final class ParquetTextColumn {
                 }
             }
             let stored = Int(clamping: header.compressedBytes)
-            guard header.compressedBytes >= 0, stored <= end - position - header.length,
+            guard header.compressedBytes >= 0, stored <= end - position - header.length, stored <= ParquetTextColumn.maximumPageBytes,
                   header.uncompressedBytes >= 0, header.uncompressedBytes <= Int64(ParquetTextColumn.maximumPageBytes) else {
                 throw ParquetError("the page header says \(header.compressedBytes) bytes stored and \(header.uncompressedBytes) uncompressed, which do not fit its column chunk")
             }
