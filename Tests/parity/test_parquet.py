@@ -507,3 +507,12 @@ def test_parts_over_a_parquet_file_follow_the_format_s_rule(hapax_prep, cl100k_p
             assert part_of[block] == index, (record.name, index, part_of)
             seen.add(block)
     assert len(seen) > count
+
+
+def test_a_delta_block_of_a_billion_zero_width_values_is_refused(hapax_prep, cl100k_path, tmp_path):
+    """Miniblocks of width 0 store their values in no bytes: only a bound on the block size keeps a
+    page of a few bytes from claiming a billion empty strings."""
+    block = 1 << 30
+    body = craft.varint(block) + craft.varint(1) + craft.varint(block) + craft.zigzag(0) + craft.zigzag(0) + b"\x00"
+    data = craft.column_file([craft.data_page(block, None, body, encoding=6)], block, optional=False)
+    craft_error(hapax_prep, cl100k_path, tmp_path, data, f"a DELTA_BINARY_PACKED block of {block} values")
