@@ -12,7 +12,11 @@ import Foundation
 /// OPTIONAL column's pages start with its definition levels (RLE / bit-packed hybrid of width 1, after
 /// a 4-byte length in a v1 page, uncompressed and of the header's length in a v2 page), and a level
 /// of 0 is a null. Every size, offset and count read from the file is checked against the file
-/// before it is used; errors name the row group and page.
+/// before it is used, in arithmetic that cannot overflow; errors name the row group and page. A page's
+/// value count is bounded by its column chunk's, not by its bytes (an RLE run stores any count in a
+/// few bytes): rows are kept and given as runs of nulls or of one value, so such a run costs what it
+/// costs in the file. The footer's `num_rows` must be the row groups' sum, and each row group's chunk
+/// must hold one value per row; a row group of no rows is skipped (pyarrow writes its chunk at offset 0).
 public final class ParquetTextColumn {
     /// A row group that holds rows (an empty one has nothing to read, and no place).
     public struct Group: Sendable {

@@ -109,7 +109,8 @@ def test_a_binary_gzip_member_after_a_text_one_is_refused(hapax_prep, cl100k_pat
 def test_a_binary_zstd_frame_after_a_text_one_is_refused(hapax_prep, cl100k_path, tmp_path):
     binary = tmp_path / "data.jsonl.zst"
     binary.write_bytes(zstandard.compress(b'{"text": "hello"}\n') + zstandard.compress(b"\x00\x01\x02" * 1000))
-    refused(run([hapax_prep, "tokenize", "--tokenizer", str(cl100k_path), str(binary)], check=False), binary, "NUL bytes")
+    refused(run([hapax_prep, "shard", str(binary), "--tokenizer", str(cl100k_path), "--seq-len", "64", "-o", str(tmp_path / "s")],
+                check=False), binary, "NUL bytes")
 
 
 def test_binary_standard_input_is_refused_before_anything_is_written(hapax_prep, cl100k_path, corpus_files, tmp_path):
