@@ -73,7 +73,7 @@ public final class ParquetTextColumn {
                 throw ParquetError("\(path): the row groups hold more rows than the \(metadata.rows) the footer says the file has")
             }
             defer { firstRow = sum }
-            guard let chunk = group.columns.first(where: { $0.path == [column] }) else { throw ParquetError("\(place): has no chunk of column \"\(column)\"") }
+            guard let chunk = group.columns.first(where: { $0.path.count == 1 && sameBytes($0.path[0], column) }) else { throw ParquetError("\(place): has no chunk of column \"\(column)\"") }
             guard !chunk.inOtherFile else { throw ParquetError("\(place): column \"\(column)\" is stored in another file, which hapax does not read") }
             // A top-level column that is not repeated holds one value (or null) per row.
             guard chunk.values == group.rows else {
@@ -128,7 +128,7 @@ public final class ParquetTextColumn {
                 index += 1
             }
         }
-        guard let field = topLevel.first(where: { $0.name == column }) else {
+        guard let field = topLevel.first(where: { sameBytes($0.name, column) }) else {
             throw ParquetError("\(path): no column \"\(column)\" (its columns: \(topLevel.map(\.name).joined(separator: ", "))); set --text-field")
         }
         let place = "\(path): column \"\(column)\""
@@ -333,3 +333,7 @@ public final class ParquetTextColumn {
         } catch let error as ParquetError { throw error } catch { throw ParquetError("cannot read: \(error.localizedDescription)") }
     }
 }
+
+/// Parquet names columns by their bytes; Swift's `==` on strings is canonical equivalence, under which
+/// "café" in NFC and in NFD, two columns to Parquet, would be one.
+private func sameBytes(_ a: String, _ b: String) -> Bool { a.utf8.elementsEqual(b.utf8) }

@@ -516,3 +516,15 @@ def test_a_delta_block_of_a_billion_zero_width_values_is_refused(hapax_prep, cl1
     body = craft.varint(block) + craft.varint(1) + craft.varint(block) + craft.zigzag(0) + craft.zigzag(0) + b"\x00"
     data = craft.column_file([craft.data_page(block, None, body, encoding=6)], block, optional=False)
     craft_error(hapax_prep, cl100k_path, tmp_path, data, f"a DELTA_BINARY_PACKED block of {block} values")
+
+
+def test_columns_are_named_by_their_bytes(hapax_prep, cl100k_path, tmp_path):
+    """Two columns whose names differ only by Unicode normalization are two columns, as for pyarrow;
+    Swift's string equality (canonical equivalence) took the first for the second."""
+    import unicodedata
+    nfc, nfd = unicodedata.normalize("NFC", "café"), unicodedata.normalize("NFD", "café")
+    path = tmp_path / "names.parquet"
+    pq.write_table(pa.table({nfc: ["the composed column"], nfd: ["the decomposed column"]}), path)
+    for name in (nfc, nfd):
+        out = run([hapax_prep, "tokenize", "--tokenizer", str(cl100k_path), "--text-field", name, str(path)]).stdout.decode()
+        assert [list(map(int, line.split())) for line in out.splitlines()] == [cl100k().encode_ordinary(pq.read_table(path).column(name)[0].as_py())]
