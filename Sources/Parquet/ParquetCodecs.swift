@@ -32,6 +32,11 @@ enum Codec: Int64 {
             guard input.count == size else { throw ParquetError("an uncompressed page of \(input.count) bytes says it holds \(size)") }
             return Array(input)
         }
+        // The size comes from the page header: before allocating it, check it against what the data can
+        // make, so a page of a few bytes claiming a gibibyte is refused without taking it.
+        if let most = try mostBytes(from: input), size > most {
+            throw ParquetError("a \(name) page of \(input.count) bytes says it holds \(size) bytes, more than the \(most) it can")
+        }
         var output = [UInt8](repeating: 0, count: size)
         let produced: Int? = input.withUnsafeBytes { source in
             output.withUnsafeMutableBytes { target -> Int? in
@@ -62,6 +67,25 @@ enum Codec: Int64 {
         guard let produced else { throw ParquetError("the \(name) data does not decompress (truncated or damaged)") }
         guard produced == size else { throw ParquetError("the \(name) data decompresses to \(produced) bytes, not the \(size) its header says") }
         return output
+    }
+
+    /// The most bytes `input` can decompress to: Snappy records the size; a zstd block of at most
+    /// 128 KiB takes at least 4 bytes (an RLE block), deflate expands at most 1032 to 1 and LZ4 at most
+    /// 255 to 1 (plus a block's slack); nil for Brotli, which has no such bound.
+    private func mostBytes(from input: ArraySlice<UInt8>) throws(ParquetError) -> Int? {
+        switch self {
+        case .snappy:
+            var length = 0
+            let status = input.withUnsafeBytes { source in
+                snappy_uncompressed_length(source.baseAddress?.assumingMemoryBound(to: CChar.self), source.count, &length)
+            }
+            guard status == SNAPPY_OK else { throw ParquetError("the SNAPPY data does not decompress (truncated or damaged)") }
+            return length
+        case .zstd: return (input.count / 4 + 1) << 17
+        case .gzip: return input.count * 1032 + 64
+        case .lz4Raw: return input.count * 255 + 16
+        case .uncompressed, .brotli, .lzo, .lz4: return nil
+        }
     }
 
     /// One gzip member (zlib with its gzip header), into exactly `size` bytes.

@@ -71,10 +71,13 @@ def plain(texts):
     return b"".join(struct.pack("<I", len(t)) + t for t in (t.encode() for t in texts))
 
 
-def data_page(values, levels, body, encoding=0, header_values=None):
-    """A v1 data page: `levels` (an RLE / bit-packed stream, None for a REQUIRED column) and `body`."""
+def data_page(values, levels, body, encoding=0, header_values=None, compress=None, uncompressed=None):
+    """A v1 data page: `levels` (an RLE / bit-packed stream, None for a REQUIRED column) and `body`,
+    through `compress` (a function of the bytes) when given; `uncompressed` replaces the size written."""
     data = (struct.pack("<I", len(levels)) + levels if levels is not None else b"") + body
-    header = compact_struct([(1, I32, 0), (2, I32, len(data)), (3, I32, len(data)),
+    size = len(data) if uncompressed is None else uncompressed
+    data = compress(data) if compress else data
+    header = compact_struct([(1, I32, 0), (2, I32, size), (3, I32, len(data)),
                              (5, STRUCT, [(1, I32, values if header_values is None else header_values), (2, I32, encoding),
                                           (3, I32, 3), (4, I32, 3)])])
     return header + data
