@@ -530,14 +530,15 @@ def test_columns_are_named_by_their_bytes(hapax_prep, cl100k_path, tmp_path):
         assert [list(map(int, line.split())) for line in out.splitlines()] == [cl100k().encode_ordinary(pq.read_table(path).column(name)[0].as_py())]
 
 
-@pytest.mark.parametrize("codec", ["SNAPPY", "GZIP", "ZSTD", "LZ4_RAW"])
+@pytest.mark.parametrize("codec", ["SNAPPY", "GZIP", "ZSTD", "LZ4_RAW", "BROTLI"])
 def test_a_small_page_claiming_a_gibibyte_is_refused_before_it_is_allocated(hapax_prep, cl100k_path, tmp_path, codec):
     """The page header's uncompressed size was allocated before decompressing: a file of a few hundred
-    bytes took 1 GiB at once. The data bounds what it can make (Snappy and zstd record it)."""
+    bytes took 1 GiB at once. The data bounds what it can make (Snappy records it), or for Brotli the
+    buffer grows as the data fills it."""
     import os
     import subprocess
-    numbers = {"SNAPPY": 1, "GZIP": 2, "ZSTD": 6, "LZ4_RAW": 7}
-    arrow = {"SNAPPY": "snappy", "GZIP": "gzip", "ZSTD": "zstd", "LZ4_RAW": "lz4_raw"}[codec]
+    numbers = {"SNAPPY": 1, "GZIP": 2, "BROTLI": 4, "ZSTD": 6, "LZ4_RAW": 7}
+    arrow = {"SNAPPY": "snappy", "GZIP": "gzip", "BROTLI": "brotli", "ZSTD": "zstd", "LZ4_RAW": "lz4_raw"}[codec]
     page = craft.data_page(1, craft.rle(1, 1), craft.plain(["x"]), uncompressed=(1 << 30) - 1,
                            compress=lambda data: pa.compress(data, codec=arrow, asbytes=True))
     path = tmp_path / "claims.parquet"
@@ -547,5 +548,5 @@ def test_a_small_page_claiming_a_gibibyte_is_refused_before_it_is_allocated(hapa
         process = subprocess.Popen([hapax_prep, "tokenize", "--tokenizer", str(cl100k_path), str(path)], stdout=subprocess.DEVNULL, stderr=stderr)
     _, status, usage = os.wait4(process.pid, 0)
     error = (tmp_path / "stderr").read_text()
-    assert os.waitstatus_to_exitcode(status) == 1 and "row group 0, page 0" in error and "says it holds 1073741823 bytes" in error, error
+    assert os.waitstatus_to_exitcode(status) == 1 and "row group 0, page 0" in error and "1073741823" in error, error
     assert usage.ru_maxrss < 400_000, f"{usage.ru_maxrss} KiB"
