@@ -51,7 +51,19 @@ texts = [json.loads(line)['text'] for line in open(sys.argv[2])]
 texts = [None if i % 5 == 2 else t[:300] for i, t in enumerate(texts)]
 for codec, version, dictionary in [('NONE', '1.0', True), ('SNAPPY', '2.0', False), ('ZSTD', '1.0', False)]:
     pq.write_table(pa.table({'text': texts}), f'{sys.argv[1]}/{codec}.parquet', compression=codec, data_page_version=version,
-                   use_dictionary=dictionary, row_group_size=8, data_page_size=512, write_page_checksum=True)" "$seeds" "$made/lines.jsonl" ;;
+                   use_dictionary=dictionary, row_group_size=8, data_page_size=512, write_page_checksum=True)
+# Runs (of nulls, one value, empty strings), the DELTA encodings, and the files polars and DuckDB write.
+runs = texts[:4] + [None] * 100 + [texts[0]] * 200 + [''] * 200
+for encoding in ['DELTA_BYTE_ARRAY', 'DELTA_LENGTH_BYTE_ARRAY']:
+    pq.write_table(pa.table({'text': runs}), f'{sys.argv[1]}/{encoding}.parquet', use_dictionary=False, column_encoding={'text': encoding},
+                   data_page_size=1024)
+import duckdb, polars
+polars.DataFrame({'text': runs}).write_parquet(f'{sys.argv[1]}/polars.parquet', row_group_size=100, compression='uncompressed')
+connection = duckdb.connect()
+connection.register('rows', pa.table({'text': runs}))
+for version in ['V1', 'V2']:
+    connection.execute(f\"COPY (SELECT text FROM rows) TO '{sys.argv[1]}/duckdb-{version}.parquet' (FORMAT parquet, PARQUET_VERSION {version}, COMPRESSION uncompressed, ROW_GROUP_SIZE 100)\")" \
+        "$seeds" "$made/lines.jsonl" ;;
     compressed) gzip -c "$made/text" > "$seeds/text.gz"
       .venv/bin/python -c "import sys, zstandard; sys.stdout.buffer.write(zstandard.compress(open(sys.argv[1], 'rb').read()))" \
         "$made/lines.jsonl" > "$seeds/lines.zst" ;;

@@ -117,9 +117,12 @@ public final class ShardingPipeline {
                 }
             }
             // Every text input, not only those this part reads from their start: a part must not
-            // tokenize the middle of a binary file either. (A stream, the standard input or a named
-            // pipe, is read whole and checked as it is read: reading it here would consume it.)
-            if isRegularFile(path) && (format == .plainText || format == .jsonLines) { try BinaryContent.check(path) }
+            // tokenize the middle of a binary file either. The standard input too, before anything is
+            // written (the bytes checked are read again); a named pipe is read whole and checked as it is
+            // read, since reading it here would consume it.
+            if (isRegularFile(path) || path == standardInputPath) && (format == .plainText || format == .jsonLines) {
+                try BinaryContent.check(path)
+            }
             inputs.append(InputFile(path: path, bytes: size))
         }
         layout = InputLayout(inputs: inputs.map { ($0.path, $0.bytes) }, format: options.format, blockBytes: options.unitBytes)

@@ -25,9 +25,11 @@ public struct TokenMemmap: Sendable {
         defer { try? handle.close() }
         let head = [UInt8]((try? handle.read(upToCount: 1024)) ?? Data())
         if head.starts(with: [0x93] + Array("NUMPY".utf8)) {
-            guard head.count >= 10 else { throw TokenFileError("\(path): a NumPy header cut short") }
+            guard head.count >= 8 else { throw TokenFileError("\(path): a NumPy header cut short") }
             let major = head[6]
             let lengthBytes = major == 1 ? 2 : 4
+            // Versions 2 and 3 have a 4-byte length: a file of 10 or 11 bytes has only part of it.
+            guard head.count >= 8 + lengthBytes else { throw TokenFileError("\(path): a NumPy header cut short") }
             let headerLength = head[8..<8 + lengthBytes].reversed().reduce(0) { $0 << 8 | Int($1) }
             dataStart = 8 + lengthBytes + headerLength
             guard dataStart <= head.count, dataStart <= size else { throw TokenFileError("\(path): a NumPy header of \(headerLength) bytes runs past what hapax reads of it") }
