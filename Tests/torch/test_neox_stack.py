@@ -146,6 +146,24 @@ def test_packed_refuses_bos_and_text(tokenizer, tmp_path):
     assert with_text.returncode != 0 and "--packed reads Megatron datasets" in with_text.stderr.decode()
 
 
+def test_a_unit_holds_at_most_2_18_documents(tokenizer, tmp_path):
+    """Tiny documents close a unit by their number long before their bytes (FORMAT.md section 2,
+    item 3), so that a unit's memory stays bounded."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    from bench_megatron_memory import write_dataset
+
+    count, unit_bytes = (1 << 18) + 3000, 64 << 20
+    idx = write_dataset(tmp_path / "tiny", count, 1, EOT, seed=1)
+    assert len(IndexedDataset(str(tmp_path / "tiny"))) == count
+    shard(tokenizer, [idx], tmp_path / "s", "--unit-size", unit_bytes)
+    # A document counts 4 bytes per id, as a text of 4 bytes.
+    expected = shard_spec.units([(0, 0, 2 * k, "four") for k in range(count)], unit_bytes)
+    assert [(name, len(members)) for name, members in expected] == [("00000-000", 1 << 18), ("00000-001", 3000)]
+    records = sorted((tmp_path / "s" / "units").glob("unit-*.json"))
+    assert [(r.name, json.loads(r.read_text())["splits"]["train"]["documents"]) for r in records] == [
+        (f"unit-{name}.json", len(members)) for name, members in expected]
+
+
 # --- a dataset merged by GPT-NeoX -------------------------------------------------------------------
 
 
