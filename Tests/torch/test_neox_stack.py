@@ -2,6 +2,7 @@
 
 - Pythia's pre-shuffled layout (each Megatron sequence one training sample of seq_len + 1 ids, written
   with megatron-core's IndexedDatasetBuilder) read with `shard --packed`: window i is sample i;
+- tiny documents close a work unit at 2^18 documents, so memory stays flat however many there are;
 - a dataset merged by GPT-NeoX's merge_datasets.py, whose document index stops at [0]: one document per
   sequence, a note in the summary, and parts that merge to the whole run;
 - the config lines `export --format megatron` prints pass NeoX's own data-path validation;
