@@ -168,9 +168,12 @@ public final class ShardingPipeline {
             classes: classIdentity, inputs: inputs, part: options.part)
     }
 
-    /// A unit's documents at most: each costs about a hundred bytes of memory besides its tokens, so
-    /// a unit of tiny documents (a Megatron dataset of short ones) would otherwise outgrow its bytes.
-    public static let maximumUnitDocuments = 1 << 20
+    /// A unit's documents at most: each costs about 170 bytes of memory besides its tokens, so a unit
+    /// of tiny documents (a Megatron dataset of short ones) would otherwise outgrow its bytes. At 2^20
+    /// the peak was 17% higher once a run had more than one unit (tools/bench_megatron_memory.py:
+    /// 196 MB for 1 M documents, 230 MB for 4 M and 16 M), so not flat; at 2^18 a unit is about 45 MB
+    /// over a 40 MB start, and a run of 1 M documents is already several units.
+    public static let maximumUnitDocuments = 1 << 18
 
     /// The split of a document: a seeded hash of its input's index and its start in that input
     /// decides, so the choice depends on nothing but where the document is, whoever reads it.
