@@ -21,6 +21,8 @@ public struct TextNormalizer: Sendable, Equatable {
         /// Drops every occurrence of a string at the end (SentencePiece's `remove_extra_whitespaces`
         /// after escaping, which also drops a `▁` that was in the text).
         case stripTrailing(String)
+        /// SentencePiece's whole normalizer: its character map and its handling of spaces.
+        case sentencePiece(SentencePieceNormalizer)
     }
 
     public let steps: [Step]
@@ -56,6 +58,7 @@ public struct TextNormalizer: Sendable, Equatable {
             let tail = Array(suffix.utf8)
             while bytes.count >= tail.count && bytes.suffix(tail.count).elementsEqual(tail) { bytes.removeLast(tail.count) }
             return String(decoding: bytes, as: UTF8.self)
+        case .sentencePiece(let normalizer): return normalizer.normalize(text)
         }
     }
 
@@ -181,6 +184,7 @@ public struct TextNormalizer: Sendable, Equatable {
             case .replace(let pattern, let replacement): return "Replace(\(quoted(pattern)) with \(quoted(replacement)))"
             case .collapseSpaces: return "remove_extra_whitespaces"
             case .stripTrailing(let suffix): return "strip trailing \(quoted(suffix))"
+            case .sentencePiece(let normalizer): return normalizer.description
             }
         }.joined(separator: ", then ")
     }
