@@ -41,7 +41,10 @@ for name in FAMILIES: build(name, sys.argv[2:], f'{sys.argv[1]}/{name}.json', vo
       .venv/bin/python -c "import sys, sentencepiece as spm
 for name, options in [('fallback', dict(byte_fallback=True, user_defined_symbols=['@@'])), ('plain', dict(add_dummy_prefix=False))]:
     spm.SentencePieceTrainer.train(input=sys.argv[2], model_prefix=f'{sys.argv[1]}/{name}', model_type='bpe', vocab_size=400,
-        normalization_rule_name='identity', minloglevel=2, **options)" "$seeds" "${sample[0]}"
+        normalization_rule_name='identity', minloglevel=2, **options)
+# Unigram with its character map (nmt_nfkc, the default) and user-defined symbols.
+spm.SentencePieceTrainer.train(input=sys.argv[2], model_prefix=f'{sys.argv[1]}/unigram', model_type='unigram', vocab_size=400,
+    byte_fallback=True, user_defined_symbols=['@@'], minloglevel=2)" "$seeds" "${sample[0]}"
       rm -f "$seeds"/*.vocab ;;
     encode) cp "$made/text" "$seeds/"; printf 'héllo wörld 123 ĀĂĄ \t\n  😀 ' > "$seeds/unicode" ;;
     json-lines) cp "$made/lines.jsonl" "$seeds/" ;;
