@@ -75,8 +75,12 @@ enum HuggingFaceTokenizerFile {
         }
 
         let model = try json.object("model")
+        if model["type"]?.string == "Unigram" {
+            return try HuggingFaceUnigramFile.tokenizer(model: model, addedTokens: root["added_tokens"], normalizer: normalizer,
+                                                        splits: splits, spaces: spaces, source: source)
+        }
         if model["type"] != nil {
-            try model.require("type", equals: "BPE", because: "hapax implements BPE")
+            try model.require("type", equals: "BPE", because: "hapax implements BPE and Unigram")
         }
         for key in ["continuing_subword_prefix", "end_of_word_suffix"] {
             if let value = try model.optionalString(key), !value.isEmpty {
@@ -354,6 +358,17 @@ enum HuggingFaceTokenizerFile {
                 throw TokenizerError("\(pattern.path): only a plain String is supported, not a Regex")
             }
             return [.replace(string, with: try json.string("content"))]
+        case "Precompiled":
+            let text = try json.string("precompiled_charsmap")
+            var bytes: [UInt8] = []
+            guard Array(text.utf8).withUnsafeBufferPointer({ Base64.decode($0, appendingTo: &bytes) }) else {
+                throw TokenizerError("\(json.place("precompiled_charsmap")): not base64")
+            }
+            do { return [.precompiled(try PrecompiledCharacterMap(bytes[...]))] } catch {
+                throw TokenizerError("\(json.place("precompiled_charsmap")): \(error.description)")
+            }
+        case "Strip":
+            return [.strip(left: try json.optionalBool("strip_left") ?? true, right: try json.optionalBool("strip_right") ?? true)]
         case "Sequence":
             var steps: [TextNormalizer.Step] = []
             for (index, step) in try json.array("normalizers").enumerated() {
@@ -361,13 +376,13 @@ enum HuggingFaceTokenizerFile {
             }
             return steps
         case let other:
-            throw TokenizerError("\(place).type: \(quoted(other)) is not supported; hapax applies NFC, NFD, NFKC, NFKD, Lowercase, Prepend, Replace (a plain string) and Sequence of them")
+            throw TokenizerError("\(place).type: \(quoted(other)) is not supported; hapax applies NFC, NFD, NFKC, NFKD, Lowercase, Prepend, Replace (a plain string), Precompiled, Strip and Sequence of them")
         }
     }
 
     /// The added tokens with the ids Hugging Face gives them (`AddedToken.huggingFaceIds`); tokens
     /// with empty content are left out, as Hugging Face leaves them.
-    private static func addedTokens(_ value: JSONValue?, largestId: Int, vocabularyCount: Int,
+    static func addedTokens(_ value: JSONValue?, largestId: Int, vocabularyCount: Int,
                                     vocabularyId: (String) -> Int?) throws(TokenizerError) -> [AddedToken] {
         guard let value, !value.isNull else { return [] }
         var written: [(content: String, special: Bool, normalized: Bool, lstrip: Bool, rstrip: Bool, singleWord: Bool)] = []

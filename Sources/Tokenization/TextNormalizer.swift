@@ -23,6 +23,10 @@ public struct TextNormalizer: Sendable, Equatable {
         case stripTrailing(String)
         /// SentencePiece's whole normalizer: its character map and its handling of spaces.
         case sentencePiece(SentencePieceNormalizer)
+        /// `tokenizers`' `Precompiled`: SentencePiece's character map, by grapheme cluster.
+        case precompiled(PrecompiledCharacterMap)
+        /// `tokenizers`' `Strip`: white space dropped at the start, the end or both.
+        case strip(left: Bool, right: Bool)
     }
 
     public let steps: [Step]
@@ -59,6 +63,8 @@ public struct TextNormalizer: Sendable, Equatable {
             while bytes.count >= tail.count && bytes.suffix(tail.count).elementsEqual(tail) { bytes.removeLast(tail.count) }
             return String(decoding: bytes, as: UTF8.self)
         case .sentencePiece(let normalizer): return normalizer.normalize(text)
+        case .precompiled(let map): return precompiled(text, map: map)
+        case .strip(let left, let right): return stripped(text, left: left, right: right)
         }
     }
 
@@ -185,6 +191,8 @@ public struct TextNormalizer: Sendable, Equatable {
             case .collapseSpaces: return "remove_extra_whitespaces"
             case .stripTrailing(let suffix): return "strip trailing \(quoted(suffix))"
             case .sentencePiece(let normalizer): return normalizer.description
+            case .precompiled: return "Precompiled"
+            case .strip(let left, let right): return "Strip(\(left ? "left" : "")\(left && right ? ", " : "")\(right ? "right" : ""))"
             }
         }.joined(separator: ", then ")
     }

@@ -12,7 +12,7 @@
 /// unit has bit 31 set, so its label never equals a byte); a leaf unit's bits 0 to 30 hold the value.
 /// Walking a key: p = offset(units[0]); for each byte b, p ^= b, units[p]'s label must be b, p ^=
 /// offset(units[p]), and where units[p] had a leaf, units[p] is now the leaf unit of the key so far.
-struct PrecompiledCharacterMap: Sendable, Equatable {
+public struct PrecompiledCharacterMap: Sendable, Equatable {
     private let units: [UInt32]
     private let strings: [UInt8]
 
@@ -43,13 +43,16 @@ struct PrecompiledCharacterMap: Sendable, Equatable {
     private static func offset(_ unit: UInt32) -> Int { Int((unit >> 10) << ((unit & 1 << 9) >> 6)) }
 
     /// Calls `body` with the length of each key that `bytes[start...]` begins with, shortest first, and
-    /// where its replacement lies in `strings`; `body` returns false to stop.
-    private func forEachKey(in bytes: UnsafeBufferPointer<UInt8>, from start: Int, _ body: (Int, Range<Int>) -> Bool) {
+    /// where its replacement lies in `strings`; `body` returns false to stop. `stoppingAtNul`: a NUL
+    /// byte ends the key, as in `tokenizers`' reading of the trie.
+    private func forEachKey(in bytes: UnsafeBufferPointer<UInt8>, from start: Int, stoppingAtNul: Bool = false,
+                            _ body: (Int, Range<Int>) -> Bool) {
         guard !units.isEmpty else { return }
         var p = Self.offset(units[0])
         var i = start
         while i < bytes.count {
             let byte = bytes[i]
+            if stoppingAtNul && byte == 0 { return }
             p ^= Int(byte)
             guard p < units.count, units[p] & (1 << 31 | 0xFF) == UInt32(byte) else { return }
             let unit = units[p]
@@ -76,9 +79,9 @@ struct PrecompiledCharacterMap: Sendable, Equatable {
     }
 
     /// The shortest key `bytes` begins with (`tokenizers`' rule): its replacement.
-    func shortestMatch(in bytes: UnsafeBufferPointer<UInt8>) -> ArraySlice<UInt8>? {
+    func shortestMatch(in bytes: UnsafeBufferPointer<UInt8>, stoppingAtNul: Bool) -> ArraySlice<UInt8>? {
         var found: Range<Int>?
-        forEachKey(in: bytes, from: 0) { _, replacement in
+        forEachKey(in: bytes, from: 0, stoppingAtNul: stoppingAtNul) { _, replacement in
             found = replacement
             return false
         }

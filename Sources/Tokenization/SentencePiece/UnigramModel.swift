@@ -9,7 +9,9 @@
 /// piece starting earliest) stays. Where no piece covers exactly the one character at a position,
 /// the unknown piece covering it is a candidate too, scored the lowest score minus 10. On the best
 /// path, a run of unknown pieces becomes the byte-fallback pieces of its bytes when the model has
-/// them all, else one unknown piece (or one per character, without `fusesUnknown`).
+/// them all, else one unknown piece (or one per character, without `fusesUnknown`). `tokenizers`
+/// counts the unknown piece's own spelling matched in the text (`<unk>`) into such a run, and looks
+/// the run's text up as a piece first.
 ///
 /// The two libraries differ in what they take from the vocabulary. sentencepiece matches NORMAL and
 /// user-defined pieces only, scores a user-defined piece its length in bytes times the highest
@@ -37,6 +39,7 @@ struct UnigramModel: Sendable {
     private let byteTokens: [UInt32]?
     private let fusesUnknown: Bool
     private let singlePrecision: Bool
+    private let looksUpRuns: Bool
 
     /// `pieces[id]` is a piece's spelling, score and kind (`never`: not matched in text).
     init(pieces: [(spelling: [UInt8], score: Double, kind: Kind)], unknown: UInt32, byteTokens: [UInt32]?,
@@ -80,6 +83,7 @@ struct UnigramModel: Sendable {
         self.byteTokens = byteTokens
         self.fusesUnknown = fusesUnknown
         self.singlePrecision = form == .sentencePiece
+        self.looksUpRuns = form == .huggingFace
     }
 
     /// For `--explain`.
@@ -92,6 +96,20 @@ struct UnigramModel: Sendable {
         var id: UInt32 = 0
         var score: Double = 0
         var start = -1
+    }
+
+    /// Marks an unknown character on a path, told apart from the unknown piece's own spelling.
+    private static let noPiece = UInt32.max
+
+    /// The piece spelled by `bytes`, if any.
+    private func piece(spelled bytes: Slice<UnsafeBufferPointer<UInt8>>) -> UInt32? {
+        var node: UInt32 = 0
+        for byte in bytes {
+            guard let child = node == 0 ? (rootChildren[Int(byte)] == 0 ? nil : rootChildren[Int(byte)]) : children[node << 8 | UInt32(byte)] else { return nil }
+            node = child
+        }
+        let id = pieceAtNode[Int(node)]
+        return id >= 0 ? UInt32(id) : nil
     }
 
     func encode(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt32]) {
@@ -119,7 +137,7 @@ struct UnigramModel: Sendable {
                 node = child
                 end += 1
             }
-            if !coversCharacter { offer(unknown, score: unknownScore, from: start, to: start + characterLength) }
+            if !coversCharacter { offer(Self.noPiece, score: unknownScore, from: start, to: start + characterLength) }
             start += characterLength
         }
         var path: [(id: UInt32, start: Int, end: Int)] = []
@@ -130,17 +148,20 @@ struct UnigramModel: Sendable {
             end = last.start
         }
         path.reverse()
+        func isUnknown(_ id: UInt32) -> Bool { id == Self.noPiece || (looksUpRuns && id == unknown) }
         var k = 0
         while k < path.count {
-            guard path[k].id == unknown else {
+            guard isUnknown(path[k].id) else {
                 output.append(path[k].id)
                 k += 1
                 continue
             }
             var runEnd = k + 1
-            while runEnd < path.count && path[runEnd].id == unknown { runEnd += 1 }
+            while runEnd < path.count && isUnknown(path[runEnd].id) { runEnd += 1 }
             let runBytes = path[k].start..<path[runEnd - 1].end
-            if let byteTokens, runBytes.allSatisfy({ byteTokens[Int(bytes[$0])] != UInt32.max }) {
+            if looksUpRuns, let id = piece(spelled: bytes[runBytes]) {
+                output.append(id)
+            } else if let byteTokens, runBytes.allSatisfy({ byteTokens[Int(bytes[$0])] != UInt32.max }) {
                 for i in runBytes { output.append(byteTokens[Int(bytes[i])]) }
             } else {
                 output += repeatElement(unknown, count: fusesUnknown ? 1 : runEnd - k)
