@@ -367,6 +367,15 @@ enum HuggingFaceTokenizerFile {
             do { return [.precompiled(try PrecompiledCharacterMap(bytes[...]))] } catch {
                 throw TokenizerError("\(json.place("precompiled_charsmap")): \(error.description)")
             }
+        case "StripAccents": return [.stripAccents]
+        case "Nmt": return [.nmt]
+        case "BertNormalizer":
+            let lowercase = try json.optionalBool("lowercase") ?? true
+            var steps: [TextNormalizer.Step] = try json.optionalBool("clean_text") ?? true ? [.bertCleanText] : []
+            if try json.optionalBool("handle_chinese_chars") ?? true { steps.append(.spaceAroundIdeographs) }
+            if try json.optionalBool("strip_accents") ?? lowercase { steps += [.nfd, .bertStripAccents] }
+            if lowercase { steps.append(.lowercase) }
+            return steps
         case "Strip":
             return [.strip(left: try json.optionalBool("strip_left") ?? true, right: try json.optionalBool("strip_right") ?? true)]
         case "Sequence":
@@ -376,7 +385,7 @@ enum HuggingFaceTokenizerFile {
             }
             return steps
         case let other:
-            throw TokenizerError("\(place).type: \(quoted(other)) is not supported; hapax applies NFC, NFD, NFKC, NFKD, Lowercase, Prepend, Replace (a plain string), Precompiled, Strip and Sequence of them")
+            throw TokenizerError("\(place).type: \(quoted(other)) is not supported; hapax applies NFC, NFD, NFKC, NFKD, Lowercase, Prepend, Replace (a plain string), Precompiled, Strip, StripAccents, Nmt, BertNormalizer and Sequence of them")
         }
     }
 

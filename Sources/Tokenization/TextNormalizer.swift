@@ -27,6 +27,8 @@ public struct TextNormalizer: Sendable, Equatable {
         case precompiled(PrecompiledCharacterMap)
         /// `tokenizers`' `Strip`: white space dropped at the start, the end or both.
         case strip(left: Bool, right: Bool)
+        /// `StripAccents`, `Nmt`, and `BertNormalizer`'s `strip_accents`, `clean_text` and `handle_chinese_chars`.
+        case stripAccents, nmt, bertStripAccents, bertCleanText, spaceAroundIdeographs
     }
 
     public let steps: [Step]
@@ -65,6 +67,11 @@ public struct TextNormalizer: Sendable, Equatable {
         case .sentencePiece(let normalizer): return normalizer.normalize(text)
         case .precompiled(let map): return precompiled(text, map: map)
         case .strip(let left, let right): return stripped(text, left: left, right: right)
+        case .stripAccents: return withoutMarks(text, nonspacingOnly: false)
+        case .bertStripAccents: return withoutMarks(text, nonspacingOnly: true)
+        case .nmt: return nmt(text)
+        case .bertCleanText: return bertCleaned(text)
+        case .spaceAroundIdeographs: return spacedIdeographs(text)
         }
     }
 
@@ -192,6 +199,11 @@ public struct TextNormalizer: Sendable, Equatable {
             case .stripTrailing(let suffix): return "strip trailing \(quoted(suffix))"
             case .sentencePiece(let normalizer): return normalizer.description
             case .precompiled: return "Precompiled"
+            case .stripAccents: return "StripAccents"
+            case .nmt: return "Nmt"
+            case .bertStripAccents: return "BertNormalizer's strip_accents"
+            case .bertCleanText: return "BertNormalizer's clean_text"
+            case .spaceAroundIdeographs: return "BertNormalizer's handle_chinese_chars"
             case .strip(let left, let right): return "Strip(\(left ? "left" : "")\(left && right ? ", " : "")\(right ? "right" : ""))"
             }
         }.joined(separator: ", then ")
