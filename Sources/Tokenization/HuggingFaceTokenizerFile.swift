@@ -75,12 +75,17 @@ enum HuggingFaceTokenizerFile {
         }
 
         let model = try json.object("model")
-        if model["type"]?.string == "Unigram" {
-            return try HuggingFaceUnigramFile.tokenizer(model: model, addedTokens: root["added_tokens"], normalizer: normalizer,
-                                                        splits: splits, spaces: spaces, source: source)
+        if let type = model["type"]?.string, ["Unigram", "WordPiece", "WordLevel"].contains(type) {
+            guard !byteLevel else { throw TokenizerError("model.type: \(type) after a ByteLevel pre-tokenizer is not supported") }
+            if type == "Unigram" {
+                return try HuggingFaceUnigramFile.tokenizer(model: model, addedTokens: root["added_tokens"], normalizer: normalizer,
+                                                            splits: splits, spaces: spaces, source: source)
+            }
+            return try HuggingFaceWordPieceFile.tokenizer(model: model, type: type, addedTokens: root["added_tokens"], normalizer: normalizer,
+                                                          splits: splits, spaces: spaces, source: source)
         }
         if model["type"] != nil {
-            try model.require("type", equals: "BPE", because: "hapax implements BPE and Unigram")
+            try model.require("type", equals: "BPE", because: "hapax implements BPE, Unigram, WordPiece and WordLevel")
         }
         for key in ["continuing_subword_prefix", "end_of_word_suffix"] {
             if let value = try model.optionalString(key), !value.isEmpty {

@@ -35,7 +35,7 @@ enum HuggingFaceUnigramFile {
         let added = try HuggingFaceTokenizerFile.addedTokens(addedTokens, largestId: largestAllowedId(entries: pieces.count + addedCount),
                                                              vocabularyCount: pieces.count) { ids[$0] }
         let surfaces = TokenSpellings(pieces.map { SentencePieceSpelling.surface($0.spelling) })
-        return try Tokenizer(unigram: unigram, splits: splits, spaces: spaces, normalizer: normalizer, addedTokens: added,
+        return try Tokenizer(pieceModel: unigram, splits: splits, spaces: spaces, normalizer: normalizer, addedTokens: added,
                              surfaces: surfaces, normalizesTokenContent: true, source: "\(source) (Hugging Face Unigram)")
     }
 }

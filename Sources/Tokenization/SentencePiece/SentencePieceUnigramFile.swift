@@ -80,7 +80,7 @@ enum SentencePieceUnigramFile {
         func control(_ spelling: String) -> UInt32? {
             reserved[spelling].flatMap { pieces[$0].type == .control ? UInt32($0) : nil }
         }
-        return try Tokenizer(unigram: model, normalizer: TextNormalizer([.sentencePiece(normalizer)]), addedTokens: added,
+        return try Tokenizer(pieceModel: model, normalizer: TextNormalizer([.sentencePiece(normalizer)]), addedTokens: added,
                              surfaces: TokenSpellings(surfaces), normalizesTokenContent: false, ends: (control(ends.end), control(ends.beginning)),
                              source: "\(source) (SentencePiece Unigram)")
     }

@@ -21,7 +21,7 @@
 /// near-ties, a thousandth apart where a float's step is a hundredth, otherwise than this does; the
 /// cause is not found yet. Texts of some thousands of pieces agree.) `tokenizers` matches every piece
 /// of its vocabulary (`<s>` too) and adds in double precision.
-struct UnigramModel: Sendable {
+struct UnigramModel: PieceModel {
     enum Form { case sentencePiece, huggingFace }
     enum Kind { case normal, userDefined, never }
 
@@ -86,7 +86,8 @@ struct UnigramModel: Sendable {
         self.looksUpRuns = form == .huggingFace
     }
 
-    /// For `--explain`.
+    var name: String { "Unigram" }
+
     var description: String {
         "Unigram (Viterbi over piece scores); a character outside the vocabulary becomes "
             + (byteTokens != nil ? "the <0xXX> tokens of its bytes" : "the unknown token \(unknown)" + (fusesUnknown ? ", once per run" : ""))
@@ -171,14 +172,3 @@ struct UnigramModel: Sendable {
     }
 }
 
-extension Tokenizer {
-    /// A tokenizer whose pieces `unigram` encodes; the BPE model it carries is empty.
-    convenience init(unigram: UnigramModel, splits: [PreTokenizer] = [], spaces: SpaceMarking = .none, normalizer: TextNormalizer,
-                     addedTokens: [AddedToken], surfaces: TokenSpellings, normalizesTokenContent: Bool,
-                     ends: (end: UInt32?, beginning: UInt32?)? = nil, source: String) throws(TokenizerError) {
-        let empty = try BytePairModel(tokens: TokenSpellings(), merges: .listed(MergeTable([])), shortcut: .anyToken,
-                                      alphabet: .characters(byteTokens: nil, unknown: 0, fusesUnknown: true))
-        self.init(splits: splits, spaces: spaces, normalizer: normalizer, model: empty, addedTokens: addedTokens, surfaces: surfaces,
-                  normalizesTokenContent: normalizesTokenContent, ends: ends, unigram: unigram, source: source)
-    }
-}
