@@ -36,12 +36,28 @@ if [[ ! -d "$seeds" ]]; then
     tokenizer-json) cp "$made/tokenizer.json" "$seeds/"
       # And one file in the shape of each family: normalizers, Splits, added tokens.
       .venv/bin/python -c "import sys; sys.path.insert(0, 'tools'); from tokenizer_families import FAMILIES, build
-for name in FAMILIES: build(name, sys.argv[2:], f'{sys.argv[1]}/{name}.json', vocab_size=300)" "$seeds" "${sample[@]}" ;;
+for name in FAMILIES: build(name, sys.argv[2:], f'{sys.argv[1]}/{name}.json', vocab_size=300)
+# Unigram, WordPiece and WordLevel behind the normalizers they come with, words cut by Metaspace.
+from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
+for name, model, normalizer, trainer in [
+        ('unigram', models.Unigram(), normalizers.Sequence([normalizers.Nmt(), normalizers.NFKC(), normalizers.Strip(left=False)]),
+         trainers.UnigramTrainer(vocab_size=300, unk_token='<unk>', special_tokens=['<unk>', '</s>'], show_progress=False)),
+        ('wordpiece', models.WordPiece(unk_token='[UNK]'), normalizers.BertNormalizer(),
+         trainers.WordPieceTrainer(vocab_size=300, special_tokens=['[UNK]'], show_progress=False)),
+        ('wordlevel', models.WordLevel(unk_token='[UNK]'), normalizers.Sequence([normalizers.NFD(), normalizers.StripAccents()]),
+         trainers.WordLevelTrainer(vocab_size=300, special_tokens=['[UNK]'], show_progress=False))]:
+    tokenizer = Tokenizer(model)
+    tokenizer.normalizer, tokenizer.pre_tokenizer = normalizer, pre_tokenizers.Metaspace()
+    tokenizer.train(sys.argv[2:], trainer)
+    tokenizer.save(f'{sys.argv[1]}/{name}.json')" "$seeds" "${sample[@]}" ;;
     sentencepiece)
       .venv/bin/python -c "import sys, sentencepiece as spm
 for name, options in [('fallback', dict(byte_fallback=True, user_defined_symbols=['@@'])), ('plain', dict(add_dummy_prefix=False))]:
     spm.SentencePieceTrainer.train(input=sys.argv[2], model_prefix=f'{sys.argv[1]}/{name}', model_type='bpe', vocab_size=400,
-        normalization_rule_name='identity', minloglevel=2, **options)" "$seeds" "${sample[0]}"
+        normalization_rule_name='identity', minloglevel=2, **options)
+# Unigram with its character map (nmt_nfkc, the default) and user-defined symbols.
+spm.SentencePieceTrainer.train(input=sys.argv[2], model_prefix=f'{sys.argv[1]}/unigram', model_type='unigram', vocab_size=400,
+    byte_fallback=True, user_defined_symbols=['@@'], minloglevel=2)" "$seeds" "${sample[0]}"
       rm -f "$seeds"/*.vocab ;;
     encode) cp "$made/text" "$seeds/"; printf 'héllo wörld 123 ĀĂĄ \t\n  😀 ' > "$seeds/unicode" ;;
     json-lines) cp "$made/lines.jsonl" "$seeds/" ;;

@@ -76,8 +76,17 @@ enum HuggingFaceTokenizerFile {
         }
 
         let model = try json.object("model")
+        if let type = model["type"]?.string, ["Unigram", "WordPiece", "WordLevel"].contains(type) {
+            guard !byteLevel else { throw TokenizerError("model.type: \(type) after a ByteLevel pre-tokenizer is not supported") }
+            if type == "Unigram" {
+                return try HuggingFaceUnigramFile.tokenizer(model: model, addedTokens: root["added_tokens"], normalizer: normalizer,
+                                                            splits: splits, spaces: spaces, source: source)
+            }
+            return try HuggingFaceWordPieceFile.tokenizer(model: model, type: type, addedTokens: root["added_tokens"], normalizer: normalizer,
+                                                          splits: splits, spaces: spaces, source: source)
+        }
         if model["type"] != nil {
-            try model.require("type", equals: "BPE", because: "hapax implements BPE")
+            try model.require("type", equals: "BPE", because: "hapax implements BPE, Unigram, WordPiece and WordLevel")
         }
         for key in ["continuing_subword_prefix", "end_of_word_suffix"] {
             if let value = try model.optionalString(key), !value.isEmpty {
@@ -355,6 +364,26 @@ enum HuggingFaceTokenizerFile {
                 throw TokenizerError("\(pattern.path): only a plain String is supported, not a Regex")
             }
             return [.replace(string, with: try json.string("content"))]
+        case "Precompiled":
+            let text = try json.string("precompiled_charsmap")
+            var bytes: [UInt8] = []
+            guard Array(text.utf8).withUnsafeBufferPointer({ Base64.decode($0, appendingTo: &bytes) }) else {
+                throw TokenizerError("\(json.place("precompiled_charsmap")): not base64")
+            }
+            do { return [.precompiled(try PrecompiledCharacterMap(bytes[...]))] } catch {
+                throw TokenizerError("\(json.place("precompiled_charsmap")): \(error.description)")
+            }
+        case "StripAccents": return [.stripAccents]
+        case "Nmt": return [.nmt]
+        case "BertNormalizer":
+            let lowercase = try json.optionalBool("lowercase") ?? true
+            var steps: [TextNormalizer.Step] = try json.optionalBool("clean_text") ?? true ? [.bertCleanText] : []
+            if try json.optionalBool("handle_chinese_chars") ?? true { steps.append(.spaceAroundIdeographs) }
+            if try json.optionalBool("strip_accents") ?? lowercase { steps += [.nfd, .bertStripAccents] }
+            if lowercase { steps.append(.lowercase) }
+            return steps
+        case "Strip":
+            return [.strip(left: try json.optionalBool("strip_left") ?? true, right: try json.optionalBool("strip_right") ?? true)]
         case "Sequence":
             var steps: [TextNormalizer.Step] = []
             for (index, step) in try json.array("normalizers").enumerated() {
@@ -362,13 +391,13 @@ enum HuggingFaceTokenizerFile {
             }
             return steps
         case let other:
-            throw TokenizerError("\(place).type: \(quoted(other)) is not supported; hapax applies NFC, NFD, NFKC, NFKD, Lowercase, Prepend, Replace (a plain string) and Sequence of them")
+            throw TokenizerError("\(place).type: \(quoted(other)) is not supported; hapax applies NFC, NFD, NFKC, NFKD, Lowercase, Prepend, Replace (a plain string), Precompiled, Strip, StripAccents, Nmt, BertNormalizer and Sequence of them")
         }
     }
 
     /// The added tokens with the ids Hugging Face gives them (`AddedToken.huggingFaceIds`); tokens
     /// with empty content are left out, as Hugging Face leaves them.
-    private static func addedTokens(_ value: JSONValue?, largestId: Int, vocabularyCount: Int,
+    static func addedTokens(_ value: JSONValue?, largestId: Int, vocabularyCount: Int,
                                     vocabularyId: (String) -> Int?) throws(TokenizerError) -> [AddedToken] {
         guard let value, !value.isNull else { return [] }
         var written: [(content: String, special: Bool, normalized: Bool, lstrip: Bool, rstrip: Bool, singleWord: Bool)] = []

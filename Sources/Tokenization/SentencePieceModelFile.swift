@@ -26,7 +26,8 @@ import Foundation
 /// (`<s>`, `</s>`) are never produced from text. So merging is hapax's BPE over characters, with the
 /// score's rank as priority: every split of a piece into two pieces merges into it.
 ///
-/// Refused by name rather than encoded differently: Unigram and the other model types, a normalizer
+/// UNIGRAM models go to `SentencePieceUnigramFile`. Refused by name rather than encoded differently: the
+/// WORD and CHAR model types, a BPE normalizer
 /// with a character map (`nmt_nfkc` and the like), `treat_whitespace_as_suffix`, UNUSED pieces of
 /// more than one character (which sentencepiece re-splits by a rule of its own), and pieces merging
 /// from a character that is no piece, or an UNUSED one (sentencepiece's trainer never writes one).
@@ -53,7 +54,7 @@ enum SentencePieceModelFile {
         var pieces: [Piece] = []
         var modelType: UInt64 = 1, byteFallback = false, suffixSpace = false
         var beginning = "<s>", end = "</s>"
-        var normalizerName = "", characterMap = 0
+        var normalizerName = "", characterMap: ArraySlice<UInt8> = []
         var addsDummyPrefix = true, removesExtraSpaces = true, escapesSpaces = true
         let model = ProtobufMessage(bytes: contents[...], place: "")
         try model.forEachField { number, value throws(TokenizerError) in
@@ -78,7 +79,7 @@ enum SentencePieceModelFile {
                     case 1: normalizerName = try spec.string(value, field: "name")
                     case 2:
                         guard case .bytes(let map) = value else { throw spec.error("precompiled_charsmap: expected bytes (wire type 2)") }
-                        characterMap = map.count
+                        characterMap = map
                     case 3: addsDummyPrefix = try spec.integer(value, field: "add_dummy_prefix") != 0
                     case 4: removesExtraSpaces = try spec.integer(value, field: "remove_extra_whitespaces") != 0
                     case 5: escapesSpaces = try spec.integer(value, field: "escape_whitespaces") != 0
@@ -89,12 +90,18 @@ enum SentencePieceModelFile {
             }
         }
         guard !pieces.isEmpty else { throw TokenizerError("not a SentencePiece model: it has no pieces (field 1 of ModelProto)") }
+        if modelType == 1 {
+            return try SentencePieceUnigramFile.tokenizer(
+                pieces: pieces, byteFallback: byteFallback, suffixSpace: suffixSpace, ends: (end, beginning),
+                normalizer: .init(characterMap: characterMap, addsDummyPrefix: addsDummyPrefix, removesExtraSpaces: removesExtraSpaces, escapesSpaces: escapesSpaces),
+                source: source)
+        }
         guard modelType == 2 else {
             let name = [1: "UNIGRAM", 3: "WORD", 4: "CHAR"][modelType].map { " (\($0))" } ?? ""
             throw TokenizerError("trainer_spec.model_type: \(modelType)\(name) is not supported; hapax encodes BPE (2) models exactly")
         }
         guard !suffixSpace else { throw TokenizerError("trainer_spec.treat_whitespace_as_suffix: true is not supported") }
-        guard normalizerName == "identity", characterMap == 0 else {
+        guard normalizerName == "identity", characterMap.isEmpty else {
             throw TokenizerError("normalizer_spec.name: \(quoted(normalizerName)) is not supported; hapax applies the identity rule (no character map), as Llama, Mistral and Gemma do")
         }
         // A user-defined piece without a space comes out the same copied whole or character by character.

@@ -23,6 +23,14 @@ public struct TextNormalizer: Sendable, Equatable {
         /// Drops every occurrence of a string at the end (SentencePiece's `remove_extra_whitespaces`
         /// after escaping, which also drops a `▁` that was in the text).
         case stripTrailing(String)
+        /// SentencePiece's whole normalizer: its character map and its handling of spaces.
+        case sentencePiece(SentencePieceNormalizer)
+        /// `tokenizers`' `Precompiled`: SentencePiece's character map, by grapheme cluster.
+        case precompiled(PrecompiledCharacterMap)
+        /// `tokenizers`' `Strip`: white space dropped at the start, the end or both.
+        case strip(left: Bool, right: Bool)
+        /// `StripAccents`, `Nmt`, and `BertNormalizer`'s `strip_accents`, `clean_text` and `handle_chinese_chars`.
+        case stripAccents, nmt, bertStripAccents, bertCleanText, spaceAroundIdeographs
     }
 
     public let steps: [Step]
@@ -51,6 +59,14 @@ public struct TextNormalizer: Sendable, Equatable {
             let tail = Array(suffix.utf8)
             while bytes.count >= tail.count && bytes.suffix(tail.count).elementsEqual(tail) { bytes.removeLast(tail.count) }
             return String(decoding: bytes, as: UTF8.self)
+        case .sentencePiece(let normalizer): return normalizer.normalize(text)
+        case .precompiled(let map): return precompiled(text, map: map)
+        case .strip(let left, let right): return stripped(text, left: left, right: right)
+        case .stripAccents: return withoutMarks(text, nonspacingOnly: false)
+        case .bertStripAccents: return withoutMarks(text, nonspacingOnly: true)
+        case .nmt: return nmt(text)
+        case .bertCleanText: return bertCleaned(text)
+        case .spaceAroundIdeographs: return spacedIdeographs(text)
         }
     }
 
@@ -221,6 +237,14 @@ public struct TextNormalizer: Sendable, Equatable {
             case .collapseSpaces(let kept) where kept.isEmpty: return "remove_extra_whitespaces"
             case .collapseSpaces(let kept): return "remove_extra_whitespaces (keeping \(kept.map(quoted).joined(separator: ", ")) whole)"
             case .stripTrailing(let suffix): return "strip trailing \(quoted(suffix))"
+            case .sentencePiece(let normalizer): return normalizer.description
+            case .precompiled: return "Precompiled"
+            case .stripAccents: return "StripAccents"
+            case .nmt: return "Nmt"
+            case .bertStripAccents: return "BertNormalizer's strip_accents"
+            case .bertCleanText: return "BertNormalizer's clean_text"
+            case .spaceAroundIdeographs: return "BertNormalizer's handle_chinese_chars"
+            case .strip(let left, let right): return "Strip(\(left ? "left" : "")\(left && right ? ", " : "")\(right ? "right" : ""))"
             }
         }.joined(separator: ", then ")
     }

@@ -32,6 +32,8 @@ public final class Tokenizer: Sendable {
     private let serialNumber = Tokenizer.nextSerialNumber.add(1, ordering: .relaxed).oldValue + 1
     private static let nextSerialNumber = Atomic<UInt64>(0)
     let model: BytePairModel
+    /// Encodes each piece instead of `model` when set (Unigram, WordPiece, WordLevel; `model` is then empty).
+    let pieceModel: (any PieceModel)?
     /// The bytes each id stands for in text; empty for special and unused ids.
     private let surfaces: TokenSpellings
     private let specialContent: [UInt32: String]
@@ -51,8 +53,9 @@ public final class Tokenizer: Sendable {
     /// beginning tokens where the file says which they are.
     init(splits: [PreTokenizer], spaces: SpaceMarking = .none, normalizer: TextNormalizer = TextNormalizer([]),
          model: BytePairModel, addedTokens: [AddedToken], surfaces: TokenSpellings? = nil, normalizesTokenContent: Bool = true,
-         ends: (end: UInt32?, beginning: UInt32?)? = nil, source: String) {
+         ends: (end: UInt32?, beginning: UInt32?)? = nil, pieceModel: (any PieceModel)? = nil, source: String) {
         self.splits = splits
+        self.pieceModel = pieceModel
         self.spaces = spaces
         self.normalizer = normalizer
         self.model = model
@@ -178,7 +181,8 @@ public final class Tokenizer: Sendable {
         forEachPiece(of: text) { piece in
             switch piece {
             case .added(let id): output.append(id)
-            case .text(let bytes): model.encode(bytes, into: &output, &scratch)
+            case .text(let bytes):
+                if let pieceModel { pieceModel.encode(bytes, into: &output) } else { model.encode(bytes, into: &output, &scratch) }
             }
         }
     }

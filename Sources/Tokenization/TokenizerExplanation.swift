@@ -10,7 +10,9 @@ extension Tokenizer {
         }
         let spacing = spaces.description
         lines.append("pre-tokenizer: " + preTokenizer.joined(separator: ", then ") + (spacing.isEmpty ? "" : "; " + spacing))
-        if case .characters(let byteTokens, let unknown, let fuses) = model.alphabet {
+        if let pieceModel {
+            lines.append("model: " + pieceModel.description)
+        } else if case .characters(let byteTokens, let unknown, let fuses) = model.alphabet {
             lines.append("model: BPE over characters; a character outside the vocabulary becomes "
                          + (byteTokens != nil ? "the <0xXX> tokens of its bytes" : "the unknown token \(unknown)" + (fuses ? ", once per run" : "")))
         }
