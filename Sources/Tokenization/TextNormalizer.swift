@@ -15,6 +15,8 @@ public struct TextNormalizer: Sendable, Equatable {
         case prepend(String)
         /// Replaces every occurrence of a string, left to right.
         case replace(String, with: String)
+        /// Replaces every match of a regex (`RegexReplacement.swift`).
+        case replaceMatches(OnigurumaRegex, with: String)
         /// SentencePiece's `remove_extra_whitespaces`: drops spaces at the start and the end, and
         /// each space that follows another.
         case collapseSpaces
@@ -42,6 +44,7 @@ public struct TextNormalizer: Sendable, Equatable {
         case .lowercase: return lowercased(text)
         case .prepend(let prefix): return text.isEmpty ? text : prefix + text
         case .replace(let pattern, let replacement): return replacing(pattern, with: replacement, in: text)
+        case .replaceMatches(let regex, let replacement): return regex.replacingMatches(in: text, with: replacement)
         case .collapseSpaces:
             var result: [UInt8] = []
             result.reserveCapacity(text.utf8.count)
@@ -179,6 +182,7 @@ public struct TextNormalizer: Sendable, Equatable {
             case .lowercase: return "Lowercase"
             case .prepend(let prefix): return "Prepend(\(quoted(prefix)))"
             case .replace(let pattern, let replacement): return "Replace(\(quoted(pattern)) with \(quoted(replacement)))"
+            case .replaceMatches(let regex, let replacement): return "Replace(regex \(quoted(regex.pattern)) with \(quoted(replacement)))"
             case .collapseSpaces: return "remove_extra_whitespaces"
             case .stripTrailing(let suffix): return "strip trailing \(quoted(suffix))"
             }
