@@ -347,11 +347,7 @@ enum HuggingFaceTokenizerFile {
         case "Replace":
             let pattern = try json.object("pattern")
             if let regex = try pattern.optionalString("Regex") {
-                do throws(TokenizerError) {
-                    return [.replaceMatches(try OnigurumaRegex(regex), with: try json.string("content"))]
-                } catch {
-                    throw error.description.hasPrefix(place) ? error : TokenizerError("\(pattern.path).Regex: \(error.description)")
-                }
+                return [.replaceMatches(try OnigurumaRegex(regex, place: pattern.place("Regex")), with: try json.string("content"))]
             }
             return [.replace(try pattern.string("String"), with: try json.string("content"))]
         case "Sequence":

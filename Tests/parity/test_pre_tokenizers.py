@@ -6,7 +6,9 @@ Replace normalizer with a regex, which run through Oniguruma as in `tokenizers`.
 The families' files are built with the `tokenizers` API to the pre-tokenizer of each published
 tokenizer.json and trained on the corpus with a small vocabulary:
 - DeepSeek-V3 (deepseek-ai/DeepSeek-V3 at e815299): an empty normalizer Sequence, three Isolated
-  Splits (`\\p{N}{1,3}`, kana and CJK runs, a GPT-4-like pattern) and ByteLevel without its regex;
+  Splits (`\\p{N}{1,3}`, kana and CJK runs, a GPT-4-like pattern) and ByteLevel without its regex
+  (its special tokens renamed in ASCII: the real ones, `<｜end▁of▁sentence｜>`, are listed in
+  `model.vocab`, which hapax refuses outside the byte-level alphabet);
 - BLOOM (bigscience/bloom): the Split ` ?[^(\\s|[.,!?…。，、।۔،])]+` Isolated and ByteLevel without its regex;
 - Falcon (tiiuae/falcon-7b): Punctuation Contiguous, ByteLevel with its regex, then Digits and the
   Split `[0-9][0-9][0-9]` Isolated, which run on the byte-level spelling;
@@ -42,7 +44,7 @@ FAMILIES = {
         pre_tokenizers.Split(Regex("[一-龥\u3040-ゟ゠-ヿ]+"), behavior="isolated", invert=False),
         pre_tokenizers.Split(Regex(DEEPSEEK_V3_WORDS), behavior="isolated", invert=False),
         pre_tokenizers.ByteLevel(add_prefix_space=False, trim_offsets=True, use_regex=False)]),
-        ["<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>", "<｜▁pad▁｜>"]),
+        ["<|begin_of_sentence|>", "<|endoftext|>", "<|pad|>"]),
     "bloom": (None, pre_tokenizers.Sequence([
         pre_tokenizers.Split(Regex(BLOOM_SPLIT), behavior="isolated", invert=False),
         pre_tokenizers.ByteLevel(add_prefix_space=False, trim_offsets=True, use_regex=False)]),
@@ -62,7 +64,7 @@ FAMILIES = {
         pre_tokenizers.ByteLevel(add_prefix_space=False, trim_offsets=True, use_regex=True)]),
         ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]),
 }
-END_OF_TEXT = {"deepseek_v3": "<｜end▁of▁sentence｜>", "bloom": "</s>", "falcon": "<|endoftext|>",
+END_OF_TEXT = {"deepseek_v3": "<|endoftext|>", "bloom": "</s>", "falcon": "<|endoftext|>",
                "starcoder2": "<|endoftext|>", "smollm": "<|endoftext|>"}
 
 
@@ -140,7 +142,8 @@ STAGES = ([{"type": "Split", "pattern": p, "behavior": b, "invert": i} for p in 
           + [{"type": "Whitespace"}, {"type": "WhitespaceSplit"}, {"type": "BertPreTokenizer"},
              {"type": "CharDelimiterSplit", "delimiter": "e"}, {"type": "CharDelimiterSplit", "delimiter": "\u3000"}])
 BYTE_LEVEL = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False}
-REPLACEMENTS = [(r"\s+", " "), (r"(?i)th", "TH"), ("x*", "-"), (r"\p{N}+", ""), (r"(?<=a)b|^.|.$", "[$0]")]
+# No pattern that matches the empty string: `tokenizers` 0.22 panics encoding what such a Replace made.
+REPLACEMENTS = [(r"\s+", " "), (r"(?i)th", "TH"), (r"\p{N}+", ""), (r"(?<=a)b|^.|.$", "[$0]")]
 
 
 @pytest.fixture(scope="module")
@@ -175,8 +178,7 @@ def test_each_pre_tokenizer_cuts_as_hugging_face(hapax_prep, component_base, com
 def test_replace_with_a_regex_as_hugging_face(hapax_prep, component_base, component_texts, tmp_path):
     texts, files = component_texts
     for k, (regex, content) in enumerate(REPLACEMENTS):
-        normalizer = {"type": "Sequence", "normalizers": [{"type": "Replace", "pattern": {"Regex": regex}, "content": content},
-                                                           {"type": "NFC"}]}
+        normalizer = {"type": "Replace", "pattern": {"Regex": regex}, "content": content}
         check(hapax_prep, variant(component_base, tmp_path, f"r{k}", normalizer=normalizer), texts, files)
 
 

@@ -19,8 +19,8 @@ public final class OnigurumaRegex: @unchecked Sendable, Equatable, CustomStringC
 
     private static let initialized: Int32 = hapax_onig_initialize()
 
-    /// Compiles `pattern`; the error is Oniguruma's message.
-    init(_ pattern: String, description: String? = nil) throws(TokenizerError) {
+    /// Compiles `pattern`; the error names `place`, where the file holds it, and gives Oniguruma's message.
+    init(_ pattern: String, place: String, description: String? = nil) throws(TokenizerError) {
         _ = Self.initialized
         var compiled: OnigRegex?
         var info = OnigErrorInfo()
@@ -31,7 +31,7 @@ public final class OnigurumaRegex: @unchecked Sendable, Equatable, CustomStringC
         guard status == ONIG_NORMAL, let compiled else {
             var message = [UInt8](repeating: 0, count: Int(ONIG_MAX_ERROR_MESSAGE_LEN))
             let length = hapax_onig_error_message(&message, status, &info)
-            throw TokenizerError("\(quoted(pattern)) does not compile: \(String(decoding: message.prefix(Int(max(0, length))), as: UTF8.self))")
+            throw TokenizerError("\(place): \(quoted(pattern)) does not compile: \(String(decoding: message.prefix(Int(max(0, length))), as: UTF8.self))")
         }
         self.pattern = pattern
         self.description = description ?? pattern
@@ -40,9 +40,9 @@ public final class OnigurumaRegex: @unchecked Sendable, Equatable, CustomStringC
 
     /// A pattern that matches `string` as it is, escaped as `tokenizers` escapes a `String` pattern
     /// (Rust's `regex::escape`) before compiling it with Oniguruma, so that it also matches as theirs does.
-    convenience init(literal string: String) throws(TokenizerError) {
+    convenience init(literal string: String, place: String) throws(TokenizerError) {
         let special = Set(#"\.+*?()|[]{}^$#&-~"#)
-        try self.init(String(string.flatMap { special.contains($0) ? ["\\", $0] : [$0] }), description: quoted(string))
+        try self.init(String(string.flatMap { special.contains($0) ? ["\\", $0] : [$0] }), place: place, description: quoted(string))
     }
 
     deinit { onig_free(regex) }

@@ -37,16 +37,12 @@ extension PieceCutter {
         case "Split":
             let pattern = try stage.object("pattern")
             let regex: OnigurumaRegex
-            do throws(TokenizerError) {
-                if let source = try pattern.optionalString("Regex") {
-                    regex = try OnigurumaRegex(source)
-                } else if let string = try pattern.optionalString("String") {
-                    regex = try OnigurumaRegex(literal: string)
-                } else {
-                    throw TokenizerError("\(pattern.path): expected a Regex or a String")
-                }
-            } catch {
-                throw error.description.hasPrefix(pattern.path) ? error : TokenizerError("\(pattern.path): \(error.description)")
+            if let source = try pattern.optionalString("Regex") {
+                regex = try OnigurumaRegex(source, place: pattern.place("Regex"))
+            } else if let string = try pattern.optionalString("String") {
+                regex = try OnigurumaRegex(literal: string, place: pattern.place("String"))
+            } else {
+                throw TokenizerError("\(pattern.path): expected a Regex or a String")
             }
             cutters = [.split(regex, try behavior(stage, default: nil), invert: try stage.optionalBool("invert") ?? false)]
         case "Digits":
@@ -54,7 +50,7 @@ extension PieceCutter {
         case "Punctuation":
             cutters = [.characters(.punctuation, try behavior(stage, default: .isolated))]
         case "Whitespace":
-            cutters = [.split(try OnigurumaRegex(#"\w+|[^\w\s]+"#), .removed, invert: true)]
+            cutters = [.split(try OnigurumaRegex(#"\w+|[^\w\s]+"#, place: stage.path), .removed, invert: true)]
         case "WhitespaceSplit":
             cutters = [.characters(.whitespace, .removed)]
         case "CharDelimiterSplit":
