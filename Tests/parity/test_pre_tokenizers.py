@@ -197,7 +197,7 @@ def test_character_classes_agree_on_every_assigned_character(hapax_prep, compone
     (lambda s: s["pre_tokenizer"]["pretokenizers"][0]["pattern"].update(Regex="(unclosed"),
      'pre_tokenizer.pretokenizers[0].pattern.Regex: "(unclosed" does not compile: end pattern with unmatched parenthesis'),
     (lambda s: s["pre_tokenizer"]["pretokenizers"][0].update(behavior=3),
-     "pre_tokenizer.pretokenizers[0].behavior: expected a string"),
+     "pre_tokenizer.pretokenizers[0].behavior: expected a string, got a number"),
     (lambda s: s["pre_tokenizer"]["pretokenizers"][0].update(behavior="Dropped"),
      'pre_tokenizer.pretokenizers[0].behavior: "Dropped" is not one of Hugging Face\'s behaviors'),
     (lambda s: s["pre_tokenizer"]["pretokenizers"][0].update(pattern={"Glob": "*"}),
