@@ -36,7 +36,10 @@ if [[ ! -d "$seeds" ]]; then
     tokenizer-json) cp "$made/tokenizer.json" "$seeds/"
       # And one file in the shape of each family: normalizers, Splits, added tokens.
       .venv/bin/python -c "import sys; sys.path.insert(0, 'tools'); from tokenizer_families import FAMILIES, build
-for name in FAMILIES: build(name, sys.argv[2:], f'{sys.argv[1]}/{name}.json', vocab_size=300)" "$seeds" "${sample[@]}" ;;
+for name in FAMILIES: build(name, sys.argv[2:], f'{sys.argv[1]}/{name}.json', vocab_size=300)" "$seeds" "${sample[@]}"
+      # And the pre-tokenizers run through Oniguruma and character tests (DeepSeek-V3, BLOOM, Falcon, StarCoder 2).
+      .venv/bin/python -c "import sys; sys.path.insert(0, 'tools'); from pre_tokenizer_families import FAMILIES, train
+for name, spec in FAMILIES.items(): train(*spec, sys.argv[2:], f'{sys.argv[1]}/{name}.json', vocab_size=300)" "$seeds" "${sample[@]}" ;;
     sentencepiece)
       .venv/bin/python -c "import sys, sentencepiece as spm
 for name, options in [('fallback', dict(byte_fallback=True, user_defined_symbols=['@@'])), ('plain', dict(add_dummy_prefix=False))]:
