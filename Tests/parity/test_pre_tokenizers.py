@@ -76,6 +76,15 @@ def test_shards_hold_the_oracles_ids_and_the_end_of_text(hapax_prep, family_file
     assert rebuilt == stream[: len(rebuilt)] and len(stream) - len(rebuilt) < 128
 
 
+@pytest.mark.parametrize("family", ["deepseek_v3", "falcon"])
+def test_train_tokenizer_like_a_family(hapax_prep, family_files, corpus_files, tmp_path, family):
+    out = tmp_path / "trained.json"
+    run([hapax_prep, "train-tokenizer", "--vocab-size", "1200", "--like", str(family_files[family]), "-o", str(out),
+         *map(str, corpus_files[:2])])
+    texts = [STRESS, DIGITS_AND_PUNCTUATION] + random_texts(50, seed=41)
+    check(hapax_prep, out, texts, text_files(tmp_path, texts))
+
+
 BEHAVIORS = ["Removed", "Isolated", "MergedWithPrevious", "MergedWithNext", "Contiguous"]
 PATTERNS = [
     {"Regex": r"\s+|[aeiou]"},

@@ -1,10 +1,11 @@
 import COniguruma
 
 /// A regular expression run by Oniguruma exactly as Hugging Face `tokenizers` runs its `Split` and
-/// `Replace` patterns (oracle: `tokenizers` 0.22, whose `SysRegex` is the `onig` crate's `Regex::new`).
+/// `Replace` patterns (oracle: `tokenizers` 0.22, whose `SysRegex` is the `onig` crate's `Regex`).
 ///
 /// - Compiled as `Regex::new` compiles: UTF-8, `ONIG_OPTION_NONE`, Oniguruma's default syntax
-///   (`OnigDefaultSyntax`, the Ruby syntax). Debian's libonig 6.9.8 is the release the crate bundles.
+///   (`OnigDefaultSyntax`, the Ruby syntax), with Debian's libonig 6.9.8 (the crate, 6.5.1 in
+///   `tokenizers` 0.22.2, bundles an Oniguruma 6.9 of its own).
 /// - Matches found as the crate's `find_iter` finds them: each search starts where the last match
 ///   ended, over the whole text (so look-behind and anchors see what came before). After an empty
 ///   match the next search starts one character later, and an empty match right after a non-empty
