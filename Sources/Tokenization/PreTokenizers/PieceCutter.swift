@@ -48,7 +48,7 @@ indirect enum PieceCutter: Sendable, Equatable, CustomStringConvertible {
             spelled.reserveCapacity(bytes.count * 2)
             byteAt.reserveCapacity(bytes.count * 2 + 1)
             for (index, byte) in bytes.enumerated() {
-                for unit in String(ByteLevelAlphabet.scalarOfByte[Int(byte)]).utf8 {
+                for unit in Self.byteLevelUTF8[Int(byte)] {
                     spelled.append(unit)
                     byteAt.append(index)
                 }
@@ -59,6 +59,9 @@ indirect enum PieceCutter: Sendable, Equatable, CustomStringConvertible {
             }
         }
     }
+
+    /// The UTF-8 of each byte's character in the byte-level alphabet.
+    private static let byteLevelUTF8 = ByteLevelAlphabet.scalarOfByte.map { Array(String($0).utf8) }
 
     var description: String {
         switch self {
