@@ -49,7 +49,10 @@ for name, model, normalizer, trainer in [
     tokenizer = Tokenizer(model)
     tokenizer.normalizer, tokenizer.pre_tokenizer = normalizer, pre_tokenizers.Metaspace()
     tokenizer.train(sys.argv[2:], trainer)
-    tokenizer.save(f'{sys.argv[1]}/{name}.json')" "$seeds" "${sample[@]}" ;;
+    tokenizer.save(f'{sys.argv[1]}/{name}.json')" "$seeds" "${sample[@]}"
+      # And the pre-tokenizers run through Oniguruma and character tests (DeepSeek-V3, BLOOM, Falcon, StarCoder 2).
+      .venv/bin/python -c "import sys; sys.path.insert(0, 'tools'); from pre_tokenizer_families import FAMILIES, train
+for name, spec in FAMILIES.items(): train(*spec, sys.argv[2:], f'{sys.argv[1]}/{name}.json', vocab_size=300)" "$seeds" "${sample[@]}" ;;
     sentencepiece)
       .venv/bin/python -c "import sys, sentencepiece as spm
 for name, options in [('fallback', dict(byte_fallback=True, user_defined_symbols=['@@'])), ('plain', dict(add_dummy_prefix=False))]:

@@ -64,7 +64,7 @@ enum HuggingFaceTokenizerFile {
         let normalizer = TextNormalizer(try normalizerSteps(root["normalizer"], place: "normalizer"))
         var preTokenizer = root["pre_tokenizer"].flatMap { $0.isNull ? nil : $0 }
         if try isSpaceSplitAfterSpacesReplaced(preTokenizer, normalizer) { preTokenizer = nil }
-        let (splits, spaces, byteLevel) = try preTokenization(preTokenizer == nil ? nil : json.object("pre_tokenizer"))
+        let (stages, spaces, byteLevel) = try preTokenization(preTokenizer == nil ? nil : json.object("pre_tokenizer"))
         if let decoder = try json.optionalObject("decoder") {
             if byteLevel {
                 try decoder.require("type", equals: "ByteLevel", because: "token bytes are spelled in the byte-level alphabet")
@@ -132,7 +132,7 @@ enum HuggingFaceTokenizerFile {
         let shortcut: BytePairModel.Shortcut = ignoresMerges ? .anyToken : .selfConsistentTokens
         if byteLevel {
             let bpe = try BytePairModel(tokens: tokens, vocabulary: table, merges: .listed(MergeTable(vocabulary.rules)), shortcut: shortcut)
-            return Tokenizer(splits: splits, spaces: spaces, normalizer: normalizer, model: bpe,
+            return Tokenizer(splits: [], stages: stages, spaces: spaces, normalizer: normalizer, model: bpe,
                              addedTokens: added, source: "\(source) (Hugging Face byte-level BPE)")
         }
         guard let unknownSpelling = try model.optionalString("unk_token") else {
@@ -146,7 +146,7 @@ enum HuggingFaceTokenizerFile {
         let bpe = try BytePairModel(tokens: tokens, vocabulary: table, merges: .listed(MergeTable(vocabulary.rules)), shortcut: shortcut,
                                     alphabet: .characters(byteTokens: byteTokens, unknown: unknown,
                                                           fusesUnknown: try model.optionalBool("fuse_unk") ?? false))
-        return Tokenizer(splits: splits, spaces: spaces, normalizer: normalizer, model: bpe, addedTokens: added,
+        return Tokenizer(splits: [], stages: stages, spaces: spaces, normalizer: normalizer, model: bpe, addedTokens: added,
                          surfaces: TokenSpellings((0..<tokens.count).map { tokens.isEmpty($0) ? nil : SentencePieceSpelling.surface(Array(tokens[$0])) }),
                          source: "\(source) (Hugging Face BPE over characters, SentencePiece's form)")
     }
@@ -259,11 +259,11 @@ enum HuggingFaceTokenizerFile {
         }
     }
 
-    /// The patterns that cut the text, what happens to spaces, and whether the tokens are byte-level.
-    /// ByteLevel must come last: before it the pieces are text, after it they are spelled in the
-    /// byte-level alphabet. Without ByteLevel, the BPE merges characters: SentencePiece's form, with
-    /// a Metaspace pre-tokenizer or none.
-    private static func preTokenization(_ preTokenizer: JSONPath?) throws(TokenizerError) -> (splits: [PreTokenizer], spaces: SpaceMarking, byteLevel: Bool) {
+    /// The stages that cut the text, what happens to spaces, and whether the tokens are byte-level.
+    /// Before ByteLevel the pieces are text, after it they are spelled in the byte-level alphabet.
+    /// Without ByteLevel, the BPE merges characters: SentencePiece's form, with a Metaspace
+    /// pre-tokenizer or none.
+    private static func preTokenization(_ preTokenizer: JSONPath?) throws(TokenizerError) -> (stages: [PreTokenizerStage], spaces: SpaceMarking, byteLevel: Bool) {
         guard let preTokenizer else { return ([], .none, false) }
         if try preTokenizer.string("type") == "Metaspace" { return try metaspace(preTokenizer) }
         let stages: [JSONPath]
@@ -272,39 +272,29 @@ enum HuggingFaceTokenizerFile {
         } else {
             stages = [preTokenizer]
         }
-        var splits: [PreTokenizer] = []
+        var splits: [PreTokenizerStage] = []
         var prefixSpace: Bool?  // set by the ByteLevel
         for stage in stages {
-            if prefixSpace != nil {
-                throw TokenizerError("\(stage.path): comes after ByteLevel; hapax needs ByteLevel last")
+            var scanner: PreTokenizer?
+            if prefixSpace == nil, try stage.string("type") == "Split" { scanner = try scannerSplit(stage) }
+            if scanner == nil, let cutters = try PieceCutter.parse(stage, afterByteLevel: prefixSpace != nil) {
+                splits += cutters.map { .cutter($0) }
+                continue
             }
             switch try stage.string("type") {
+            case "ByteLevel" where prefixSpace != nil:
+                throw TokenizerError("\(stage.path): a second ByteLevel")
             case "ByteLevel":
                 let addsPrefixSpace = try stage.optionalBool("add_prefix_space") ?? false
                 if addsPrefixSpace && !splits.isEmpty {
                     throw TokenizerError("\(stage.path).add_prefix_space: true after a Split is not supported (it puts a space before every piece)")
                 }
-                if try stage.optionalBool("use_regex") ?? true { splits.append(.gpt2) }
+                if try stage.optionalBool("use_regex") ?? true { splits.append(.scanner(.gpt2)) }
                 prefixSpace = addsPrefixSpace
             case "Split":
-                let pattern = try stage.object("pattern")
-                guard let regex = try pattern.optionalString("Regex") else {
-                    throw TokenizerError("\(pattern.path): only a Regex is supported, as one of the known patterns (\(knownRegexes))")
-                }
-                guard let known = PreTokenizer(huggingFaceRegex: regex) else {
-                    throw TokenizerError("\(pattern.path).Regex: \(quoted(regex)) is not a pattern hapax runs exactly (\(knownRegexes)); it is refused rather than approximated")
-                }
-                // A known pattern's matches tile the text, so every behavior but two keeps each match a piece.
-                let behavior = try stage.string("behavior"), invert = try stage.optionalBool("invert") ?? false
-                switch behavior {
-                case "Isolated", "MergedWithPrevious", "MergedWithNext": splits.append(known)
-                case "Removed" where invert: splits.append(known)
-                case "Contiguous": break
-                case "Removed": throw TokenizerError("\(stage.path).behavior: Removed without invert removes all the text")
-                default: throw TokenizerError("\(stage.path).behavior: \(quoted(behavior)) is not one of Hugging Face's behaviors")
-                }
+                splits.append(.scanner(scanner!))
             case let other:
-                throw TokenizerError("\(stage.path).type: \(quoted(other)) is not supported; hapax runs ByteLevel (after Splits with a known pattern in a Sequence), or Metaspace alone")
+                throw TokenizerError("\(stage.path).type: \(quoted(other)) is not supported; hapax runs ByteLevel and \(PieceCutter.types.joined(separator: ", ")) in a Sequence, or Metaspace alone")
             }
         }
         guard let prefixSpace else {
@@ -325,7 +315,7 @@ enum HuggingFaceTokenizerFile {
 
     /// Hugging Face's Metaspace: spaces become `replacement`, which `prepend_scheme` (or the older
     /// `add_prefix_space`: true is `always`) puts before the text, and `split` cuts before each.
-    private static func metaspace(_ stage: JSONPath) throws(TokenizerError) -> (splits: [PreTokenizer], spaces: SpaceMarking, byteLevel: Bool) {
+    private static func metaspace(_ stage: JSONPath) throws(TokenizerError) -> (stages: [PreTokenizerStage], spaces: SpaceMarking, byteLevel: Bool) {
         let replacement = try stage.optionalString("replacement") ?? SentencePieceSpelling.space
         guard replacement == SentencePieceSpelling.space else {
             throw TokenizerError("\(stage.path).replacement: \(quoted(replacement)) is not supported; hapax runs Metaspace with ▁ (U+2581)")
@@ -339,12 +329,18 @@ enum HuggingFaceTokenizerFile {
         } else {
             scheme = try stage.optionalBool("add_prefix_space") ?? true ? .always : .never
         }
-        let splits: [PreTokenizer] = try stage.optionalBool("split") ?? true ? [.metaspace] : []
+        let splits: [PreTokenizerStage] = try stage.optionalBool("split") ?? true ? [.scanner(.metaspace)] : []
         return (splits, .metaspace(replacement, scheme: scheme), false)
     }
 
-    private static var knownRegexes: String {
-        PreTokenizer.allCases.filter { $0.huggingFaceRegex != nil }.map(\.rawValue).joined(separator: ", ")
+    /// The scanner that cuts as the Split `stage` does, when its regex is a known pattern: the
+    /// pattern's matches tile the text, so these behaviors keep each match a piece.
+    private static func scannerSplit(_ stage: JSONPath) throws(TokenizerError) -> PreTokenizer? {
+        guard let regex = try stage.object("pattern").optionalString("Regex"), let known = PreTokenizer(huggingFaceRegex: regex) else { return nil }
+        switch (try stage.string("behavior"), try stage.optionalBool("invert") ?? false) {
+        case ("Isolated", _), ("MergedWithPrevious", _), ("MergedWithNext", _), ("Removed", true): return known
+        default: return nil
+        }
     }
 
     private static func normalizerSteps(_ value: JSONValue?, place: String) throws(TokenizerError) -> [TextNormalizer.Step] {
@@ -360,10 +356,10 @@ enum HuggingFaceTokenizerFile {
         case "Prepend": return [.prepend(try json.string("prepend"))]
         case "Replace":
             let pattern = try json.object("pattern")
-            guard let string = try pattern.optionalString("String") else {
-                throw TokenizerError("\(pattern.path): only a plain String is supported, not a Regex")
+            if let regex = try pattern.optionalString("Regex") {
+                return [.replaceMatches(try OnigurumaRegex(regex, place: pattern.place("Regex")), with: try json.string("content"))]
             }
-            return [.replace(string, with: try json.string("content"))]
+            return [.replace(try pattern.string("String"), with: try json.string("content"))]
         case "Precompiled":
             let text = try json.string("precompiled_charsmap")
             var bytes: [UInt8] = []
@@ -391,7 +387,7 @@ enum HuggingFaceTokenizerFile {
             }
             return steps
         case let other:
-            throw TokenizerError("\(place).type: \(quoted(other)) is not supported; hapax applies NFC, NFD, NFKC, NFKD, Lowercase, Prepend, Replace (a plain string), Precompiled, Strip, StripAccents, Nmt, BertNormalizer and Sequence of them")
+            throw TokenizerError("\(place).type: \(quoted(other)) is not supported; hapax applies NFC, NFD, NFKC, NFKD, Lowercase, Prepend, Replace (a string or a regex), Precompiled, Strip, StripAccents, Nmt, BertNormalizer and Sequence of them")
         }
     }
 

@@ -15,6 +15,8 @@ public struct TextNormalizer: Sendable, Equatable {
         case prepend(String)
         /// Replaces every occurrence of a string, left to right.
         case replace(String, with: String)
+        /// Replaces every match of a regex (`RegexReplacement.swift`).
+        case replaceMatches(OnigurumaRegex, with: String)
         /// SentencePiece's `remove_extra_whitespaces`: drops spaces at the start and the end, and
         /// each space that follows another. Its user-defined symbols (`keeping`) are matched first,
         /// longest first, and copied whole, spaces and all, as sentencepiece's normalizer does; only
@@ -52,6 +54,7 @@ public struct TextNormalizer: Sendable, Equatable {
         case .lowercase: return lowercased(text)
         case .prepend(let prefix): return text.isEmpty ? text : prefix + text
         case .replace(let pattern, let replacement): return replacing(pattern, with: replacement, in: text)
+        case .replaceMatches(let regex, let replacement): return regex.replacingMatches(in: text, with: replacement)
         case .collapseSpaces(let kept): return collapsingSpaces(text, keeping: kept)
         case .stripTrailing(let suffix):
             guard !suffix.isEmpty else { return text }
@@ -234,6 +237,7 @@ public struct TextNormalizer: Sendable, Equatable {
             case .lowercase: return "Lowercase"
             case .prepend(let prefix): return "Prepend(\(quoted(prefix)))"
             case .replace(let pattern, let replacement): return "Replace(\(quoted(pattern)) with \(quoted(replacement)))"
+            case .replaceMatches(let regex, let replacement): return "Replace(regex \(quoted(regex.pattern)) with \(quoted(replacement)))"
             case .collapseSpaces(let kept) where kept.isEmpty: return "remove_extra_whitespaces"
             case .collapseSpaces(let kept): return "remove_extra_whitespaces (keeping \(kept.map(quoted).joined(separator: ", ")) whole)"
             case .stripTrailing(let suffix): return "strip trailing \(quoted(suffix))"
