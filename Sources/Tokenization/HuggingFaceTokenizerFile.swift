@@ -80,10 +80,10 @@ enum HuggingFaceTokenizerFile {
             guard !byteLevel else { throw TokenizerError("model.type: \(type) after a ByteLevel pre-tokenizer is not supported") }
             if type == "Unigram" {
                 return try HuggingFaceUnigramFile.tokenizer(model: model, addedTokens: root["added_tokens"], normalizer: normalizer,
-                                                            splits: splits, spaces: spaces, source: source)
+                                                            stages: stages, spaces: spaces, source: source)
             }
             return try HuggingFaceWordPieceFile.tokenizer(model: model, type: type, addedTokens: root["added_tokens"], normalizer: normalizer,
-                                                          splits: splits, spaces: spaces, source: source)
+                                                          stages: stages, spaces: spaces, source: source)
         }
         if model["type"] != nil {
             try model.require("type", equals: "BPE", because: "hapax implements BPE, Unigram, WordPiece and WordLevel")

@@ -11,12 +11,12 @@ protocol PieceModel: Sendable {
 
 extension Tokenizer {
     /// A tokenizer whose pieces `pieceModel` encodes; the BPE model it carries is empty.
-    convenience init(pieceModel: any PieceModel, splits: [PreTokenizer] = [], spaces: SpaceMarking = .none, normalizer: TextNormalizer,
+    convenience init(pieceModel: any PieceModel, stages: [PreTokenizerStage] = [], spaces: SpaceMarking = .none, normalizer: TextNormalizer,
                      addedTokens: [AddedToken], surfaces: TokenSpellings, normalizesTokenContent: Bool,
                      ends: (end: UInt32?, beginning: UInt32?)? = nil, source: String) throws(TokenizerError) {
         let empty = try BytePairModel(tokens: TokenSpellings(), merges: .listed(MergeTable([])), shortcut: .anyToken,
                                       alphabet: .characters(byteTokens: nil, unknown: 0, fusesUnknown: true))
-        self.init(splits: splits, spaces: spaces, normalizer: normalizer, model: empty, addedTokens: addedTokens, surfaces: surfaces,
+        self.init(splits: [], stages: stages, spaces: spaces, normalizer: normalizer, model: empty, addedTokens: addedTokens, surfaces: surfaces,
                   normalizesTokenContent: normalizesTokenContent, ends: ends, pieceModel: pieceModel, source: source)
     }
 }

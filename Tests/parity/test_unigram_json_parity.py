@@ -6,10 +6,7 @@ converted by `transformers.convert_slow_tokenizer` from Unigram models trained h
 sentencepiece (`nmt_nfkc`, with and without byte fallback), and a form with `byte_fallback` true.
 Their structure is that of the published T5, XLM-R and ALBERT files: a `Sequence` normalizer of
 `Precompiled`, `Strip` (right) and `Replace(Regex(" {2,}"))` (ALBERT's as above), `Metaspace`, `Unigram`
-(transformers' `SpmConverter.normalizer`, `AlbertConverter.normalizer`).
-
-The `Replace` with a regex is not run by this branch (it comes with the Split regex through
-Oniguruma); the files are checked with that one step taken out, on both sides."""
+(transformers' `SpmConverter.normalizer`, `AlbertConverter.normalizer`)."""
 import json
 
 import pytest

@@ -11,7 +11,7 @@
 /// is one unknown piece or, with byte fallback, the `<0xXX>` pieces of its bytes when all exist.
 enum HuggingFaceUnigramFile {
     static func tokenizer(model: JSONPath, addedTokens: JSONValue?,
-                          normalizer: TextNormalizer, splits: [PreTokenizer], spaces: SpaceMarking, source: String) throws(TokenizerError) -> Tokenizer {
+                          normalizer: TextNormalizer, stages: [PreTokenizerStage], spaces: SpaceMarking, source: String) throws(TokenizerError) -> Tokenizer {
         var pieces: [(spelling: [UInt8], score: Double, kind: UnigramModel.Kind)] = []
         var ids: [String: Int] = [:]
         for (index, entry) in try model.array("vocab").enumerated() {
@@ -35,7 +35,7 @@ enum HuggingFaceUnigramFile {
         let added = try HuggingFaceTokenizerFile.addedTokens(addedTokens, largestId: largestAllowedId(entries: pieces.count + addedCount),
                                                              vocabularyCount: pieces.count) { ids[$0] }
         let surfaces = TokenSpellings(pieces.map { SentencePieceSpelling.surface($0.spelling) })
-        return try Tokenizer(pieceModel: unigram, splits: splits, spaces: spaces, normalizer: normalizer, addedTokens: added,
+        return try Tokenizer(pieceModel: unigram, stages: stages, spaces: spaces, normalizer: normalizer, addedTokens: added,
                              surfaces: surfaces, normalizesTokenContent: true, source: "\(source) (Hugging Face Unigram)")
     }
 }

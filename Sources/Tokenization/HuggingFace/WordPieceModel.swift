@@ -61,7 +61,7 @@ struct WordPieceModel: PieceModel {
 /// vocabulary otherwise); WordPiece's `continuing_subword_prefix` ("##") and
 /// `max_input_chars_per_word` (100).
 enum HuggingFaceWordPieceFile {
-    static func tokenizer(model: JSONPath, type: String, addedTokens: JSONValue?, normalizer: TextNormalizer, splits: [PreTokenizer],
+    static func tokenizer(model: JSONPath, type: String, addedTokens: JSONValue?, normalizer: TextNormalizer, stages: [PreTokenizerStage],
                           spaces: SpaceMarking, source: String) throws(TokenizerError) -> Tokenizer {
         var vocabulary: [[UInt8]: UInt32] = [:]
         var spellings: [Int: [UInt8]] = [:]
@@ -100,7 +100,7 @@ enum HuggingFaceWordPieceFile {
             if !prefix.isEmpty && spelling.starts(with: prefix) && spelling.count > prefix.count { spelling.removeFirst(prefix.count) }
             return SentencePieceSpelling.surface(spelling)
         })
-        return try Tokenizer(pieceModel: WordPieceModel(kind: kind, vocabulary: vocabulary, unknown: unknown), splits: splits, spaces: spaces,
+        return try Tokenizer(pieceModel: WordPieceModel(kind: kind, vocabulary: vocabulary, unknown: unknown), stages: stages, spaces: spaces,
                              normalizer: normalizer, addedTokens: added, surfaces: surfaces, normalizesTokenContent: true,
                              source: "\(source) (Hugging Face \(type))")
     }
