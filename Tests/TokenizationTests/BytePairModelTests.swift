@@ -75,10 +75,17 @@ import Testing
         }
     }
 
-    @Test func refusesAVocabularyWithoutEveryByte() {
-        let tokens: [[UInt8]?] = (0...254).map { [UInt8($0)] }
+    /// A byte that UTF-8 text holds must have a token; C0, C1 and F5 to FF need none, since no text
+    /// holds them (Pythia's GPT-NeoX-20B vocabulary lacks them).
+    @Test func refusesAVocabularyWithoutAByteOfText() throws {
+        let withoutA: [[UInt8]?] = (0...255).map { $0 == 0x41 ? nil : [UInt8($0)] }
         #expect(throws: TokenizerError.self) {
-            try BytePairModel(tokens: TokenSpellings(tokens), merges: .listed(MergeTable([])), shortcut: .anyToken)
+            try BytePairModel(tokens: TokenSpellings(withoutA), merges: .listed(MergeTable([])), shortcut: .anyToken)
         }
+        let pythiaLike: [[UInt8]?] = (0...255).map { BytePairModel.neverInUTF8(UInt8($0)) ? nil : [UInt8($0)] }
+        let model = try BytePairModel(tokens: TokenSpellings(pythiaLike), merges: .listed(MergeTable([])), shortcut: .anyToken)
+        var output: [UInt32] = [], scratch = BytePairModel.Scratch()
+        Array("A\u{FF}".utf8).withUnsafeBufferPointer { model.encode($0, into: &output, &scratch) }
+        #expect(output == [0x41, 0xC3, 0xBF])
     }
 }
