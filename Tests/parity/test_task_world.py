@@ -69,3 +69,56 @@ def test_the_answers_follow_their_family(world):
             assert a in (q, words[0])  # copy or first
         else:
             assert a == f"{words[-1]} {words[words.index(words[-1]) + 1]}"  # recall
+
+
+def python_answer_drops(shards, tokenizer_file):
+    """Per family, answers, answer tokens and the tokens each rule drops, counted from the shard bytes
+    (shard_spec), match lengths recomputed by brute force, and tokens decoded by Hugging Face tokenizers."""
+    from tokenizers import Tokenizer
+
+    import shard_spec
+
+    tokenizer = Tokenizer.from_file(str(tokenizer_file))
+    spelling = {}
+    rules = {f"hapax{n}": (lambda n: lambda m, t: m[t] >= n)(n) for n in range(2, 9)}
+    rules["repeat"] = lambda m, t: m[t] >= 1
+    rules["offset"] = lambda m, t: t >= 2 and m[t - 1] >= 1
+    families = {}
+    for entry in shard_spec.manifest(shards)["splits"]["train"]["shards"]:
+        _, tokens, _ = shard_spec.read_shard(shards / entry["file"])
+        for window in tokens:
+            owner, text = [], ""
+            for t, token in enumerate(window.tolist()):
+                piece = spelling.setdefault(token, tokenizer.decode([token], skip_special_tokens=False))
+                text += piece
+                owner += [t] * len(piece)
+            m = None
+            for block in re.finditer(r"(?<=\n)Q: ([^\n]*)\nA: ([^\n]*)(?=\n)", text):
+                question, answer = block.group(1), block.group(2)
+                extractive = f" {answer} " in f" {question} " and answer != ""
+                family = families.setdefault("extractive" if extractive else "abstractive",
+                                             {"answers": 0, "tokens": 0, "dropped": dict.fromkeys(rules, 0)})
+                targets = {t for t in owner[block.start(2) - 1 : block.end(2)] if t >= 1}
+                m = shard_spec.match_lengths(window) if m is None else m
+                family["answers"] += 1
+                family["tokens"] += len(targets)
+                for name, drops in rules.items():
+                    family["dropped"][name] += sum(bool(drops(m, t)) for t in targets)
+    return families
+
+
+def test_inspect_counts_the_answer_tokens_each_rule_drops(hapax_prep, tmp_path):
+    generate(tmp_path, "--documents", "300")
+    tokenizer, shards = tmp_path / "tokenizer.json", tmp_path / "shards"
+    subprocess.run([hapax_prep, "train-tokenizer", tmp_path / "corpus", "--vocab-size", "400", "-o", tokenizer], check=True)
+    subprocess.run([hapax_prep, "shard", tmp_path / "corpus", "--tokenizer", tokenizer, "--seq-len", "96", "--val-fraction", "0.1",
+                    "-o", shards], check=True, capture_output=True)
+    report = json.loads(subprocess.run([hapax_prep, "inspect", shards, "--json"], check=True, capture_output=True).stdout)
+    expected = python_answer_drops(shards, tokenizer)
+    assert set(expected) == {"extractive", "abstractive"}
+    assert report["answers"]["families"] == expected
+    # The world's design, as measured: Hapax drops most extractive answer tokens and few abstractive ones.
+    share = {f: expected[f]["dropped"]["hapax2"] / expected[f]["tokens"] for f in expected}
+    assert share["extractive"] > 0.6 and share["abstractive"] < 0.2, share
+    text = subprocess.run([hapax_prep, "inspect", shards], check=True, capture_output=True, text=True).stdout
+    assert "dropped share of few-shot answer tokens" in text
