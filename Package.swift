@@ -22,9 +22,11 @@ let package = Package(
         .systemLibrary(name: "CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"]), .brew(["snappy"])]),
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]),
         .systemLibrary(name: "CBrotli", pkgConfig: "libbrotlidec", providers: [.apt(["libbrotli-dev"]), .brew(["brotli"])]),
+        // The regex engine of Hugging Face `tokenizers`, for Split and Replace patterns without a scanner of their own.
+        .systemLibrary(name: "COniguruma", pkgConfig: "oniguruma", providers: [.apt(["libonig-dev"]), .brew(["oniguruma"])]),
         .target(name: "WorkerPool"),
         .target(name: "SeededRandom"),
-        .target(name: "Tokenization", dependencies: ["WorkerPool", "Checksum", "CPrefetch"]),
+        .target(name: "Tokenization", dependencies: ["WorkerPool", "Checksum", "CPrefetch", "COniguruma"]),
         .target(name: "InductionDetector"),
         .target(name: "CSHA256"),
         .target(name: "CKernels"),

@@ -6,6 +6,9 @@
 #   DATA=/data/pile/pile_20B_tokenizer_text_document.idx TOKENIZER=/data/20B_tokenizer.json \
 #   OUT=/scratch/pile-hapax SEQ_LEN=2048 pipelines/neox.sh
 #
+# Pythia's pre-shuffled Pile, whose sequences are training samples of 2049 ids, needs
+# SHARD_OPTIONS=--packed. TOKENIZER is utils/20B_tokenizer.json of GitHub's EleutherAI/pythia.
+#
 # SHARD_OPTIONS passes more shard options (say "--val-fraction 0.001 --unit-size 268435456" or
 # "--part auto/64", then merge); EXPORT_OPTIONS passes export options (say "--mask random:0.2 --seed 3"
 # for a control run). HAPAX_PREP names the binary (default: this checkout's release build). Rerunning

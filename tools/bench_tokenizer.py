@@ -5,7 +5,9 @@
 decomposed accent in every fifth word (so that NFC has work everywhere); then the SentencePiece
 families on one thread: Mistral's two SentencePiece models (data/mistral) against sentencepiece,
 `tokenizers` (their tokenizer.json as transformers 4.x converts them) and kitoken, and Mistral's
-Tekken file against mistral_common (tiktoken underneath) and kitoken.
+Tekken file against mistral_common (tiktoken underneath) and kitoken; then, on one thread against
+`tokenizers`, the families whose pre-tokenizers run through Oniguruma and character tests
+(tools/pre_tokenizer_families.py: DeepSeek-V3, BLOOM, Falcon, StarCoder 2, SmolLM).
 
 Every side is timed on encoding alone (text already in memory, tokenizer already loaded, normalization
 included): tiktoken's encode_ordinary and Hugging Face's encode in this process, hapax as reported by
@@ -30,6 +32,7 @@ import tiktoken
 from tiktoken.load import load_tiktoken_bpe
 from tokenizers import Tokenizer
 
+import pre_tokenizer_families
 from tokenizer_families import FAMILIES, O200K, build
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -46,7 +49,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", default=str(ROOT / ".build/release/hapax-prep"))
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--only", choices=["cl100k", "families", "sentencepiece"], help="run one section")
+    parser.add_argument("--only", choices=["cl100k", "families", "sentencepiece", "pre-tokenizers"], help="run one section")
     args = parser.parse_args()
 
     rank_file = ROOT / "data/cl100k_base.tiktoken"
@@ -64,6 +67,8 @@ def main():
         families(args, files, texts)
     if args.only in (None, "sentencepiece"):
         sentencepiece_families(args, files, texts, size)
+    if args.only in (None, "pre-tokenizers"):
+        pre_tokenizer_families_rates(args, files, texts, size)
 
 
 def cl100k(args, rank_file, files, texts, size):
@@ -266,6 +271,20 @@ def families(args, files, texts):
                 hugging_face = max(hugging_face, size / 1e6 / (time.perf_counter() - start))
                 hapax = max(hapax, hapax_rate(args.binary, path, inputs[corpus], 1))
             print(f"  {name:<9} {corpus:<9} {hugging_face:12.2f} {hapax:8.2f} {hapax / hugging_face:6.1f}x  (goal 10x)")
+
+
+def pre_tokenizer_families_rates(args, files, texts, size):
+    folder = ROOT / ".build" / "bench-pre-tokenizers"
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"\npre-tokenizers through Oniguruma and character tests, 1 thread, MB/s (best of {args.repeats})")
+    print(f"  {'family':<12} {'Hugging Face':>12} {'hapax':>8} {'ratio':>7}")
+    for name, spec in pre_tokenizer_families.FAMILIES.items():
+        path = pre_tokenizer_families.train(*spec, files, folder / f"{name}.json", vocab_size=32000)
+        reference = Tokenizer.from_file(str(path))
+        reference.encode_special_tokens = True
+        hugging_face = best_rate(lambda t: reference.encode(t, add_special_tokens=False), texts, size, args.repeats)
+        hapax = max(hapax_rate(args.binary, path, files, 1) for _ in range(args.repeats))
+        print(f"  {name:<12} {hugging_face:12.2f} {hapax:8.2f} {hapax / hugging_face:6.1f}x  (goal 3x)")
 
 
 def best_rate(encode, documents, size, repeats):

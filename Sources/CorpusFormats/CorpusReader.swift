@@ -71,11 +71,15 @@ public final class CorpusReader {
     private var source: (any DocumentSource)?
     /// How pre-tokenized inputs are read; nil when there are none.
     public let tokenOptions: TokenInputOptions?
+    /// The length of a training sample when a Megatron dataset's sequences are read one by one, as the
+    /// samples they are (`shard --packed`), rather than as documents; nil otherwise.
+    public let sampleLength: Int?
 
     public init(layout: InputLayout, pieces: [InputLayout.Piece], textField: String = "text", strict: Bool = false,
-                tokenOptions: TokenInputOptions? = nil, maximumDocumentBytes: Int) {
+                tokenOptions: TokenInputOptions? = nil, sampleLength: Int? = nil, maximumDocumentBytes: Int) {
         self.layout = layout
         self.tokenOptions = tokenOptions
+        self.sampleLength = sampleLength
         self.pieces = pieces
         self.textField = textField
         self.strict = strict
@@ -124,7 +128,7 @@ public final class CorpusReader {
             source = try ParquetDocuments(layout: layout, piece: piece, textField: textField, strict: strict, maximumDocumentBytes: maximumDocumentBytes)
             return
         case .megatron:
-            source = try MegatronDocuments(layout: layout, piece: piece, maximumDocumentBytes: maximumDocumentBytes)
+            source = try MegatronDocuments(layout: layout, piece: piece, sampleLength: sampleLength, maximumDocumentBytes: maximumDocumentBytes)
             return
         case .tokens:
             guard let tokenOptions else { throw InputError("\(path): a token file needs --dtype and a tokenizer's end-of-text id") }

@@ -32,6 +32,12 @@ enum Codec: Int64 {
             guard input.count == size else { throw ParquetError("an uncompressed page of \(input.count) bytes says it holds \(size)") }
             return Array(input)
         }
+        // The size comes from the page header: before allocating it, check it against what the data can
+        // make, so a page of a few bytes claiming a gibibyte is refused without taking it.
+        if let most = try mostBytes(from: input), size > most {
+            throw ParquetError("a \(name) page of \(input.count) bytes says it holds \(size) bytes, more than the \(most) it can")
+        }
+        if self == .brotli { return try inflateBrotli(input, to: size) }
         var output = [UInt8](repeating: 0, count: size)
         let produced: Int? = input.withUnsafeBytes { source in
             output.withUnsafeMutableBytes { target -> Int? in
@@ -43,10 +49,6 @@ enum Codec: Int64 {
                     return snappy_uncompress(src.assumingMemoryBound(to: CChar.self), source.count,
                                              dst.assumingMemoryBound(to: CChar.self), &length) == SNAPPY_OK ? length : nil
                 case .gzip: return inflateGzip(src, source.count, dst, size)
-                case .brotli:
-                    var length = size
-                    return BrotliDecoderDecompress(source.count, src.assumingMemoryBound(to: UInt8.self), &length,
-                                                   dst.assumingMemoryBound(to: UInt8.self)) == BROTLI_DECODER_RESULT_SUCCESS ? length : nil
                 case .zstd:
                     let length = ZSTD_decompress(dst, size, src, source.count)
                     return ZSTD_isError(length) != 0 ? nil : length
@@ -55,12 +57,65 @@ enum Codec: Int64 {
                     let length = LZ4_decompress_safe(src.assumingMemoryBound(to: CChar.self), dst.assumingMemoryBound(to: CChar.self),
                                                      Int32(source.count), Int32(size))
                     return length < 0 ? nil : Int(length)
-                case .uncompressed, .lzo, .lz4: return nil
+                case .uncompressed, .brotli, .lzo, .lz4: return nil
                 }
             }
         }
         guard let produced else { throw ParquetError("the \(name) data does not decompress (truncated or damaged)") }
         guard produced == size else { throw ParquetError("the \(name) data decompresses to \(produced) bytes, not the \(size) its header says") }
+        return output
+    }
+
+    /// The most bytes `input` can decompress to: Snappy records the size; a zstd block of at most
+    /// 128 KiB takes at least 4 bytes (an RLE block), deflate expands at most 1032 to 1 and LZ4 at most
+    /// 255 to 1 (plus a block's slack); nil for Brotli, which has no such bound and is decompressed
+    /// into a growing buffer instead.
+    private func mostBytes(from input: ArraySlice<UInt8>) throws(ParquetError) -> Int? {
+        switch self {
+        case .snappy:
+            var length = 0
+            let status = input.withUnsafeBytes { source in
+                snappy_uncompressed_length(source.baseAddress?.assumingMemoryBound(to: CChar.self), source.count, &length)
+            }
+            guard status == SNAPPY_OK else { throw ParquetError("the SNAPPY data does not decompress (truncated or damaged)") }
+            return length
+        case .zstd: return (input.count / 4 + 1) << 17
+        case .gzip: return input.count * 1032 + 64
+        case .lz4Raw: return input.count * 255 + 16
+        case .uncompressed, .brotli, .lzo, .lz4: return nil
+        }
+    }
+
+    /// Brotli into exactly `size` bytes, the buffer grown as the data fills it: Brotli's expansion has no
+    /// useful bound, so allocating the header's size first would let a few bytes take a gibibyte.
+    private func inflateBrotli(_ input: ArraySlice<UInt8>, to size: Int) throws(ParquetError) -> [UInt8] {
+        guard let state = BrotliDecoderCreateInstance(nil, nil, nil) else { throw ParquetError("cannot start BROTLI decompression") }
+        defer { BrotliDecoderDestroyInstance(state) }
+        var output = [UInt8](repeating: 0, count: min(size, (1 << 16) + 4 * input.count))
+        var produced = 0
+        var result = BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT
+        input.withUnsafeBytes { source in
+            var nextIn = source.baseAddress?.assumingMemoryBound(to: UInt8.self)
+            var availableIn = source.count
+            while result == BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT {
+                if produced == output.count {
+                    guard output.count < size else { return }
+                    output.append(contentsOf: repeatElement(0, count: min(output.count, size - output.count)))
+                }
+                output.withUnsafeMutableBytes { target in
+                    var nextOut: UnsafeMutablePointer<UInt8>? = target.baseAddress!.assumingMemoryBound(to: UInt8.self) + produced
+                    var availableOut = target.count - produced
+                    result = BrotliDecoderDecompressStream(state, &availableIn, &nextIn, &availableOut, &nextOut, nil)
+                    produced = target.count - availableOut
+                }
+            }
+        }
+        guard result == BROTLI_DECODER_RESULT_SUCCESS || result == BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT else {
+            throw ParquetError("the BROTLI data does not decompress (truncated or damaged)")
+        }
+        guard result == BROTLI_DECODER_RESULT_SUCCESS, produced == size else {
+            throw ParquetError("the BROTLI data decompresses to \(result == BROTLI_DECODER_RESULT_SUCCESS ? "\(produced) bytes" : "more than \(size) bytes"), not the \(size) its header says")
+        }
         return output
     }
 

@@ -28,6 +28,8 @@ struct ByteCursor {
 
     var remaining: Int { end - position }
 
+    static let maximumDeltaBlock = 1 << 15
+
     mutating func byte() throws(ParquetError) -> UInt8 {
         guard position < end else { throw ParquetError("the data ends in the middle of a value") }
         defer { position += 1 }
@@ -63,12 +65,16 @@ struct ByteCursor {
         return position..<position + count
     }
 
-    /// `count` values of `width` bits, packed least significant bit first.
-    mutating func bitPacked(_ count: Int, width: Int, into output: inout [UInt64]) throws(ParquetError) {
-        let bytesNeeded = (count * width + 7) / 8
-        guard bytesNeeded <= remaining else { throw ParquetError("bit-packed values run past the end of the page") }
+    /// The first `count` of `stored` values of `width` bits, packed least significant bit first; the
+    /// cursor moves past all `stored`, which a writer may pad past the values it means.
+    mutating func bitPacked(_ count: Int, of stored: Int, width: Int, into output: inout [UInt64]) throws(ParquetError) {
+        let (bits, overflow) = stored.multipliedReportingOverflow(by: width)
+        let storedBytes = bits / 8 + (bits % 8 == 0 ? 0 : 1)
+        guard !overflow, storedBytes <= remaining else {
+            throw ParquetError("bit-packed values run past the end of the page")
+        }
         var bit = 0
-        for _ in 0..<count {
+        for _ in 0..<min(count, stored) {
             var value: UInt64 = 0
             for k in 0..<width {
                 let b = position * 8 + bit + k
@@ -77,39 +83,58 @@ struct ByteCursor {
             output.append(value)
             bit += width
         }
-        position += bytesNeeded
+        position += storedBytes
     }
 
-    /// `count` values of the RLE / bit-packed hybrid encoding of `width` bits.
-    mutating func hybrid(_ count: Int, width: Int) throws(ParquetError) -> [UInt64] {
+    /// `count` values of the RLE / bit-packed hybrid encoding of `width` bits, as runs of equal values:
+    /// a repeated run stores any count in a few bytes, so a page of a million nulls or copies of one
+    /// value takes a few bytes here too. The last bit-packed run may hold more groups than the values
+    /// need (DuckDB pads it), as long as their bytes are there.
+    mutating func hybridRuns(_ count: Int, width: Int) throws(ParquetError) -> [(value: UInt64, count: Int)] {
         guard (0...32).contains(width) else { throw ParquetError("a bit width of \(width) is not between 0 and 32") }
-        var values: [UInt64] = []
-        values.reserveCapacity(min(count, remaining * 8 + 8))
-        while values.count < count {
+        var runs: [(value: UInt64, count: Int)] = []
+        func add(_ value: UInt64, _ count: Int) {
+            if let last = runs.last, last.value == value { runs[runs.count - 1].count += count } else { runs.append((value, count)) }
+        }
+        var decoded = 0
+        var packed: [UInt64] = []
+        while decoded < count {
             let header = try varint()
-            let run = Int(clamping: header >> 1), left = count - values.count
+            let run = Int(clamping: header >> 1), left = count - decoded
             guard run > 0 else { throw ParquetError("an empty run in the RLE / bit-packed encoding") }
             if header & 1 == 0 {
                 guard run <= left else { throw ParquetError("a run of \(run) values is longer than the page holds") }
-                values.append(contentsOf: repeatElement(try littleEndian((width + 7) / 8), count: run))
+                add(try littleEndian((width + 7) / 8), run)
+                decoded += run
             } else {
-                // The last group may be padded to 8 values.
-                guard run <= (left + 7) / 8 else { throw ParquetError("\(run) bit-packed groups are more than the page holds") }
-                try bitPacked(run * 8, width: width, into: &values)
+                let (stored, overflow) = run.multipliedReportingOverflow(by: 8)
+                guard !overflow else { throw ParquetError("\(run) bit-packed groups run past the end of the page") }
+                packed.removeAll(keepingCapacity: true)
+                try bitPacked(left, of: stored, width: width, into: &packed)
+                if width == 0 { add(0, min(left, stored)) } else { for value in packed { add(value, 1) } }
+                decoded += min(left, stored)
             }
         }
-        return Array(values.prefix(count))
+        return runs
     }
 
-    /// `count` integers of the DELTA_BINARY_PACKED encoding.
-    mutating func deltaBinaryPacked() throws(ParquetError) -> [Int64] {
+    /// The `count` integers of a DELTA_BINARY_PACKED encoding that must hold exactly `count`.
+    mutating func deltaBinaryPacked(count: Int) throws(ParquetError) -> [Int64] {
         let blockSize = Int(clamping: try varint()), miniblocks = Int(clamping: try varint())
         let total = Int(clamping: try varint())
         var value = try zigzag()
         guard blockSize > 0, blockSize % 128 == 0, miniblocks > 0, blockSize % miniblocks == 0, (blockSize / miniblocks) % 32 == 0 else {
             throw ParquetError("a DELTA_BINARY_PACKED header with \(blockSize) values per block in \(miniblocks) miniblocks is malformed")
         }
-        guard total <= remaining * 8 + 1 else { throw ParquetError("DELTA_BINARY_PACKED claims \(total) values, more than its bytes can hold") }
+        // Miniblocks of width 0 hold their values in no bytes, so only the block size bounds what a few
+        // bytes claim. Writers use 128 (Arrow, parquet-java) to 2048 (DuckDB).
+        guard blockSize <= Self.maximumDeltaBlock else {
+            throw ParquetError("a DELTA_BINARY_PACKED block of \(blockSize) values, more than the \(Self.maximumDeltaBlock) hapax reads")
+        }
+        guard total == count else { throw ParquetError("DELTA_BINARY_PACKED holds \(total) values where the page has \(count)") }
+        // A block takes at least its minimum delta and one bit width per miniblock, whatever it holds.
+        let blocks = total > 1 ? (total - 2) / blockSize + 1 : 0
+        guard blocks <= remaining / (miniblocks + 1) else { throw ParquetError("DELTA_BINARY_PACKED claims \(total) values, more than its bytes can hold") }
         var values: [Int64] = []
         values.reserveCapacity(total)
         if total > 0 { values.append(value) }
@@ -123,8 +148,8 @@ struct ByteCursor {
             for width in widths where values.count < total {
                 guard width <= 64 else { throw ParquetError("a DELTA_BINARY_PACKED bit width of \(width)") }
                 packed.removeAll(keepingCapacity: true)
-                try bitPacked(perMiniblock, width: width, into: &packed)
-                for delta in packed where values.count < total {
+                try bitPacked(total - values.count, of: perMiniblock, width: width, into: &packed)
+                for delta in packed {
                     value = value &+ minimum &+ Int64(bitPattern: delta)
                     values.append(value)
                 }
@@ -151,9 +176,9 @@ struct ByteArrays {
     }
 
     static func deltaLength(_ cursor: inout ByteCursor, count: Int) throws(ParquetError) -> ByteArrays {
-        let lengths = try cursor.deltaBinaryPacked()
-        guard lengths.count == count else { throw ParquetError("DELTA_LENGTH_BYTE_ARRAY holds \(lengths.count) lengths for \(count) values") }
+        let lengths = try cursor.deltaBinaryPacked(count: count)
         var result = ByteArrays(bytes: cursor.bytes)
+        result.ranges.reserveCapacity(count)
         for length in lengths {
             guard length >= 0, length <= Int64(cursor.remaining) else { throw ParquetError("a value of \(length) bytes runs past the end of the page") }
             result.ranges.append(try cursor.take(Int(length)))
@@ -162,18 +187,24 @@ struct ByteArrays {
     }
 
     static func deltaByteArray(_ cursor: inout ByteCursor, count: Int) throws(ParquetError) -> ByteArrays {
-        let prefixes = try cursor.deltaBinaryPacked()
+        let prefixes = try cursor.deltaBinaryPacked(count: count)
         let suffixes = try deltaLength(&cursor, count: count)
-        guard prefixes.count == count else { throw ParquetError("DELTA_BYTE_ARRAY holds \(prefixes.count) prefix lengths for \(count) values") }
         var result = ByteArrays()
-        var previous = 0..<0
+        result.ranges.reserveCapacity(count)
+        // The value before is kept apart: appending a slice of `result.bytes` to itself would copy the
+        // whole buffer for every value, which made a page's decoding quadratic in its size.
+        var previous: [UInt8] = []
         for (prefix, suffix) in zip(prefixes, suffixes.ranges) {
             guard prefix >= 0, prefix <= Int64(previous.count) else { throw ParquetError("a prefix of \(prefix) bytes is longer than the value before it") }
+            previous.removeSubrange(Int(prefix)...)
+            previous.append(contentsOf: suffixes.bytes[suffix])
+            // Prefixes repeat bytes without storing them, so a small page could otherwise decode to terabytes.
+            guard result.bytes.count <= ParquetTextColumn.maximumPageBytes - previous.count else {
+                throw ParquetError("DELTA_BYTE_ARRAY values add up to more than \(ParquetTextColumn.maximumPageBytes) bytes in one page")
+            }
             let start = result.bytes.count
-            result.bytes.append(contentsOf: result.bytes[previous.lowerBound..<previous.lowerBound + Int(prefix)])
-            result.bytes.append(contentsOf: suffixes.bytes[suffix])
-            previous = start..<result.bytes.count
-            result.ranges.append(previous)
+            result.bytes.append(contentsOf: previous)
+            result.ranges.append(start..<result.bytes.count)
         }
         return result
     }

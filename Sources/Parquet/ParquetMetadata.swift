@@ -1,11 +1,13 @@
 /// The parts of Parquet's footer (parquet.thrift, `FileMetaData`) that reading one string column
 /// needs, with their field ids:
 ///
-/// - `FileMetaData`: 2 `schema` (list of `SchemaElement`, depth first, the root first), 4 `row_groups`.
+/// - `FileMetaData`: 2 `schema` (list of `SchemaElement`, depth first, the root first), 3 `num_rows`
+///   (the row groups' sum), 4 `row_groups`.
 /// - `SchemaElement`: 1 `type` (6 is BYTE_ARRAY), 3 `repetition_type` (0 REQUIRED, 1 OPTIONAL,
 ///   2 REPEATED), 4 `name`, 5 `num_children` (groups only), 6 `converted_type` (0 is UTF8),
 ///   10 `logicalType` (a union whose field 1 is STRING).
-/// - `RowGroup`: 1 `columns` (list of `ColumnChunk`), 3 `num_rows`.
+/// - `RowGroup`: 1 `columns` (list of `ColumnChunk`), 3 `num_rows` (the `num_values` of a top-level,
+///   non-repeated column's chunk: one value or null per row).
 /// - `ColumnChunk`: 1 `file_path` (set when the data is in another file, which hapax refuses),
 ///   3 `meta_data`: `ColumnMetaData` with 1 `type`, 3 `path_in_schema`, 4 `codec`, 5 `num_values`,
 ///   7 `total_compressed_size`, 9 `data_page_offset`, 11 `dictionary_page_offset`.
@@ -15,6 +17,10 @@
 ///   `DictionaryPageHeader` (1 `num_values`, 2 `encoding`), 8 `DataPageHeaderV2` (1 `num_values`,
 ///   2 `num_nulls`, 4 `encoding`, 5 `definition_levels_byte_length`, 6
 ///   `repetition_levels_byte_length`, 7 `is_compressed`, true by default).
+///
+/// Each struct's required fields (parquet.thrift's `required`) must be present, as a Thrift reader
+/// generated from parquet.thrift requires: a damaged byte that drops one is refused, not read as a
+/// default (a row group of 0 rows, a file of no row groups).
 struct SchemaElement {
     var type: Int64?
     var repetition: Int64?
@@ -48,23 +54,30 @@ struct RowGroup {
 
 struct FileMetadata {
     var schema: [SchemaElement] = []
+    var rows: Int64 = 0
     var rowGroups: [RowGroup] = []
 
     init(_ bytes: [UInt8]) throws(ParquetError) {
         var reader = ThriftReader(bytes)
+        var seen = FieldsSeen()
         try reader.forEachField { r, id, type throws(ParquetError) in
+            seen.insert(id)
             switch id {
             case 2: try r.forEachElement(type) { r, type throws(ParquetError) in schema.append(try Self.schemaElement(&r, type)) }
+            case 3: rows = try r.int(type)
             case 4: try r.forEachElement(type) { r, type throws(ParquetError) in rowGroups.append(try Self.rowGroup(&r, type)) }
             default: break
             }
         }
+        try seen.require([1: "version", 2: "schema", 3: "num_rows", 4: "row_groups"], of: "the file's metadata")
     }
 
     private static func schemaElement(_ r: inout ThriftReader, _ type: ThriftReader.FieldType) throws(ParquetError) -> SchemaElement {
         guard type == .struct else { throw ParquetError("a schema element is not a struct") }
         var element = SchemaElement()
+        var seen = FieldsSeen()
         try r.forEachField { r, id, type throws(ParquetError) in
+            seen.insert(id)
             switch id {
             case 1: element.type = try r.int(type)
             case 3: element.repetition = try r.int(type)
@@ -77,31 +90,39 @@ struct FileMetadata {
             default: break
             }
         }
+        try seen.require([4: "name"], of: "a schema element")
         return element
     }
 
     private static func rowGroup(_ r: inout ThriftReader, _ type: ThriftReader.FieldType) throws(ParquetError) -> RowGroup {
         guard type == .struct else { throw ParquetError("a row group is not a struct") }
         var group = RowGroup()
+        var seen = FieldsSeen()
         try r.forEachField { r, id, type throws(ParquetError) in
+            seen.insert(id)
             switch id {
             case 1: try r.forEachElement(type) { r, type throws(ParquetError) in group.columns.append(try columnChunk(&r, type)) }
             case 3: group.rows = try r.int(type)
             default: break
             }
         }
+        try seen.require([1: "columns", 2: "total_byte_size", 3: "num_rows"], of: "a row group")
         return group
     }
 
     private static func columnChunk(_ r: inout ThriftReader, _ type: ThriftReader.FieldType) throws(ParquetError) -> ColumnChunk {
         guard type == .struct else { throw ParquetError("a column chunk is not a struct") }
         var chunk = ColumnChunk()
+        var seen = FieldsSeen()
         try r.forEachField { r, id, type throws(ParquetError) in
+            seen.insert(id)
             switch id {
             case 1: chunk.inOtherFile = !(try r.binary(type)).isEmpty
             case 3:
                 guard type == .struct else { throw ParquetError("a column's metadata is not a struct") }
+                var metadataSeen = FieldsSeen()
                 try r.forEachField { r, id, type throws(ParquetError) in
+                    metadataSeen.insert(id)
                     switch id {
                     case 1: chunk.type = try r.int(type)
                     case 3: try r.forEachElement(type) { r, type throws(ParquetError) in chunk.path.append(try r.string(type)) }
@@ -113,9 +134,14 @@ struct FileMetadata {
                     default: break
                     }
                 }
+                try metadataSeen.require([1: "type", 2: "encodings", 3: "path_in_schema", 4: "codec", 5: "num_values",
+                                          6: "total_uncompressed_size", 7: "total_compressed_size", 9: "data_page_offset"],
+                                         of: "a column chunk's metadata")
             default: break
             }
         }
+        // meta_data is optional in parquet.thrift only for chunks kept in another file.
+        try seen.require(chunk.inOtherFile ? [2: "file_offset"] : [2: "file_offset", 3: "meta_data"], of: "a column chunk")
         return chunk
     }
 }
@@ -137,7 +163,9 @@ struct PageHeader {
 
     init(_ bytes: [UInt8], at position: Int) throws(ParquetError) {
         var reader = ThriftReader(bytes, at: position)
+        var seen = FieldsSeen()
         try reader.forEachField { r, id, type throws(ParquetError) in
+            seen.insert(id)
             switch id {
             case 1:
                 switch try r.int(type) {
@@ -152,7 +180,9 @@ struct PageHeader {
             case 5, 7, 8:
                 guard type == .struct else { throw ParquetError("a page header's part is not a struct") }
                 let part = id
+                var partSeen = FieldsSeen()
                 try r.forEachField { r, id, type throws(ParquetError) in
+                    partSeen.insert(id)
                     switch (part, id) {
                     case (_, 1): values = try r.int(type)
                     case (5, 2), (7, 2), (8, 4): encoding = try r.int(type)
@@ -163,9 +193,35 @@ struct PageHeader {
                     default: break
                     }
                 }
+                switch part {
+                case 5: try partSeen.require([1: "num_values", 2: "encoding", 3: "definition_level_encoding", 4: "repetition_level_encoding"], of: "a data page header")
+                case 7: try partSeen.require([1: "num_values", 2: "encoding"], of: "a dictionary page header")
+                default: try partSeen.require([1: "num_values", 2: "num_nulls", 3: "num_rows", 4: "encoding", 5: "definition_levels_byte_length",
+                                               6: "repetition_levels_byte_length"], of: "a v2 data page header")
+                }
             default: break
             }
         }
+        try seen.require([1: "type", 2: "uncompressed_page_size", 3: "compressed_page_size"], of: "a page header")
+        switch kind {
+        case .data: try seen.require([5: "data_page_header"], of: "a data page's header")
+        case .dictionary: try seen.require([7: "dictionary_page_header"], of: "a dictionary page's header")
+        case .dataV2: try seen.require([8: "data_page_header_v2"], of: "a v2 data page's header")
+        case .other: break
+        }
         length = reader.position - position
+    }
+}
+
+/// The field ids met in one struct, to find required fields that are missing.
+struct FieldsSeen {
+    private var ids = Set<Int>()
+
+    mutating func insert(_ id: Int) { ids.insert(id) }
+
+    func require(_ fields: [Int: String], of what: String) throws(ParquetError) {
+        if let missing = fields.keys.sorted().first(where: { !ids.contains($0) }) {
+            throw ParquetError("\(what) lacks its required field \(fields[missing]!) (field \(missing))")
+        }
     }
 }

@@ -42,7 +42,14 @@ struct ThriftReader {
             guard let type = FieldType(rawValue: header & 0x0F) else { throw ParquetError("a field of the metadata has unknown type \(header & 0x0F)") }
             if type == .stop { return }
             let delta = Int(header >> 4)
-            id = delta == 0 ? Int(truncatingIfNeeded: try zigzag()) : id + delta
+            if delta == 0 {
+                // Field ids are i16: a larger one is damage, and would overflow the next delta's sum.
+                let explicit = try zigzag()
+                guard let small = Int16(exactly: explicit) else { throw ParquetError("a field of the metadata has id \(explicit), outside i16") }
+                id = Int(small)
+            } else {
+                id += delta
+            }
             let before = position
             try body(&self, id, type)
             if position == before && type != .true && type != .false { try skip(type) }
@@ -102,6 +109,10 @@ struct ThriftReader {
         case .binary: _ = try binary(.binary)
         case .list, .set: try forEachElement(type) { _, _ throws(ParquetError) in }
         case .map:
+            // A map's values may be maps: count the nesting, as structs and lists do.
+            depth += 1
+            defer { depth -= 1 }
+            guard depth <= Self.maximumDepth else { throw ParquetError("the metadata nests deeper than \(Self.maximumDepth) levels") }
             let count = try varint()
             guard count > 0 else { return }
             let types = try byte()

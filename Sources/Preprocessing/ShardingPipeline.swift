@@ -24,6 +24,8 @@ public struct ShardingOptions: Sendable {
     public var format = FormatChoice.auto
     /// How token files (`--format tokens`) store their ids.
     public var tokenType: TokenType?
+    /// Each sequence of the Megatron inputs is a training sample: one window as it is (`--packed`).
+    public var packed = false
     public var strict = false
     /// Which part of the run this process makes, of how many (`--part I/N`); nil for the whole run.
     public var part: PartIdentity?
@@ -77,6 +79,8 @@ public final class ShardingPipeline {
     /// Held from the moment the folder exists until the pipeline is released.
     private var lock: FolderLock?
     private let classes: (map: TokenClasses, bytes: [UInt8])?
+    /// What the run did that its options did not say, for the summary.
+    public private(set) var notices: [String] = []
 
     public init(options: ShardingOptions) throws(InputError) {
         self.options = options
@@ -104,10 +108,21 @@ public final class ShardingPipeline {
             guard let size = fileSize(dataPath) else { throw InputError("\(dataPath): cannot read its size") }
             if format.isPretokenized && path == standardInputPath { throw InputError("standard input: pre-tokenized input must be a file") }
             if format == .tokens && options.tokenType == nil { throw InputError("\(path): a token file needs --dtype (uint16 or uint32)") }
+            if format == .megatron {
+                // Checked whole before anything is written.
+                let index: MegatronIndex
+                do { index = try MegatronIndex(path: path, sequences: options.packed) } catch { throw InputError(error.description) }
+                if index.documentsStopShort && !options.packed {
+                    notices.append("\(path): its document indices stop short of its \(index.sequenceCount) sequences (a dataset merged by GPT-NeoX's merge_datasets.py), so each sequence is read as one document, as NeoX does")
+                }
+            }
             // Every text input, not only those this part reads from their start: a part must not
-            // tokenize the middle of a binary file either. (A stream, the standard input or a named
-            // pipe, is read whole and checked as it is read: reading it here would consume it.)
-            if isRegularFile(path) && (format == .plainText || format == .jsonLines) { try BinaryContent.check(path) }
+            // tokenize the middle of a binary file either. The standard input too, before anything is
+            // written (the bytes checked are read again); a named pipe is read whole and checked as it is
+            // read, since reading it here would consume it.
+            if (isRegularFile(path) || path == standardInputPath) && (format == .plainText || format == .jsonLines) {
+                try BinaryContent.check(path)
+            }
             inputs.append(InputFile(path: path, bytes: size))
         }
         layout = InputLayout(inputs: inputs.map { ($0.path, $0.bytes) }, format: options.format, blockBytes: options.unitBytes)
@@ -143,7 +158,8 @@ public final class ShardingPipeline {
             seqLen: options.seqLen, windowLength: options.seqLen + 1, scope: options.scope,
             valFraction: options.valFraction, windowsPerFrame: options.windowsPerFrame, level: options.level,
             unitBytes: options.unitBytes, textField: options.textField, format: options.format.rawValue,
-            tokenType: options.format == .tokens ? options.tokenType?.rawValue : nil, strict: options.strict,
+            tokenType: options.format == .tokens ? options.tokenType?.rawValue : nil,
+            packed: options.packed ? true : nil, strict: options.strict,
             tokenizer: TokenizerIdentity(
                 file: "tokenizer/\(name)", sha256: tokenizerSHA256,
                 vocabSize: tokenizer.vocabularySize, endOfText: endOfText, beginningOfText: beginningOfText,
@@ -151,6 +167,13 @@ public final class ShardingPipeline {
                 pattern: tokenizer.patternName),
             classes: classIdentity, inputs: inputs, part: options.part)
     }
+
+    /// A unit's documents at most: each costs about 170 bytes of memory besides its tokens, so a unit
+    /// of tiny documents (a Megatron dataset of short ones) would otherwise outgrow its bytes. At 2^20
+    /// the peak was 17% higher once a run had more than one unit (tools/bench_megatron_memory.py:
+    /// 196 MB for 1 M documents, 230 MB for 4 M and 16 M), so not flat; at 2^18 a unit is about 45 MB
+    /// over a 40 MB start, and a run of 1 M documents is already several units.
+    public static let maximumUnitDocuments = 1 << 18
 
     /// The split of a document: a seeded hash of its input's index and its start in that input
     /// decides, so the choice depends on nothing but where the document is, whoever reads it.
@@ -167,7 +190,8 @@ public final class ShardingPipeline {
         try prepareFolder()
         let tokenOptions = options.tokenType.map { TokenInputOptions(type: $0, endOfText: parameters.tokenizer.endOfText) }
         let reader = CorpusReader(layout: layout, pieces: layout.pieces(for: blocks), textField: options.textField,
-                                  strict: options.strict, tokenOptions: tokenOptions, maximumDocumentBytes: options.unitBytes)
+                                  strict: options.strict, tokenOptions: tokenOptions,
+                                  sampleLength: options.packed ? options.seqLen + 1 : nil, maximumDocumentBytes: options.unitBytes)
         var state = ShardingProgress(documents: 0, tokens: 0, consumedBytes: 0,
                                      totalBytes: layout.bytesRead(in: blocks), unitsDone: 0, unitsReused: 0)
         var records: [UnitRecord] = []
@@ -201,7 +225,10 @@ public final class ShardingPipeline {
         }
 
         while let document = try reader.next() {
-            if let first = pending.first, document.block != first.block || pendingBytes >= options.unitBytes { try finishUnit() }
+            if let first = pending.first,
+               document.block != first.block || pendingBytes >= options.unitBytes || pending.count >= Self.maximumUnitDocuments {
+                try finishUnit()
+            }
             if document.block != unitsBlock {
                 unitsBlock = document.block
                 unitInBlock = 0
@@ -333,7 +360,7 @@ public final class ShardingPipeline {
     private func process(_ name: UnitName, documents: [Document], textBytes: Int) throws(InputError) -> UnitRecord {
         let tokenizer = self.tokenizer
         let start = DispatchTime.now()
-        let endOfText = parameters.tokenizer.endOfText, vocabulary = UInt32(tokenizer.vocabularySize)
+        let endOfText = parameters.tokenizer.endOfText, vocabulary = UInt32(tokenizer.vocabularySize), packed = options.packed
         for document in documents {
             if case .tokens(let ids) = document.content, let bad = ids.firstIndex(where: { $0 >= vocabulary }) {
                 throw InputError("\(layout.entries[document.input].path): the document at byte \(document.offset) holds id \(ids[bad]) (its token \(bad)), at or beyond the tokenizer's \(vocabulary) ids; is --tokenizer the one these ids come from?")
@@ -343,7 +370,7 @@ public final class ShardingPipeline {
         let encoded = parallelMap(documents.count, threads: options.threads) { i -> [UInt32] in
             switch documents[i].content {
             case .text(let text): return tokenizer.encode(text)
-            case .tokens(let ids): return ids.last == endOfText ? Array(ids.dropLast()) : ids
+            case .tokens(let ids): return packed || ids.last != endOfText ? ids : Array(ids.dropLast())
             }
         }
         times.tokenize += seconds(since: start) * Double(min(options.threads, max(documents.count, 1)))
@@ -355,6 +382,8 @@ public final class ShardingPipeline {
             let bos = parameters.tokenizer.beginningOfText
             stream.reserveCapacity(members.reduce(0) { $0 + encoded[$1].count + 2 })
             for i in members {
+                // A training sample is a window already: nothing goes around it.
+                if packed { stream += encoded[i]; continue }
                 if let bos { stream.append(bos) }
                 stream += encoded[i]
                 stream.append(parameters.tokenizer.endOfText)
@@ -374,8 +403,11 @@ public final class ShardingPipeline {
 
     private func writeShard(_ split: Split, unit: UnitName, stream: [UInt32], documents: Int) throws(InputError) -> UnitSplit {
         let seqLen = options.seqLen, length = seqLen + 1
-        let windows = stream.count > seqLen ? (stream.count - 1) / seqLen : 0
-        let used = windows > 0 ? windows * seqLen + 1 : 0
+        // Windows overlap by one token, so each target but the first has its predecessor in the same
+        // window; training samples (--packed) lie side by side.
+        let stride = options.packed ? length : seqLen
+        let windows = stream.count >= length ? (stream.count - length) / stride + 1 : 0
+        let used = windows > 0 ? (windows - 1) * stride + length : 0
         var result = UnitSplit(documents: documents, tokens: stream.count, windows: windows,
                                droppedTailTokens: stream.count - used, targets: windows * seqLen, hapaxDropped: 0, shard: nil)
         guard windows > 0 else { return result }
@@ -387,7 +419,7 @@ public final class ShardingPipeline {
             let first = f * perFrame, last = min(first + perFrame, windows)
             var tokens: [UInt32] = []
             tokens.reserveCapacity((last - first) * length)
-            for k in first..<last { tokens += stream[(k * seqLen)..<(k * seqLen + length)] }
+            for k in first..<last { tokens += stream[(k * stride)..<(k * stride + length)] }
             var matches = [UInt8](repeating: 0, count: tokens.count)
             var dropped = 0
             let detectStart = DispatchTime.now()

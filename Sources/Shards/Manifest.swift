@@ -67,6 +67,9 @@ public struct RunParameters: Codable, Equatable, Sendable {
     public var format: String?
     /// How a token file (`format` tokens) stores its ids: `uint16` or `uint32`; absent otherwise.
     public var tokenType: String?
+    /// Whether each sequence of the Megatron inputs is one window as it is (`shard --packed`); absent
+    /// when documents are packed into windows.
+    public var packed: Bool?
     public var strict: Bool
     public var tokenizer: TokenizerIdentity
     /// Token classes match lengths were computed over (thresholded Hapax); nil for exact matching.
@@ -88,6 +91,7 @@ public struct RunParameters: Codable, Equatable, Sendable {
         compare("text_field", textField, other.textField)
         compare("format", format ?? "auto", other.format ?? "auto")
         compare("token_type", tokenType ?? "none", other.tokenType ?? "none")
+        compare("packed", packed ?? false, other.packed ?? false)
         compare("tokenizer.beginning_of_text", tokenizer.beginningOfText.map(String.init) ?? "none",
                 other.tokenizer.beginningOfText.map(String.init) ?? "none")
         compare("strict", strict, other.strict)
@@ -105,7 +109,7 @@ public struct RunParameters: Codable, Equatable, Sendable {
         return result
     }
 
-    public init(seqLen: Int, windowLength: Int, scope: MatchScope, valFraction: Double, windowsPerFrame: Int, level: Int, unitBytes: Int, textField: String, format: String? = nil, tokenType: String? = nil, strict: Bool, tokenizer: TokenizerIdentity, classes: ClassMapIdentity? = nil, inputs: [InputFile], part: PartIdentity? = nil) {
+    public init(seqLen: Int, windowLength: Int, scope: MatchScope, valFraction: Double, windowsPerFrame: Int, level: Int, unitBytes: Int, textField: String, format: String? = nil, tokenType: String? = nil, packed: Bool? = nil, strict: Bool, tokenizer: TokenizerIdentity, classes: ClassMapIdentity? = nil, inputs: [InputFile], part: PartIdentity? = nil) {
         self.seqLen = seqLen
         self.windowLength = windowLength
         self.scope = scope
@@ -116,6 +120,7 @@ public struct RunParameters: Codable, Equatable, Sendable {
         self.textField = textField
         self.format = format
         self.tokenType = tokenType
+        self.packed = packed
         self.strict = strict
         self.tokenizer = tokenizer
         self.classes = classes

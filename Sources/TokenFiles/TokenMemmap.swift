@@ -25,9 +25,11 @@ public struct TokenMemmap: Sendable {
         defer { try? handle.close() }
         let head = [UInt8]((try? handle.read(upToCount: 1024)) ?? Data())
         if head.starts(with: [0x93] + Array("NUMPY".utf8)) {
-            guard head.count >= 10 else { throw TokenFileError("\(path): a NumPy header cut short") }
+            guard head.count >= 8 else { throw TokenFileError("\(path): a NumPy header cut short") }
             let major = head[6]
             let lengthBytes = major == 1 ? 2 : 4
+            // Versions 2 and 3 have a 4-byte length: a file of 10 or 11 bytes has only part of it.
+            guard head.count >= 8 + lengthBytes else { throw TokenFileError("\(path): a NumPy header cut short") }
             let headerLength = head[8..<8 + lengthBytes].reversed().reduce(0) { $0 << 8 | Int($1) }
             dataStart = 8 + lengthBytes + headerLength
             guard dataStart <= head.count, dataStart <= size else { throw TokenFileError("\(path): a NumPy header of \(headerLength) bytes runs past what hapax reads of it") }
@@ -128,23 +130,5 @@ extension TokenMemmap {
             }
             return (start, ids)
         }
-    }
-}
-
-extension MegatronIndex {
-    /// The ids of document `k`, nil for a negative id (named by the caller).
-    public func ids(of k: Int, from handle: FileHandle) throws(TokenFileError) -> [UInt32] {
-        let (start, count) = documents[k]
-        let bytes: [UInt8]
-        do {
-            try handle.seek(toOffset: UInt64(start))
-            bytes = [UInt8](try handle.read(upToCount: count * dtype.width) ?? Data())
-        } catch { throw TokenFileError("\(dataPath): cannot read at byte \(start)") }
-        guard bytes.count == count * dtype.width else { throw TokenFileError("\(dataPath): ends early, at byte \(start + bytes.count)") }
-        let ids: [UInt32?] = bytes.withUnsafeBytes { raw in (0..<count).map { dtype.id(raw, at: $0 * dtype.width) } }
-        if let bad = ids.firstIndex(of: nil) {
-            throw TokenFileError("\(dataPath): document \(k) holds a negative id at byte \(start + bad * dtype.width)")
-        }
-        return ids.map { $0! }
     }
 }

@@ -19,11 +19,12 @@ extension AddedToken {
     /// keeps its id; a content that is a vocabulary key takes that key's id; any other takes the id
     /// after the vocabulary's `count` keys, or after the largest added id once that is past them.
     public static func huggingFaceIds(of contents: [String], vocabularyCount count: Int, vocabularyId: (String) -> Int?) -> [Int] {
-        var given: [String: Int] = [:]
+        // Keyed by bytes, as Hugging Face's map is: `é` and `e` + U+0301 are two contents.
+        var given: [[UInt8]: Int] = [:]
         var largest: Int?
         return contents.map { content in
-            let id = given[content] ?? vocabularyId(content) ?? largest.map { $0 >= count ? $0 + 1 : count } ?? count
-            given[content] = id
+            let id = given[Array(content.utf8)] ?? vocabularyId(content) ?? largest.map { $0 >= count ? $0 + 1 : count } ?? count
+            given[Array(content.utf8)] = id
             largest = max(largest ?? id, id)
             return id
         }

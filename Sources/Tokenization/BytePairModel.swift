@@ -56,6 +56,7 @@ struct BytePairModel: Sendable {
     /// Cutting holds only while merges start from characters: off when a rule merges a byte-fallback
     /// or unknown token (a tokenizer.json may have one), which stands for no character of the text.
     private let cuts: Bool
+    private let partsTakeShortcut: Bool
 
     /// `tokens[id]` is the spelling of token `id`, empty for ids the model does not use; `vocabulary`
     /// is their table when the caller has built it.
@@ -69,6 +70,9 @@ struct BytePairModel: Sendable {
         if case .bytes = alphabet {
             for byte in 0...255 {
                 guard let id = vocabulary.id(of: [UInt8(byte)]) else {
+                    // Text reaches the model as valid UTF-8 (invalid input is replaced by U+FFFD or
+                    // refused), which never holds these bytes: Pythia's GPT-NeoX-20B vocabulary lacks them.
+                    if Self.neverInUTF8(UInt8(byte)) { byteTokens.append(UInt32.max); continue }
                     throw TokenizerError("the vocabulary has no token for the single byte \(hex(UInt8(byte))), so some text cannot be encoded")
                 }
                 byteTokens.append(id)
@@ -93,7 +97,11 @@ struct BytePairModel: Sendable {
                 }
             }
             self.cutsBeforeSpaceRuns = !used.contains { Self.holdsSpaceAfterOtherCharacter(tokens[$0]) }
-            if case .listed(let table) = merges {
+            // With some byte tokens missing, an unknown token moves past the byte tokens after it,
+            // maybe across a cut.
+            if byteTokens?.contains(UInt32.max) ?? false {
+                self.cuts = false
+            } else if case .listed(let table) = merges {
                 self.cuts = !table.involves(Set((byteTokens ?? []) + [unknown]))
             } else {
                 self.cuts = true
@@ -103,18 +111,24 @@ struct BytePairModel: Sendable {
             self.cuts = false
         }
         self.joins = joins
+        self.partsTakeShortcut = shortcut == .selfConsistentTokens
         if shortcut == .selfConsistentTokens {
             var scratch = Scratch()
             var output: [UInt32] = []
             let consistent = usedIds().compactMap { id -> (key: [UInt8], id: UInt32)? in
                 output.removeAll(keepingCapacity: true)
                 let spelling = Array(tokens[id])
+                // A spelling holding a byte without a token never comes out of text.
+                if case .bytes = alphabet, spelling.contains(where: { byteTokens[Int($0)] == UInt32.max }) { return nil }
                 spelling.withUnsafeBufferPointer { mergeSymbols($0, into: &output, &scratch) }
                 return output == [UInt32(id)] ? (spelling, UInt32(id)) : nil
             }
             self.wholePieces = ByteStringTable(consistent)
         }
     }
+
+    /// The bytes no well-formed UTF-8 sequence holds: C0 and C1 (overlong leads) and F5 to FF.
+    static func neverInUTF8(_ byte: UInt8) -> Bool { byte == 0xC0 || byte == 0xC1 || byte >= 0xF5 }
 
     /// Whether `spelling` holds a character other than `▁` followed by `▁`.
     private static func holdsSpaceAfterOtherCharacter(_ spelling: ArraySlice<UInt8>) -> Bool {
@@ -167,7 +181,9 @@ struct BytePairModel: Sendable {
         func encodePart(_ range: Range<Int>) {
             let part = UnsafeBufferPointer(rebasing: piece[range])
             let start = output.count
-            if let id = wholePieces.id(of: part) { output.append(id) } else { mergeSymbols(part, into: &output, &scratch) }
+            // Any token may stand for a whole piece (Hugging Face's `ignore_merges`), but a part only
+            // for what merging its characters gives.
+            if partsTakeShortcut, let id = wholePieces.id(of: part) { output.append(id) } else { mergeSymbols(part, into: &output, &scratch) }
             if let fusedUnknown, start > first, start < output.count, output[start - 1] == fusedUnknown, output[start] == fusedUnknown {
                 output.remove(at: start)
             }
@@ -213,29 +229,41 @@ struct BytePairModel: Sendable {
                 starts.append(k)
             }
         case .characters(let fallbackBytes, let unknown, let fusesUnknown):
+            // As Hugging Face does, an unknown token waits until the next character the vocabulary
+            // has, or the end: byte-fallback tokens in between go before it. (sentencepiece never
+            // has both, needing all 256 byte tokens.) It takes that place as its start.
             var i = 0
-            var previousUnknown = false
+            var pendingUnknown = false
             while i < piece.count {
                 let lead = piece[i]
                 let width = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
                 let end = min(i + width, piece.count)
                 let id = lead < 0x80 ? asciiTokens[Int(lead)] : vocabulary.id(of: UnsafeBufferPointer(rebasing: piece[i..<end])) ?? UInt32.max
                 if id != UInt32.max {
+                    if pendingUnknown {
+                        ids.append(unknown)
+                        starts.append(i)
+                        pendingUnknown = false
+                    }
                     ids.append(id)
                     starts.append(i)
-                    previousUnknown = false
                 } else if let fallbackBytes, piece[i..<end].allSatisfy({ fallbackBytes[Int($0)] != UInt32.max }) {
                     for k in i..<end {
                         ids.append(fallbackBytes[Int(piece[k])])
                         starts.append(k)
                     }
-                    previousUnknown = false
-                } else if !(fusesUnknown && previousUnknown) {
-                    ids.append(unknown)
-                    starts.append(i)
-                    previousUnknown = true
+                } else {
+                    if pendingUnknown && !fusesUnknown {
+                        ids.append(unknown)
+                        starts.append(i)
+                    }
+                    pendingUnknown = true
                 }
                 i = end
+            }
+            if pendingUnknown {
+                ids.append(unknown)
+                starts.append(piece.count)
             }
         }
     }

@@ -12,8 +12,9 @@ import WorkerPool
 ///   `fuse_unk`); either a Metaspace pre-tokenizer (`replacement`, `prepend_scheme`, `split`) or none,
 ///   with the spaces marked by the normalizers (`Prepend("▁")` and `Replace(" ", "▁")`).
 ///
-/// Both take the normalizers of `TextNormalizer` and added tokens with their options. Anything else is
-/// refused by name rather than encoded differently from Hugging Face.
+/// Both take the normalizers of `TextNormalizer` and added tokens with their options (compared as
+/// bytes, as Hugging Face compares them; a content listed again takes its last entry's options).
+/// Anything else is refused by name rather than encoded differently from Hugging Face.
 enum HuggingFaceTokenizerFile {
     /// The top-level object of a JSON file.
     static func root(_ contents: FileContents) throws(TokenizerError) -> JSONValue {
@@ -63,7 +64,7 @@ enum HuggingFaceTokenizerFile {
         let normalizer = TextNormalizer(try normalizerSteps(root["normalizer"], place: "normalizer"))
         var preTokenizer = root["pre_tokenizer"].flatMap { $0.isNull ? nil : $0 }
         if try isSpaceSplitAfterSpacesReplaced(preTokenizer, normalizer) { preTokenizer = nil }
-        let (splits, spaces, byteLevel) = try preTokenization(preTokenizer == nil ? nil : json.object("pre_tokenizer"))
+        let (stages, spaces, byteLevel) = try preTokenization(preTokenizer == nil ? nil : json.object("pre_tokenizer"))
         if let decoder = try json.optionalObject("decoder") {
             if byteLevel {
                 try decoder.require("type", equals: "ByteLevel", because: "token bytes are spelled in the byte-level alphabet")
@@ -75,12 +76,21 @@ enum HuggingFaceTokenizerFile {
         }
 
         let model = try json.object("model")
+        if let type = model["type"]?.string, ["Unigram", "WordPiece", "WordLevel"].contains(type) {
+            guard !byteLevel else { throw TokenizerError("model.type: \(type) after a ByteLevel pre-tokenizer is not supported") }
+            if type == "Unigram" {
+                return try HuggingFaceUnigramFile.tokenizer(model: model, addedTokens: root["added_tokens"], normalizer: normalizer,
+                                                            stages: stages, spaces: spaces, source: source)
+            }
+            return try HuggingFaceWordPieceFile.tokenizer(model: model, type: type, addedTokens: root["added_tokens"], normalizer: normalizer,
+                                                          stages: stages, spaces: spaces, source: source)
+        }
         if model["type"] != nil {
-            try model.require("type", equals: "BPE", because: "hapax implements BPE")
+            try model.require("type", equals: "BPE", because: "hapax implements BPE, Unigram, WordPiece and WordLevel")
         }
         for key in ["continuing_subword_prefix", "end_of_word_suffix"] {
             if let value = try model.optionalString(key), !value.isEmpty {
-                throw TokenizerError("model.\(key): must be null, got \"\(value)\"")
+                throw TokenizerError("model.\(key): must be null, got \(quoted(value))")
             }
         }
         let byteFallback = try model.optionalBool("byte_fallback") ?? false
@@ -122,7 +132,7 @@ enum HuggingFaceTokenizerFile {
         let shortcut: BytePairModel.Shortcut = ignoresMerges ? .anyToken : .selfConsistentTokens
         if byteLevel {
             let bpe = try BytePairModel(tokens: tokens, vocabulary: table, merges: .listed(MergeTable(vocabulary.rules)), shortcut: shortcut)
-            return Tokenizer(splits: splits, spaces: spaces, normalizer: normalizer, model: bpe,
+            return Tokenizer(splits: [], stages: stages, spaces: spaces, normalizer: normalizer, model: bpe,
                              addedTokens: added, source: "\(source) (Hugging Face byte-level BPE)")
         }
         guard let unknownSpelling = try model.optionalString("unk_token") else {
@@ -136,7 +146,7 @@ enum HuggingFaceTokenizerFile {
         let bpe = try BytePairModel(tokens: tokens, vocabulary: table, merges: .listed(MergeTable(vocabulary.rules)), shortcut: shortcut,
                                     alphabet: .characters(byteTokens: byteTokens, unknown: unknown,
                                                           fusesUnknown: try model.optionalBool("fuse_unk") ?? false))
-        return Tokenizer(splits: splits, spaces: spaces, normalizer: normalizer, model: bpe, addedTokens: added,
+        return Tokenizer(splits: [], stages: stages, spaces: spaces, normalizer: normalizer, model: bpe, addedTokens: added,
                          surfaces: TokenSpellings((0..<tokens.count).map { tokens.isEmpty($0) ? nil : SentencePieceSpelling.surface(Array(tokens[$0])) }),
                          source: "\(source) (Hugging Face BPE over characters, SentencePiece's form)")
     }
@@ -249,11 +259,11 @@ enum HuggingFaceTokenizerFile {
         }
     }
 
-    /// The patterns that cut the text, what happens to spaces, and whether the tokens are byte-level.
-    /// ByteLevel must come last: before it the pieces are text, after it they are spelled in the
-    /// byte-level alphabet. Without ByteLevel, the BPE merges characters: SentencePiece's form, with
-    /// a Metaspace pre-tokenizer or none.
-    private static func preTokenization(_ preTokenizer: JSONPath?) throws(TokenizerError) -> (splits: [PreTokenizer], spaces: SpaceMarking, byteLevel: Bool) {
+    /// The stages that cut the text, what happens to spaces, and whether the tokens are byte-level.
+    /// Before ByteLevel the pieces are text, after it they are spelled in the byte-level alphabet.
+    /// Without ByteLevel, the BPE merges characters: SentencePiece's form, with a Metaspace
+    /// pre-tokenizer or none.
+    private static func preTokenization(_ preTokenizer: JSONPath?) throws(TokenizerError) -> (stages: [PreTokenizerStage], spaces: SpaceMarking, byteLevel: Bool) {
         guard let preTokenizer else { return ([], .none, false) }
         if try preTokenizer.string("type") == "Metaspace" { return try metaspace(preTokenizer) }
         let stages: [JSONPath]
@@ -262,39 +272,29 @@ enum HuggingFaceTokenizerFile {
         } else {
             stages = [preTokenizer]
         }
-        var splits: [PreTokenizer] = []
+        var splits: [PreTokenizerStage] = []
         var prefixSpace: Bool?  // set by the ByteLevel
         for stage in stages {
-            if prefixSpace != nil {
-                throw TokenizerError("\(stage.path): comes after ByteLevel; hapax needs ByteLevel last")
+            var scanner: PreTokenizer?
+            if prefixSpace == nil, try stage.string("type") == "Split" { scanner = try scannerSplit(stage) }
+            if scanner == nil, let cutters = try PieceCutter.parse(stage, afterByteLevel: prefixSpace != nil) {
+                splits += cutters.map { .cutter($0) }
+                continue
             }
             switch try stage.string("type") {
+            case "ByteLevel" where prefixSpace != nil:
+                throw TokenizerError("\(stage.path): a second ByteLevel")
             case "ByteLevel":
                 let addsPrefixSpace = try stage.optionalBool("add_prefix_space") ?? false
                 if addsPrefixSpace && !splits.isEmpty {
                     throw TokenizerError("\(stage.path).add_prefix_space: true after a Split is not supported (it puts a space before every piece)")
                 }
-                if try stage.optionalBool("use_regex") ?? true { splits.append(.gpt2) }
+                if try stage.optionalBool("use_regex") ?? true { splits.append(.scanner(.gpt2)) }
                 prefixSpace = addsPrefixSpace
             case "Split":
-                let pattern = try stage.object("pattern")
-                guard let regex = try pattern.optionalString("Regex") else {
-                    throw TokenizerError("\(pattern.path): only a Regex is supported, as one of the known patterns (\(knownRegexes))")
-                }
-                guard let known = PreTokenizer(huggingFaceRegex: regex) else {
-                    throw TokenizerError("\(pattern.path).Regex: \(quoted(regex)) is not a pattern hapax runs exactly (\(knownRegexes)); it is refused rather than approximated")
-                }
-                // A known pattern's matches tile the text, so every behavior but two keeps each match a piece.
-                let behavior = try stage.string("behavior"), invert = try stage.optionalBool("invert") ?? false
-                switch behavior {
-                case "Isolated", "MergedWithPrevious", "MergedWithNext": splits.append(known)
-                case "Removed" where invert: splits.append(known)
-                case "Contiguous": break
-                case "Removed": throw TokenizerError("\(stage.path).behavior: Removed without invert removes all the text")
-                default: throw TokenizerError("\(stage.path).behavior: \(quoted(behavior)) is not one of Hugging Face's behaviors")
-                }
+                splits.append(.scanner(scanner!))
             case let other:
-                throw TokenizerError("\(stage.path).type: \(quoted(other)) is not supported; hapax runs ByteLevel (after Splits with a known pattern in a Sequence), or Metaspace alone")
+                throw TokenizerError("\(stage.path).type: \(quoted(other)) is not supported; hapax runs ByteLevel and \(PieceCutter.types.joined(separator: ", ")) in a Sequence, or Metaspace alone")
             }
         }
         guard let prefixSpace else {
@@ -315,7 +315,7 @@ enum HuggingFaceTokenizerFile {
 
     /// Hugging Face's Metaspace: spaces become `replacement`, which `prepend_scheme` (or the older
     /// `add_prefix_space`: true is `always`) puts before the text, and `split` cuts before each.
-    private static func metaspace(_ stage: JSONPath) throws(TokenizerError) -> (splits: [PreTokenizer], spaces: SpaceMarking, byteLevel: Bool) {
+    private static func metaspace(_ stage: JSONPath) throws(TokenizerError) -> (stages: [PreTokenizerStage], spaces: SpaceMarking, byteLevel: Bool) {
         let replacement = try stage.optionalString("replacement") ?? SentencePieceSpelling.space
         guard replacement == SentencePieceSpelling.space else {
             throw TokenizerError("\(stage.path).replacement: \(quoted(replacement)) is not supported; hapax runs Metaspace with ▁ (U+2581)")
@@ -329,12 +329,18 @@ enum HuggingFaceTokenizerFile {
         } else {
             scheme = try stage.optionalBool("add_prefix_space") ?? true ? .always : .never
         }
-        let splits: [PreTokenizer] = try stage.optionalBool("split") ?? true ? [.metaspace] : []
+        let splits: [PreTokenizerStage] = try stage.optionalBool("split") ?? true ? [.scanner(.metaspace)] : []
         return (splits, .metaspace(replacement, scheme: scheme), false)
     }
 
-    private static var knownRegexes: String {
-        PreTokenizer.allCases.filter { $0.huggingFaceRegex != nil }.map(\.rawValue).joined(separator: ", ")
+    /// The scanner that cuts as the Split `stage` does, when its regex is a known pattern: the
+    /// pattern's matches tile the text, so these behaviors keep each match a piece.
+    private static func scannerSplit(_ stage: JSONPath) throws(TokenizerError) -> PreTokenizer? {
+        guard let regex = try stage.object("pattern").optionalString("Regex"), let known = PreTokenizer(huggingFaceRegex: regex) else { return nil }
+        switch (try stage.string("behavior"), try stage.optionalBool("invert") ?? false) {
+        case ("Isolated", _), ("MergedWithPrevious", _), ("MergedWithNext", _), ("Removed", true): return known
+        default: return nil
+        }
     }
 
     private static func normalizerSteps(_ value: JSONValue?, place: String) throws(TokenizerError) -> [TextNormalizer.Step] {
@@ -350,10 +356,30 @@ enum HuggingFaceTokenizerFile {
         case "Prepend": return [.prepend(try json.string("prepend"))]
         case "Replace":
             let pattern = try json.object("pattern")
-            guard let string = try pattern.optionalString("String") else {
-                throw TokenizerError("\(pattern.path): only a plain String is supported, not a Regex")
+            if let regex = try pattern.optionalString("Regex") {
+                return [.replaceMatches(try OnigurumaRegex(regex, place: pattern.place("Regex")), with: try json.string("content"))]
             }
-            return [.replace(string, with: try json.string("content"))]
+            return [.replace(try pattern.string("String"), with: try json.string("content"))]
+        case "Precompiled":
+            let text = try json.string("precompiled_charsmap")
+            var bytes: [UInt8] = []
+            guard Array(text.utf8).withUnsafeBufferPointer({ Base64.decode($0, appendingTo: &bytes) }) else {
+                throw TokenizerError("\(json.place("precompiled_charsmap")): not base64")
+            }
+            do { return [.precompiled(try PrecompiledCharacterMap(bytes[...]))] } catch {
+                throw TokenizerError("\(json.place("precompiled_charsmap")): \(error.description)")
+            }
+        case "StripAccents": return [.stripAccents]
+        case "Nmt": return [.nmt]
+        case "BertNormalizer":
+            let lowercase = try json.optionalBool("lowercase") ?? true
+            var steps: [TextNormalizer.Step] = try json.optionalBool("clean_text") ?? true ? [.bertCleanText] : []
+            if try json.optionalBool("handle_chinese_chars") ?? true { steps.append(.spaceAroundIdeographs) }
+            if try json.optionalBool("strip_accents") ?? lowercase { steps += [.nfd, .bertStripAccents] }
+            if lowercase { steps.append(.lowercase) }
+            return steps
+        case "Strip":
+            return [.strip(left: try json.optionalBool("strip_left") ?? true, right: try json.optionalBool("strip_right") ?? true)]
         case "Sequence":
             var steps: [TextNormalizer.Step] = []
             for (index, step) in try json.array("normalizers").enumerated() {
@@ -361,13 +387,13 @@ enum HuggingFaceTokenizerFile {
             }
             return steps
         case let other:
-            throw TokenizerError("\(place).type: \(quoted(other)) is not supported; hapax applies NFC, NFD, NFKC, NFKD, Lowercase, Prepend, Replace (a plain string) and Sequence of them")
+            throw TokenizerError("\(place).type: \(quoted(other)) is not supported; hapax applies NFC, NFD, NFKC, NFKD, Lowercase, Prepend, Replace (a string or a regex), Precompiled, Strip, StripAccents, Nmt, BertNormalizer and Sequence of them")
         }
     }
 
     /// The added tokens with the ids Hugging Face gives them (`AddedToken.huggingFaceIds`); tokens
     /// with empty content are left out, as Hugging Face leaves them.
-    private static func addedTokens(_ value: JSONValue?, largestId: Int, vocabularyCount: Int,
+    static func addedTokens(_ value: JSONValue?, largestId: Int, vocabularyCount: Int,
                                     vocabularyId: (String) -> Int?) throws(TokenizerError) -> [AddedToken] {
         guard let value, !value.isNull else { return [] }
         var written: [(content: String, special: Bool, normalized: Bool, lstrip: Bool, rstrip: Bool, singleWord: Bool)] = []
@@ -392,10 +418,19 @@ enum HuggingFaceTokenizerFile {
                             try entry.optionalBool("rstrip") ?? false, try entry.optionalBool("single_word") ?? false))
         }
         let ids = AddedToken.huggingFaceIds(of: written.map(\.content), vocabularyCount: vocabularyCount, vocabularyId: vocabularyId)
-        return zip(written, ids).map { token, id in
-            AddedToken(content: token.content, id: UInt32(id), special: token.special, normalized: token.normalized,
-                       lstrip: token.lstrip, rstrip: token.rstrip, singleWord: token.singleWord)
+        // A content listed again keeps its first place, and takes the options of its last entry
+        // (Hugging Face replaces the token it keeps by id), but stays special once an entry is.
+        var tokens: [AddedToken] = [], placeOfId: [UInt32: Int] = [:]
+        for (token, id) in zip(written, ids) {
+            let id = UInt32(id)
+            let place = placeOfId[id] ?? tokens.count
+            let special = token.special || (place < tokens.count && tokens[place].special)
+            let added = AddedToken(content: token.content, id: id, special: special, normalized: token.normalized,
+                                   lstrip: token.lstrip, rstrip: token.rstrip, singleWord: token.singleWord)
+            if place < tokens.count { tokens[place] = added } else { tokens.append(added) }
+            placeOfId[id] = place
         }
+        return tokens
     }
 
 }

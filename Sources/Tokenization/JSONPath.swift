@@ -89,16 +89,26 @@ struct JSONPath {
     func require(_ key: String, equals expected: String, because reason: String) throws(TokenizerError) {
         let actual = try string(key)
         guard actual == expected else {
-            throw TokenizerError("\(place(key)): is \"\(actual)\", expected \"\(expected)\" (\(reason))")
+            throw TokenizerError("\(place(key)): is \(quoted(actual)), expected \(quoted(expected)) (\(reason))")
         }
     }
 }
 
+/// `string` in double quotes, escaped as JSON escapes it, so that a message stays on one line
+/// whatever the value holds: line breaks and other control characters, and the line and paragraph
+/// separators, are written as escapes.
 func quoted(_ string: String) -> String {
     var result = "\""
-    for character in string {
-        if character == "\\" || character == "\"" { result.append("\\") }
-        result.append(character)
+    for scalar in string.unicodeScalars {
+        switch scalar {
+        case "\\", "\"": result += "\\" + String(scalar)
+        case "\n": result += "\\n"
+        case "\r": result += "\\r"
+        case "\t": result += "\\t"
+        case _ where scalar.properties.generalCategory == .control || scalar == "\u{2028}" || scalar == "\u{2029}":
+            result += "\\u" + String(scalar.value, radix: 16, uppercase: true).leftPadded(to: 4)
+        default: result.unicodeScalars.append(scalar)
+        }
     }
     return result + "\""
 }

@@ -13,21 +13,24 @@ import Foundation
 /// - `normalizer_spec` (3): `name` (1), `precompiled_charsmap` (2), `add_dummy_prefix` (3, true),
 ///   `remove_extra_whitespaces` (4, true), `escape_whitespaces` (5, true).
 ///
+/// Pieces are compared as bytes, as sentencepiece's maps compare them (`é` and `e` + U+0301 are two).
+///
 /// Encoding BPE (bpe_model.cc): the normalizer (the `identity` rule only: no character map) drops
-/// extra spaces if asked, puts a space before non-empty text (`add_dummy_prefix`) and writes spaces as
-/// `▁`. The text is then split into characters, a user-defined piece matched longest-first staying
-/// whole and never merging; the adjacent pair whose concatenation is a piece (NORMAL, USER_DEFINED or
-/// UNUSED, though only NORMAL ones can form) of the highest score merges first, the leftmost of equal
-/// scores. A symbol that is no piece
-/// becomes `<0xXX>` pieces, one per byte, with `byte_fallback`, else the UNKNOWN piece, once for a run
-/// of such symbols. CONTROL pieces
+/// extra spaces if asked, copying user-defined symbols whole (spaces and all) where they start, puts
+/// a space before non-empty text (`add_dummy_prefix`) and writes spaces as `▁`. The text is then
+/// split into characters, a user-defined piece matched longest-first staying whole and never merging;
+/// the adjacent pair whose concatenation is a piece (NORMAL, USER_DEFINED or UNUSED, though only
+/// NORMAL ones can form) of the highest score merges first, the leftmost of equal scores. A symbol
+/// that is no piece becomes `<0xXX>` pieces, one per byte, with `byte_fallback`, else the UNKNOWN
+/// piece, once for a run of such symbols; so does a one-character UNUSED piece. CONTROL pieces
 /// (`<s>`, `</s>`) are never produced from text. So merging is hapax's BPE over characters, with the
 /// score's rank as priority: every split of a piece into two pieces merges into it.
 ///
-/// Refused by name rather than encoded differently: Unigram and the other model types, a normalizer
+/// UNIGRAM models go to `SentencePieceUnigramFile`. Refused by name rather than encoded differently: the
+/// WORD and CHAR model types, a BPE normalizer
 /// with a character map (`nmt_nfkc` and the like), `treat_whitespace_as_suffix`, UNUSED pieces of
-/// more than one character (which sentencepiece re-splits by a rule of its own), and pieces holding a
-/// character that is no piece (sentencepiece's trainer never writes one).
+/// more than one character (which sentencepiece re-splits by a rule of its own), and pieces merging
+/// from a character that is no piece, or an UNUSED one (sentencepiece's trainer never writes one).
 enum SentencePieceModelFile {
     enum PieceType: UInt64 {
         case normal = 1, unknown, control, userDefined, unused, byte
@@ -51,7 +54,7 @@ enum SentencePieceModelFile {
         var pieces: [Piece] = []
         var modelType: UInt64 = 1, byteFallback = false, suffixSpace = false
         var beginning = "<s>", end = "</s>"
-        var normalizerName = "", characterMap = 0
+        var normalizerName = "", characterMap: ArraySlice<UInt8> = []
         var addsDummyPrefix = true, removesExtraSpaces = true, escapesSpaces = true
         let model = ProtobufMessage(bytes: contents[...], place: "")
         try model.forEachField { number, value throws(TokenizerError) in
@@ -76,7 +79,7 @@ enum SentencePieceModelFile {
                     case 1: normalizerName = try spec.string(value, field: "name")
                     case 2:
                         guard case .bytes(let map) = value else { throw spec.error("precompiled_charsmap: expected bytes (wire type 2)") }
-                        characterMap = map.count
+                        characterMap = map
                     case 3: addsDummyPrefix = try spec.integer(value, field: "add_dummy_prefix") != 0
                     case 4: removesExtraSpaces = try spec.integer(value, field: "remove_extra_whitespaces") != 0
                     case 5: escapesSpaces = try spec.integer(value, field: "escape_whitespaces") != 0
@@ -87,15 +90,23 @@ enum SentencePieceModelFile {
             }
         }
         guard !pieces.isEmpty else { throw TokenizerError("not a SentencePiece model: it has no pieces (field 1 of ModelProto)") }
+        if modelType == 1 {
+            return try SentencePieceUnigramFile.tokenizer(
+                pieces: pieces, byteFallback: byteFallback, suffixSpace: suffixSpace, ends: (end, beginning),
+                normalizer: .init(characterMap: characterMap, addsDummyPrefix: addsDummyPrefix, removesExtraSpaces: removesExtraSpaces, escapesSpaces: escapesSpaces),
+                source: source)
+        }
         guard modelType == 2 else {
             let name = [1: "UNIGRAM", 3: "WORD", 4: "CHAR"][modelType].map { " (\($0))" } ?? ""
             throw TokenizerError("trainer_spec.model_type: \(modelType)\(name) is not supported; hapax encodes BPE (2) models exactly")
         }
         guard !suffixSpace else { throw TokenizerError("trainer_spec.treat_whitespace_as_suffix: true is not supported") }
-        guard normalizerName == "identity", characterMap == 0 else {
+        guard normalizerName == "identity", characterMap.isEmpty else {
             throw TokenizerError("normalizer_spec.name: \(quoted(normalizerName)) is not supported; hapax applies the identity rule (no character map), as Llama, Mistral and Gemma do")
         }
-        var steps: [TextNormalizer.Step] = removesExtraSpaces ? [.collapseSpaces] : []
+        // A user-defined piece without a space comes out the same copied whole or character by character.
+        let userDefined = pieces.filter { $0.type == .userDefined && $0.spelling.utf8.contains(UInt8(ascii: " ")) }.map(\.spelling)
+        var steps: [TextNormalizer.Step] = removesExtraSpaces ? [.collapseSpaces(keeping: userDefined)] : []
         if addsDummyPrefix { steps.append(.prepend(" ")) }
         if escapesSpaces { steps.append(.replace(" ", with: SentencePieceSpelling.space)) }
         if escapesSpaces && removesExtraSpaces { steps.append(.stripTrailing(SentencePieceSpelling.space)) }
@@ -123,15 +134,16 @@ enum SentencePieceModelFile {
 
     private static func tokenizer(pieces: [Piece], byteFallback: Bool, ends: (end: String, beginning: String),
                                   normalizer: TextNormalizer, source: String) throws(TokenizerError) -> Tokenizer {
-        var mergeable: [String: Int] = [:], reserved: [String: Int] = [:]
+        // Keyed by bytes, as sentencepiece's maps are: `é` and `e` + U+0301 are two pieces.
+        var mergeable: [[UInt8]: Int] = [:], reserved: [[UInt8]: Int] = [:]
         var unknown: Int?
         var byteIds = [UInt32?](repeating: nil, count: 256)
         for (id, piece) in pieces.enumerated() {
             let place = "pieces[\(id)] (\(quoted(piece.spelling)))"
             if piece.type.isMergeable {
-                guard mergeable.updateValue(id, forKey: piece.spelling) == nil else { throw TokenizerError("\(place): the piece is listed twice") }
+                guard mergeable.updateValue(id, forKey: Array(piece.spelling.utf8)) == nil else { throw TokenizerError("\(place): the piece is listed twice") }
             } else {
-                guard reserved.updateValue(id, forKey: piece.spelling) == nil else { throw TokenizerError("\(place): the piece is listed twice") }
+                guard reserved.updateValue(id, forKey: Array(piece.spelling.utf8)) == nil else { throw TokenizerError("\(place): the piece is listed twice") }
             }
             switch piece.type {
             case .unknown:
@@ -156,33 +168,45 @@ enum SentencePieceModelFile {
             }
             fallback = byteIds.map { $0! }
         }
+        // sentencepiece emits an UNUSED piece as unknown (its bytes with byte fallback): hapax leaves
+        // the single-character ones out of the vocabulary, so that their character falls back.
+        func formable(_ piece: Piece) -> Bool { piece.type.isMergeable && piece.type != .unused }
 
         // Priorities: the rank of the score, highest first; equal scores share one.
         let scores = Array(Set(pieces.map(\.score))).sorted(by: >)
         let rank = Dictionary(uniqueKeysWithValues: scores.enumerated().map { ($1, UInt32($0)) })
         var rules: [(left: UInt32, right: UInt32, priority: UInt32, result: UInt32)] = []
+        // Every prefix and every suffix of a piece that is a piece, found in one walk of a trie each:
+        // trying each cut as a lookup took time quadratic in the piece's length, and sentencepiece
+        // allows pieces of thousands of bytes.
+        var prefixes = SpellingTrie(), suffixes = SpellingTrie()
+        for (id, piece) in pieces.enumerated() where formable(piece) {
+            prefixes.insert(piece.spelling.utf8, id: id)
+            suffixes.insert(piece.spelling.utf8.reversed(), id: id)
+        }
         // A user-defined piece is never formed by merging: wherever its text starts, the matcher takes
         // it whole first. So only NORMAL pieces are merge results.
-        for (spelling, id) in mergeable where pieces[id].type == .normal && spelling.unicodeScalars.count > 1 {
-            let scalars = Array(spelling.unicodeScalars)
-            for cut in 1..<scalars.count {
-                var left = "", right = ""
-                left.unicodeScalars.append(contentsOf: scalars[..<cut])
-                right.unicodeScalars.append(contentsOf: scalars[cut...])
-                let l = mergeable[left], r = mergeable[right]
-                if let l, let r {
-                    rules.append((UInt32(l), UInt32(r), rank[pieces[id].score]!, UInt32(id)))
+        for (id, piece) in pieces.enumerated() where piece.type == .normal && piece.spelling.unicodeScalars.count > 1 {
+            let spelling = Array(piece.spelling.utf8), n = spelling.count
+            let left = prefixes.ids(ofPrefixesOf: spelling), right = suffixes.ids(ofPrefixesOf: spelling.reversed())
+            let firstCut = spelling.indices.dropFirst().first { spelling[$0] & 0xC0 != 0x80 }!
+            let lastCut = spelling.indices.last { spelling[$0] & 0xC0 != 0x80 }!
+            for cut in 1..<n where spelling[cut] & 0xC0 != 0x80 {
+                let l = left[cut], r = right[n - cut]
+                if l >= 0, r >= 0 {
+                    rules.append((UInt32(l), UInt32(r), rank[piece.score]!, UInt32(id)))
                     continue
                 }
                 // A lone character that is no piece still merges in sentencepiece; hapax turns it
                 // into its byte-fallback or unknown tokens first, so it refuses such a model.
-                let loneLeft = cut == 1 && l == nil, loneRight = cut == scalars.count - 1 && r == nil
-                if (loneLeft || l != nil) && (loneRight || r != nil) {
-                    throw TokenizerError("pieces[\(id)] (\(quoted(spelling))): merges from \(quoted(loneLeft ? left : right)), which is not a piece itself; sentencepiece's trainer never writes such a model")
+                let loneLeft = cut == firstCut && l < 0, loneRight = cut == lastCut && r < 0
+                if (loneLeft || l >= 0) && (loneRight || r >= 0) {
+                    let lone = String(decoding: loneLeft ? spelling[..<cut] : spelling[cut...], as: UTF8.self)
+                    throw TokenizerError("pieces[\(id)] (\(quoted(piece.spelling))): merges from \(quoted(lone)), which is not a piece itself (or is UNUSED); hapax does not merge from a character it encodes as unknown")
                 }
             }
         }
-        let spellings: [[UInt8]?] = pieces.map { $0.type.isMergeable ? Array($0.spelling.utf8) : nil }
+        let spellings: [[UInt8]?] = pieces.map { formable($0) ? Array($0.spelling.utf8) : nil }
         let model = try BytePairModel(tokens: TokenSpellings(spellings), merges: .listed(MergeTable(rules)), shortcut: .selfConsistentTokens,
                                       alphabet: .characters(byteTokens: fallback, unknown: UInt32(unknown), fusesUnknown: true))
         let added = pieces.enumerated().compactMap { id, piece -> AddedToken? in
@@ -202,10 +226,45 @@ enum SentencePieceModelFile {
             }
         }
         func control(_ spelling: String) -> UInt32? {
-            reserved[spelling].flatMap { pieces[$0].type == .control ? UInt32($0) : nil }
+            reserved[Array(spelling.utf8)].flatMap { pieces[$0].type == .control ? UInt32($0) : nil }
         }
         return Tokenizer(splits: [], normalizer: normalizer, model: model, addedTokens: added, surfaces: TokenSpellings(surfaces),
                          normalizesTokenContent: false, ends: (control(ends.end), control(ends.beginning)),
                          source: "\(source) (SentencePiece BPE)")
+    }
+}
+
+/// A byte trie of piece spellings, for the pieces among the prefixes of a spelling.
+private struct SpellingTrie {
+    /// The child of `node` by `byte`, keyed `node << 8 | byte`.
+    private var children: [UInt64: Int32] = [:]
+    /// The piece each node spells, or -1.
+    private var pieceIds: [Int32] = [-1]
+
+    mutating func insert(_ bytes: some Sequence<UInt8>, id: Int) {
+        var node: Int32 = 0
+        for byte in bytes {
+            let key = UInt64(node) << 8 | UInt64(byte)
+            if let child = children[key] {
+                node = child
+            } else {
+                node = Int32(pieceIds.count)
+                children[key] = node
+                pieceIds.append(-1)
+            }
+        }
+        pieceIds[Int(node)] = Int32(id)
+    }
+
+    /// For each length k from 0 to the count, the piece spelled by the first k bytes, or -1.
+    func ids(ofPrefixesOf bytes: some Collection<UInt8>) -> [Int32] {
+        var result = [Int32](repeating: -1, count: bytes.count + 1)
+        var node: Int32 = 0
+        for (k, byte) in bytes.enumerated() {
+            guard let child = children[UInt64(node) << 8 | UInt64(byte)] else { break }
+            node = child
+            result[k + 1] = pieceIds[Int(node)]
+        }
+        return result
     }
 }

@@ -135,7 +135,9 @@ struct SpelledMerges: Sendable {
     private static func rule(_ merge: JSONValue, table: ByteStringTable, spelling: HuggingFaceTokenizerFile.Spelling) -> Result<(UInt32, UInt32, UInt32), Problem> {
         let parts: [String]
         if let line = merge.string {
-            parts = line.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+            // Split at each space scalar, as Hugging Face does: a space followed by a combining mark
+            // is one Character, which splitting the String would not split.
+            parts = line.unicodeScalars.split(separator: " ", omittingEmptySubsequences: false).map { String(String.UnicodeScalarView($0)) }
         } else if merge.kind == .array, merge.elements.allSatisfy({ $0.kind == .string }) {
             parts = merge.elements.map { $0.string! }
         } else {

@@ -88,7 +88,8 @@ enum TekkenFile {
             throw TokenizerError("special_tokens: \(contents.count) tokens, more than config.default_num_special_tokens (\(count))")
         }
         contents += (contents.count..<count).map { "<SPECIAL_\($0)>" }
-        guard Set(contents).count == contents.count else { throw TokenizerError("special_tokens: a token is listed twice") }
+        // Compared by bytes, as mistral_common's dictionary compares them.
+        guard Set(contents.map { Array($0.utf8) }).count == contents.count else { throw TokenizerError("special_tokens: a token is listed twice") }
         return contents
     }
 }

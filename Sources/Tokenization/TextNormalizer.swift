@@ -15,12 +15,24 @@ public struct TextNormalizer: Sendable, Equatable {
         case prepend(String)
         /// Replaces every occurrence of a string, left to right.
         case replace(String, with: String)
+        /// Replaces every match of a regex (`RegexReplacement.swift`).
+        case replaceMatches(OnigurumaRegex, with: String)
         /// SentencePiece's `remove_extra_whitespaces`: drops spaces at the start and the end, and
-        /// each space that follows another.
-        case collapseSpaces
+        /// each space that follows another. Its user-defined symbols (`keeping`) are matched first,
+        /// longest first, and copied whole, spaces and all, as sentencepiece's normalizer does; only
+        /// their leading spaces go after a space.
+        case collapseSpaces(keeping: [String])
         /// Drops every occurrence of a string at the end (SentencePiece's `remove_extra_whitespaces`
         /// after escaping, which also drops a `▁` that was in the text).
         case stripTrailing(String)
+        /// SentencePiece's whole normalizer: its character map and its handling of spaces.
+        case sentencePiece(SentencePieceNormalizer)
+        /// `tokenizers`' `Precompiled`: SentencePiece's character map, by grapheme cluster.
+        case precompiled(PrecompiledCharacterMap)
+        /// `tokenizers`' `Strip`: white space dropped at the start, the end or both.
+        case strip(left: Bool, right: Bool)
+        /// `StripAccents`, `Nmt`, and `BertNormalizer`'s `strip_accents`, `clean_text` and `handle_chinese_chars`.
+        case stripAccents, nmt, bertStripAccents, bertCleanText, spaceAroundIdeographs
     }
 
     public let steps: [Step]
@@ -42,21 +54,56 @@ public struct TextNormalizer: Sendable, Equatable {
         case .lowercase: return lowercased(text)
         case .prepend(let prefix): return text.isEmpty ? text : prefix + text
         case .replace(let pattern, let replacement): return replacing(pattern, with: replacement, in: text)
-        case .collapseSpaces:
-            var result: [UInt8] = []
-            result.reserveCapacity(text.utf8.count)
-            for byte in text.utf8 where byte != UInt8(ascii: " ") || (result.last.map { $0 != UInt8(ascii: " ") } ?? false) {
-                result.append(byte)
-            }
-            if result.last == UInt8(ascii: " ") { result.removeLast() }
-            return String(decoding: result, as: UTF8.self)
+        case .replaceMatches(let regex, let replacement): return regex.replacingMatches(in: text, with: replacement)
+        case .collapseSpaces(let kept): return collapsingSpaces(text, keeping: kept)
         case .stripTrailing(let suffix):
             guard !suffix.isEmpty else { return text }
             var bytes = Array(text.utf8)
             let tail = Array(suffix.utf8)
             while bytes.count >= tail.count && bytes.suffix(tail.count).elementsEqual(tail) { bytes.removeLast(tail.count) }
             return String(decoding: bytes, as: UTF8.self)
+        case .sentencePiece(let normalizer): return normalizer.normalize(text)
+        case .precompiled(let map): return precompiled(text, map: map)
+        case .strip(let left, let right): return stripped(text, left: left, right: right)
+        case .stripAccents: return withoutMarks(text, nonspacingOnly: false)
+        case .bertStripAccents: return withoutMarks(text, nonspacingOnly: true)
+        case .nmt: return nmt(text)
+        case .bertCleanText: return bertCleaned(text)
+        case .spaceAroundIdeographs: return spacedIdeographs(text)
         }
+    }
+
+    /// sentencepiece's `Normalizer::Normalize` with the identity rule, but for the dummy prefix and
+    /// escaping: the text goes by prefixes, a kept symbol or else one character; spaces at the start
+    /// go, then the leading spaces of each prefix that follows one ending in a space, then the
+    /// spaces at the end.
+    private static func collapsingSpaces(_ text: String, keeping kept: [String]) -> String {
+        let space = UInt8(ascii: " ")
+        let bytes = Array(text.utf8), symbols = kept.map { Array($0.utf8) }.filter { !$0.isEmpty }
+        func prefixEnd(_ i: Int) -> Int {
+            let longest = symbols.lazy.filter { bytes[i...].starts(with: $0) }.map(\.count).max()
+            if let longest { return i + longest }
+            var end = i + 1
+            while end < bytes.count && bytes[end] & 0xC0 == 0x80 { end += 1 }
+            return end
+        }
+        var result: [UInt8] = []
+        result.reserveCapacity(bytes.count)
+        var i = 0
+        while i < bytes.count && bytes[i] == space && prefixEnd(i) == i + 1 { i += 1 }
+        var afterSpace = true
+        while i < bytes.count {
+            let end = prefixEnd(i)
+            var start = i
+            if afterSpace { while start < end && bytes[start] == space { start += 1 } }
+            if start < end {
+                result += bytes[start..<end]
+                afterSpace = bytes[end - 1] == space
+            }
+            i = end
+        }
+        while result.last == space { result.removeLast() }
+        return String(decoding: result, as: UTF8.self)
     }
 
     /// Byte-wise, as Rust's `str::replace`: Foundation's replacing would respect grapheme clusters,
@@ -64,9 +111,20 @@ public struct TextNormalizer: Sendable, Equatable {
     /// SentencePiece's forms replace every space of every text.
     private static func replacing(_ pattern: String, with replacement: String, in text: String) -> String {
         let needle = Array(pattern.utf8), substitute = Array(replacement.utf8)
+        // Hugging Face finds the empty pattern at every boundary between characters and at both
+        // ends of a text that is not empty.
+        if needle.isEmpty {
+            guard !text.isEmpty else { return text }
+            var result = ""
+            for scalar in text.unicodeScalars {
+                result += replacement
+                result.unicodeScalars.append(scalar)
+            }
+            return result + replacement
+        }
         var text = text
         return text.withUTF8 { bytes -> String in
-            guard !needle.isEmpty, bytes.count >= needle.count else { return String(decoding: bytes, as: UTF8.self) }
+            guard bytes.count >= needle.count else { return String(decoding: bytes, as: UTF8.self) }
             func matches(at i: Int) -> Bool {
                 bytes[i] == needle[0] && i + needle.count <= bytes.count
                     && (needle.count == 1 || memcmp(bytes.baseAddress! + i, needle, needle.count) == 0)
@@ -179,8 +237,18 @@ public struct TextNormalizer: Sendable, Equatable {
             case .lowercase: return "Lowercase"
             case .prepend(let prefix): return "Prepend(\(quoted(prefix)))"
             case .replace(let pattern, let replacement): return "Replace(\(quoted(pattern)) with \(quoted(replacement)))"
-            case .collapseSpaces: return "remove_extra_whitespaces"
+            case .replaceMatches(let regex, let replacement): return "Replace(regex \(quoted(regex.pattern)) with \(quoted(replacement)))"
+            case .collapseSpaces(let kept) where kept.isEmpty: return "remove_extra_whitespaces"
+            case .collapseSpaces(let kept): return "remove_extra_whitespaces (keeping \(kept.map(quoted).joined(separator: ", ")) whole)"
             case .stripTrailing(let suffix): return "strip trailing \(quoted(suffix))"
+            case .sentencePiece(let normalizer): return normalizer.description
+            case .precompiled: return "Precompiled"
+            case .stripAccents: return "StripAccents"
+            case .nmt: return "Nmt"
+            case .bertStripAccents: return "BertNormalizer's strip_accents"
+            case .bertCleanText: return "BertNormalizer's clean_text"
+            case .spaceAroundIdeographs: return "BertNormalizer's handle_chinese_chars"
+            case .strip(let left, let right): return "Strip(\(left ? "left" : "")\(left && right ? ", " : "")\(right ? "right" : ""))"
             }
         }.joined(separator: ", then ")
     }

@@ -11,9 +11,11 @@ import WorkerPool
 /// `TextNormalizer`, their user-defined pieces are normalized added tokens, and there is no pattern.
 public final class Tokenizer: Sendable {
     public let normalizer: TextNormalizer
-    /// The patterns that cut the text, each cutting the pieces of the one before; none: each stretch
-    /// between added tokens is one piece.
-    public let splits: [PreTokenizer]
+    /// The pre-tokenizers that cut the text, each cutting the pieces of the one before; none: each
+    /// stretch between added tokens is one piece.
+    let stages: [PreTokenizerStage]
+    /// The stages that are patterns with a scanner.
+    public var splits: [PreTokenizer] { stages.compactMap(\.scanner) }
     /// What the pre-tokenizer does to spaces before cutting (ByteLevel's `add_prefix_space`, Metaspace).
     public let spaces: SpaceMarking
     /// Special tokens and added tokens, as the file lists them.
@@ -32,6 +34,8 @@ public final class Tokenizer: Sendable {
     private let serialNumber = Tokenizer.nextSerialNumber.add(1, ordering: .relaxed).oldValue + 1
     private static let nextSerialNumber = Atomic<UInt64>(0)
     let model: BytePairModel
+    /// Encodes each piece instead of `model` when set (Unigram, WordPiece, WordLevel; `model` is then empty).
+    let pieceModel: (any PieceModel)?
     /// The bytes each id stands for in text; empty for special and unused ids.
     private let surfaces: TokenSpellings
     private let specialContent: [UInt32: String]
@@ -48,11 +52,12 @@ public final class Tokenizer: Sendable {
     /// (SentencePiece spells the space `▁` and a byte `<0xXX>`). `normalizesTokenContent`: a normalized
     /// added token is looked for as its content normalized (Hugging Face), or as it is (SentencePiece,
     /// whose user-defined pieces stand in the normalized text as written). `ends` names the end and
-    /// beginning tokens where the file says which they are.
-    init(splits: [PreTokenizer], spaces: SpaceMarking = .none, normalizer: TextNormalizer = TextNormalizer([]),
+    /// beginning tokens where the file says which they are. `stages`, where given, stands for `splits`.
+    init(splits: [PreTokenizer], stages: [PreTokenizerStage]? = nil, spaces: SpaceMarking = .none, normalizer: TextNormalizer = TextNormalizer([]),
          model: BytePairModel, addedTokens: [AddedToken], surfaces: TokenSpellings? = nil, normalizesTokenContent: Bool = true,
-         ends: (end: UInt32?, beginning: UInt32?)? = nil, source: String) {
-        self.splits = splits
+         ends: (end: UInt32?, beginning: UInt32?)? = nil, pieceModel: (any PieceModel)? = nil, source: String) {
+        self.stages = stages ?? splits.map { .scanner($0) }
+        self.pieceModel = pieceModel
         self.spaces = spaces
         self.normalizer = normalizer
         self.model = model
@@ -88,7 +93,7 @@ public final class Tokenizer: Sendable {
     }
 
     /// The pre-tokenization patterns' names joined by "+", or "none", as shard manifests record them.
-    public var patternName: String { splits.isEmpty ? "none" : splits.map(\.rawValue).joined(separator: "+") }
+    public var patternName: String { stages.isEmpty ? "none" : stages.map(\.description).joined(separator: "+") }
 
     /// Loads a tokenizer file, told apart by its content: JSON (a Hugging Face `tokenizer.json`, or a
     /// Tekken file by its `config` and `vocab`), a SentencePiece model (binary: a byte outside printable
@@ -112,7 +117,7 @@ public final class Tokenizer: Sendable {
         case .rankFile:
             return try TiktokenFile.load(path: path, pattern: pattern)
         }
-        if let pattern, tokenizer.splits != [pattern] {
+        if let pattern, tokenizer.stages != [.scanner(pattern)] {
             throw TokenizerError("\(path): the file fixes its own pre-tokenizer (\(tokenizer.patternName)); drop the pattern option")
         }
         return tokenizer
@@ -178,7 +183,8 @@ public final class Tokenizer: Sendable {
         forEachPiece(of: text) { piece in
             switch piece {
             case .added(let id): output.append(id)
-            case .text(let bytes): model.encode(bytes, into: &output, &scratch)
+            case .text(let bytes):
+                if let pieceModel { pieceModel.encode(bytes, into: &output) } else { model.encode(bytes, into: &output, &scratch) }
             }
         }
     }
@@ -221,21 +227,21 @@ public final class Tokenizer: Sendable {
         }
     }
 
-    /// Cuts `bytes` with the pattern `splits[stage]`, and each piece with the patterns after it.
+    /// Cuts `bytes` with `stages[stage]`, and each piece with the stages after it.
     ///
     /// The last pattern hands each piece on one piece late, once the model has been asked to start
     /// reading the next one's table slot: a vocabulary's table is larger than a core's cache, and the
     /// lookup of a whole piece had waited on memory for a third of `tokenize`'s time. (Eight pieces
     /// late measured the same.)
     private func split(_ bytes: UnsafeBufferPointer<UInt8>, stage: Int, _ body: (Piece) -> Void) {
-        guard stage < splits.count else { return body(.text(bytes)) }
-        guard stage == splits.count - 1 else {
-            return splits[stage].forEachPiece(inValidUTF8: bytes) { range in
+        guard stage < stages.count else { return body(.text(bytes)) }
+        guard stage == stages.count - 1 else {
+            return stages[stage].forEachPiece(of: bytes) { range in
                 split(UnsafeBufferPointer(rebasing: bytes[range]), stage: stage + 1, body)
             }
         }
         var previous: UnsafeBufferPointer<UInt8>?
-        splits[stage].forEachPiece(inValidUTF8: bytes) { range in
+        stages[stage].forEachPiece(of: bytes) { range in
             let piece = UnsafeBufferPointer(rebasing: bytes[range])
             model.prefetch(piece)
             if let previous { body(.text(previous)) }

@@ -2,15 +2,24 @@ extension Tokenizer {
     /// What the tokenizer does to text, part by part, in Hugging Face's terms: for `tokenize --explain`.
     public var explanation: String {
         var lines = ["tokenizer: \(source)", "vocabulary: \(vocabularySize) ids", "normalizer: \(normalizer.description)"]
-        var preTokenizer = splits.map { $0 == splits.last && $0 == .gpt2 ? "ByteLevel with the gpt2 pattern" : "Split with the \($0.rawValue) pattern" }
+        let byteLevelStage = stages.lastIndex(of: .scanner(.gpt2))
+        var preTokenizer = stages.enumerated().map { index, stage in
+            switch stage {
+            case .scanner(let pattern) where index == byteLevelStage: return "ByteLevel with the \(pattern.rawValue) pattern"
+            case .scanner(let pattern): return "Split with the \(pattern.rawValue) pattern"
+            case .cutter(let cutter): return cutter.description
+            }
+        }
         if case .bytes = model.alphabet {
-            if splits.last != .gpt2 { preTokenizer.append("ByteLevel without its own pattern") }
+            if byteLevelStage == nil { preTokenizer.append("ByteLevel without its own pattern") }
         } else if preTokenizer.isEmpty {
             preTokenizer.append("none")
         }
         let spacing = spaces.description
         lines.append("pre-tokenizer: " + preTokenizer.joined(separator: ", then ") + (spacing.isEmpty ? "" : "; " + spacing))
-        if case .characters(let byteTokens, let unknown, let fuses) = model.alphabet {
+        if let pieceModel {
+            lines.append("model: " + pieceModel.description)
+        } else if case .characters(let byteTokens, let unknown, let fuses) = model.alphabet {
             lines.append("model: BPE over characters; a character outside the vocabulary becomes "
                          + (byteTokens != nil ? "the <0xXX> tokens of its bytes" : "the unknown token \(unknown)" + (fuses ? ", once per run" : "")))
         }

@@ -15,6 +15,9 @@ public struct TokenizerTemplate {
         // The file parsed just above; only its parts are kept here, to be written back. A Tekken file
         // has `config` and `vocab`.
         root = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))) as? [String: Any] ?? [:]
+        if let model = tokenizer.pieceModel {
+            throw TokenizerError("\(path): its model is \(model.name); hapax trains byte-level BPE, so a template must be a byte-level tokenizer.json")
+        }
         guard !(root["config"] is [String: Any] && root["vocab"] is [Any]), case .bytes = tokenizer.model.alphabet else {
             throw TokenizerError("\(path): hapax trains byte-level BPE, so a template must be a byte-level tokenizer.json, not a Tekken file or SentencePiece's form")
         }

@@ -61,8 +61,9 @@ public enum HuggingFaceExport {
         }
     }
 
-    /// GPT-2's `config.json` for `config`; `endOfText` becomes its bos and eos token, as in GPT-2's own.
-    public static func configuration(_ config: ModelConfig, endOfText: UInt32?) -> [UInt8] {
+    /// GPT-2's `config.json` for `config`; `endOfText` becomes its eos token and, unless the shards put
+    /// a `beginningOfText` before each document, its bos token too, as in GPT-2's own.
+    public static func configuration(_ config: ModelConfig, endOfText: UInt32?, beginningOfText: UInt32? = nil) -> [UInt8] {
         var fields: [String: Any] = [
             "architectures": ["GPT2LMHeadModel"], "model_type": "gpt2",
             "vocab_size": config.vocabSize, "n_positions": config.context, "n_embd": config.width,
@@ -71,7 +72,32 @@ public enum HuggingFaceExport {
             "resid_pdrop": 0.0, "embd_pdrop": 0.0, "attn_pdrop": 0.0, "initializer_range": 0.02,
             "tie_word_embeddings": config.tiedEmbeddings, "torch_dtype": "float32",
         ]
-        if let endOfText { fields["bos_token_id"] = endOfText; fields["eos_token_id"] = endOfText }
-        return Array(try! JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .prettyPrinted]))
+        if let endOfText { fields["bos_token_id"] = beginningOfText ?? endOfText; fields["eos_token_id"] = endOfText }
+        return json(fields)
+    }
+
+    /// `tokenizer_config.json` beside a `tokenizer.json`: the class that reads it and the contents of
+    /// the end-of-text and beginning tokens, without which `AutoTokenizer` has no eos or bos token.
+    public static func tokenizerConfiguration(context: Int, endOfText: String?, beginningOfText: String?) -> [UInt8] {
+        var fields: [String: Any] = ["tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": context]
+        if let endOfText { fields["eos_token"] = endOfText; fields["bos_token"] = beginningOfText ?? endOfText }
+        return json(fields)
+    }
+
+    /// The files by which `transformers` (or hapax) finds a folder's tokenizer. An export removes
+    /// them all before writing its own, since an earlier export's would be read with this model's ids.
+    public static let tokenizerFiles = [
+        "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json", "tokenizer.model",
+        "vocab.json", "merges.txt", "vocab.txt", "tekken.json", "chat_template.jinja", tokenizerRecord, tokenizerFolder,
+    ]
+
+    /// The run's tokenizer identity (section 5 of docs/FORMAT.md), its `file` relative to the export.
+    public static let tokenizerRecord = "hapax_tokenizer.json"
+
+    /// Where a tokenizer that is not a `tokenizer.json` is copied, out of the names `transformers` reads.
+    public static let tokenizerFolder = "tokenizer"
+
+    private static func json(_ fields: [String: Any]) -> [UInt8] {
+        Array(try! JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .prettyPrinted]))
     }
 }

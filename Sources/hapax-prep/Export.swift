@@ -97,8 +97,15 @@ extension Export {
         let path = URL(fileURLWithPath: output).standardizedFileURL.path
         print("GPT-NeoX config (the mask: \(mask)\(mask == "hapax" ? " n=\(ngram)" : "")):")
         print("  \"seq_length\": \(folder.parameters.seqLen),")
-        for (split, _) in written {
-            let name = split == .train ? "train" : "valid"
+        // NeoX's default "infer" cannot open these datasets at its head; mmap is what they are.
+        print("  \"data_impl\": \"mmap\",")
+        // NeoX's validate_values wants train, valid and test paths together: a split the folder
+        // lacks is stood in for by one it has, and the lines say so.
+        let exported = Set(written.map(\.split))
+        let valid: Split = exported.contains(.val) ? .val : .train
+        for (name, split) in [("train", Split.train), ("valid", valid), ("test", valid)] where exported.contains(split) {
+            if name == "valid" && split != .val { print("  # no val split: the train export stands in for valid and test") }
+            if name == "test" && split == .val { print("  # no test split: the val export stands in for test") }
             print("  \"\(name)_data_paths\": [\"\(path)/\(split.rawValue)_text_document\"],")
             print("  \"\(name)_label_data_paths\": [\"\(path)/\(split.rawValue)_label_document\"],")
         }

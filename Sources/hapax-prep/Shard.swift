@@ -23,7 +23,10 @@ struct Shard: ParsableCommand {
 
             Pre-tokenized corpora go in as they are: a Megatron indexed dataset by its .idx, and with \
             --format tokens --dtype uint16|uint32 a flat token file (raw, .npy, llm.c .bin) whose \
-            documents end after each end-of-text id. --tokenizer names the tokenizer the ids come from.
+            documents end after each end-of-text id. --tokenizer names the tokenizer the ids come from. \
+            With --packed, each sequence of a Megatron dataset is one training sample of exactly \
+            seq-len + 1 ids (Pythia's pre-shuffled Pile): it becomes one window as it is, in file order, \
+            with nothing added and nothing re-packed, so window i is sample i.
 
             Documents, each followed by end-of-text (and preceded by the beginning-of-sequence token with \
             --bos), are grouped into work units of about --unit-size \
@@ -54,6 +57,7 @@ struct Shard: ParsableCommand {
               zstdcat dump.jsonl.zst | hapax-prep shard - --format jsonl --tokenizer tokenizer.json --seq-len 2048 -o shards
               hapax-prep shard fineweb/sample/10BT/ --tokenizer data/mistral/tokenizer.model.v1 --bos --seq-len 4096 -o shards
               hapax-prep shard pile_20B_tokenizer_text_document.idx --tokenizer 20B_tokenizer.json --seq-len 2048 -o shards
+              hapax-prep shard pile_deduped_preshuffled.idx --packed --tokenizer 20B_tokenizer.json --seq-len 2048 -o shards
               hapax-prep shard train.bin --format tokens --dtype uint16 --tokenizer gpt2.tiktoken --seq-len 1024 -o shards
             """)
 
@@ -83,6 +87,9 @@ struct Shard: ParsableCommand {
 
     @Option(help: "How inputs hold documents: auto (by name), text (one document per input), jsonl (one per line), parquet (one per row), megatron (an indexed dataset's .idx) or tokens (ids, documents ending with end-of-text).")
     var format: FormatChoice = .auto
+
+    @Flag(help: "Take each sequence of a Megatron dataset as one training sample of seq-len + 1 ids: one window as it is, nothing added or re-packed.")
+    var packed = false
 
     @Option(help: "How a token file (--format tokens) stores its ids: uint16 or uint32.")
     var dtype: TokenFileType?
@@ -131,6 +138,12 @@ struct Shard: ParsableCommand {
         }
         guard (1...maximumThreads).contains(threads) else { throw ValidationError("--threads must be between 1 and \(maximumThreads)") }
         guard (dtype != nil) == (format == .tokens) else { throw ValidationError("--dtype goes with --format tokens, and --format tokens needs it") }
+        if packed {
+            guard format == .megatron || (format == .auto && inputs.allSatisfy { $0.hasSuffix(".idx") }) else {
+                throw ValidationError("--packed reads Megatron datasets (.idx), whose sequences are training samples")
+            }
+            guard !bos else { throw ValidationError("--packed takes samples as they are: --bos would add a token to each") }
+        }
     }
 
     func run() throws {
@@ -149,6 +162,7 @@ struct Shard: ParsableCommand {
         options.threads = threads
         options.classesPath = classes
         options.format = format
+        options.packed = packed
         options.tokenType = dtype.map { $0 == .uint16 ? .uint16 : .uint32 }
         options.part = try part?.resolve()
 
@@ -179,6 +193,7 @@ struct Shard: ParsableCommand {
         let train = manifest.splits["train"]!, val = manifest.splits["val"]!
         let shards = train.shards.count + val.shards.count
         let what = manifest.parameters.part.map { "part \($0) (blocks \(pipeline.blocks.lowerBound)..<\(pipeline.blocks.upperBound) of \(pipeline.layout.blockCount))" } ?? "the run"
+        for notice in pipeline.notices { printError("note: \(notice)") }
         printError("wrote \(what): \(shards) shard(s) and \(Manifest.fileName) to \(output) in \(String(format: "%.2f", wall)) s "
             + String(format: "(%.1f MB/s of text)", Double(stats.textBytes) / 1e6 / max(wall, 1e-9)))
         printError("  \(stats.documents) documents (train \(train.documents), val \(val.documents)), \(count(stats.textBytes)) bytes of text, "

@@ -7,7 +7,7 @@ import SeededRandom
 @Suite struct InputLayoutTests {
     static func randomLayout(seed: UInt64) -> InputLayout {
         var rng = SplitMix64(seed: seed)
-        let names = ["a.jsonl", "b.txt", "c.jsonl.gz", "d.ndjson", "e.txt.zst", "f.json"]
+        let names = ["a.jsonl", "b.txt", "c.jsonl.gz", "d.ndjson", "e.txt.zst", "f.json", "g.parquet"]
         let inputs = (0..<Int.random(in: 1...12, using: &rng)).map { i in
             ("\(i)-" + names.randomElement(using: &rng)!, Int.random(in: 0...5000, using: &rng))
         }
@@ -61,5 +61,15 @@ import SeededRandom
         #expect(layout.pieces(for: 3..<4).map(\.input) == [2, 3])  // d.jsonl, empty, is read whole
         let text = InputLayout(inputs: [("a.jsonl", 250)], format: .text, blockBytes: 100)
         #expect(text.blockCount == 1 && text.pieces(for: 0..<1).first?.lineStarts == nil)
+    }
+
+    /// FORMAT.md, partitioned runs: a Parquet file counts in the blocks its bytes lie in, as a JSON
+    /// Lines file does, and a plain-text file whole in the block where it starts.
+    @Test func aParquetFileIsSpreadOverTheBlocksItSpans() {
+        let layout = InputLayout(inputs: [("a.txt", 30), ("b.parquet", 250), ("c.txt", 10)], format: .auto, blockBytes: 100)
+        // b.parquet lies at bytes 30..<280: 70 of them in block 0, 100 in block 1, 80 in block 2.
+        #expect(layout.bytesPerBlock == [30 + 70, 100, 80 + 10])
+        #expect(layout.pieces(for: 1..<2).map(\.input) == [1])
+        #expect(layout.pieces(for: 1..<2).first?.lineStarts == 70..<170)
     }
 }

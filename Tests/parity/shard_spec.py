@@ -46,12 +46,15 @@ def documents(files, unit_bytes, text_field="text"):
     return result
 
 
-def units(docs, unit_bytes):
+MAXIMUM_UNIT_DOCUMENTS = 1 << 18
+
+
+def units(docs, unit_bytes, maximum_documents=MAXIMUM_UNIT_DOCUMENTS):
     """(unit name, indices into docs): per block, documents grouped in order until their text reaches
-    unit_bytes."""
+    unit_bytes or they number maximum_documents."""
     groups, current, size, index_in_block = [], [], 0, 0
     for i, (block, _, _, text) in enumerate(docs):
-        if current and (block != docs[current[0]][0] or size >= unit_bytes):
+        if current and (block != docs[current[0]][0] or size >= unit_bytes or len(current) >= maximum_documents):
             groups.append((f"{docs[current[0]][0]:05d}-{index_in_block:03d}", current))
             index_in_block = index_in_block + 1 if block == docs[current[0]][0] else 0
             current, size = [], 0

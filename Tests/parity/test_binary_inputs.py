@@ -2,9 +2,11 @@
 holds a NUL byte, is refused in one line naming it by every command that reads corpora, rather than
 tokenized into shards of garbage."""
 import gzip
+import json
 import os
 
 import pytest
+import zstandard
 
 from conftest import run
 
@@ -93,3 +95,45 @@ def test_text_with_a_late_nul_or_a_magic_inside_is_still_text(hapax_prep, cl100k
     text.write_bytes(b"Parquet files start with PAR1, zip files with PK. " + b"x" * 70_000 + b"\x00 late")
     result = run([hapax_prep, "tokenize", "--tokenizer", str(cl100k_path), "--count", str(text)])
     assert int(result.stdout.decode()) > 0
+
+
+def test_a_binary_gzip_member_after_a_text_one_is_refused(hapax_prep, cl100k_path, tmp_path):
+    """`cat text.gz binary.gz`: the first 64 KiB of the content are looked at across members, not only
+    the first member's output (which was 8,192 replacement characters of shards)."""
+    binary = tmp_path / "data.txt.gz"
+    binary.write_bytes(gzip.compress(b"a short text member\n") + gzip.compress(os.urandom(8192) + b"\x00"))
+    refused(run([hapax_prep, "shard", str(binary), "--tokenizer", str(cl100k_path), "--seq-len", "64", "-o", str(tmp_path / "s")],
+                check=False), binary, "NUL bytes")
+
+
+def test_a_binary_zstd_frame_after_a_text_one_is_refused(hapax_prep, cl100k_path, tmp_path):
+    binary = tmp_path / "data.jsonl.zst"
+    binary.write_bytes(zstandard.compress(b'{"text": "hello"}\n') + zstandard.compress(b"\x00\x01\x02" * 1000))
+    refused(run([hapax_prep, "shard", str(binary), "--tokenizer", str(cl100k_path), "--seq-len", "64", "-o", str(tmp_path / "s")],
+                check=False), binary, "NUL bytes")
+
+
+def test_binary_standard_input_is_refused_before_anything_is_written(hapax_prep, cl100k_path, corpus_files, tmp_path):
+    """The folder stays untouched, so the next run into it, of text, is accepted; and a text standard
+    input checked first is read whole all the same (the bytes the check took are read again)."""
+    out = tmp_path / "s"
+    args = [hapax_prep, "shard", "-", "--tokenizer", str(cl100k_path), "--seq-len", "64", "-o", str(out)]
+    refused(run(args, input=KINDS["nul"][0], check=False), "standard input", "NUL bytes")
+    assert not out.exists() or not any(out.iterdir()), sorted(p.name for p in out.iterdir())
+    text = corpus_files[0].read_bytes()
+    run(args, input=gzip.compress(text))
+    run([hapax_prep, "shard", str(corpus_files[0]), "--tokenizer", str(cl100k_path), "--seq-len", "64", "-o", str(tmp_path / "f")])
+    manifests = [json.loads((folder / "manifest.json").read_text()) for folder in (out, tmp_path / "f")]
+    assert manifests[0]["statistics"]["tokens"] == manifests[1]["statistics"]["tokens"] > 1000
+
+
+@pytest.mark.parametrize("size", [10, 11])
+@pytest.mark.parametrize("version", [2, 3])
+def test_a_token_file_with_a_cut_numpy_v2_header_is_refused(hapax_prep, cl100k_path, tmp_path, size, version):
+    """Versions 2 and 3 give the header's length in 4 bytes, 8 to 12: a 10- or 11-byte file trapped."""
+    path = tmp_path / "ids.npy"
+    path.write_bytes((b"\x93NUMPY" + bytes([version, 0]) + b"\x10\x00\x00\x00")[:size])
+    result = run([hapax_prep, "shard", str(path), "--format", "tokens", "--dtype", "uint16", "--tokenizer", str(cl100k_path),
+                  "--seq-len", "64", "-o", str(tmp_path / "s")], check=False)
+    error = result.stderr.decode()
+    assert result.returncode == 1 and len(error.strip().splitlines()) == 1 and "a NumPy header cut short" in error, (result.returncode, error)

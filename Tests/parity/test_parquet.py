@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+import parquet_craft as craft
 import shard_spec
 from conftest import run
 from test_shards import folder_digest
@@ -261,3 +262,291 @@ def test_a_dictionary_index_out_of_range_is_refused(hapax_prep, cl100k_path, tmp
     data[at:end + 1] = bytes([0x04]) if length == 1 else bytes([0x84] + [0x80] * (length - 2) + [0x00])
     path.write_bytes(bytes(data))
     one_line_error(shard_error(hapax_prep, cl100k_path, path, tmp_path), str(path), "row group 0, page 1", "is past the dictionary's 2 values")
+
+
+# Issue 36: valid files that were refused, and hostile ones that trapped, crashed or blew up.
+
+def reads_like_pyarrow(hapax_prep, cl100k_path, *paths):
+    """`tokenize` prints a line per non-empty value: the same ids as tiktoken's of pyarrow's values."""
+    encoding = cl100k()
+    expected = [encoding.encode_ordinary(t) for p in paths for t in pq.read_table(p).column("text").to_pylist() if t]
+    out = run([hapax_prep, "tokenize", "--tokenizer", str(cl100k_path), *map(str, paths)]).stdout.decode().splitlines()
+    assert [list(map(int, line.split())) for line in out] == expected
+
+
+def statistics_of(hapax_prep, cl100k_path, tmp_path, *paths):
+    out = tmp_path / "stats-shards"
+    run([hapax_prep, "shard", *map(str, paths), "--tokenizer", str(cl100k_path), "--seq-len", str(SEQ_LEN), "-o", str(out)])
+    return shard_spec.manifest(out)["statistics"]
+
+
+RUNS = {
+    "100 nulls": ["a text"] * 5 + [None] * 100 + ["another"] * 5,
+    "1000 copies of one value": ["the same text again"] * 1000 + ["and one more"],
+    "1000 empty strings": ["first"] + [""] * 1000 + ["last"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(RUNS))
+@pytest.mark.parametrize("version", ["1.0", "2.0"])
+@pytest.mark.parametrize("dictionary", [True, False])
+def test_pages_of_long_runs_are_read(hapax_prep, cl100k_path, tmp_path, name, version, dictionary):
+    """An RLE run stores any count in a few bytes: a page's value count is not bounded by its bytes."""
+    path = tmp_path / "runs.parquet"
+    pq.write_table(pa.table({"text": RUNS[name]}), path, data_page_version=version, use_dictionary=dictionary)
+    reads_like_pyarrow(hapax_prep, cl100k_path, path)
+
+
+@pytest.mark.parametrize("encoding", ["DELTA_LENGTH_BYTE_ARRAY", "DELTA_BYTE_ARRAY"])
+def test_delta_pages_of_empty_strings_are_read(hapax_prep, cl100k_path, tmp_path, encoding):
+    path = tmp_path / "empty.parquet"
+    pq.write_table(pa.table({"text": ["one"] + [""] * 3000 + ["two"]}), path, use_dictionary=False, column_encoding={"text": encoding})
+    reads_like_pyarrow(hapax_prep, cl100k_path, path)
+
+
+def test_polars_files_with_runs_are_read(hapax_prep, cl100k_path, tmp_path):
+    import polars
+    path = tmp_path / "polars.parquet"
+    polars.DataFrame({"text": RUNS["100 nulls"] + RUNS["1000 copies of one value"] + RUNS["1000 empty strings"]}).write_parquet(path)
+    reads_like_pyarrow(hapax_prep, cl100k_path, path)
+
+
+def test_a_duckdb_file_with_a_null_is_read(hapax_prep, cl100k_path, tmp_path):
+    """DuckDB pads the last bit-packed run of levels past the values, its bytes all there."""
+    import duckdb
+    path = tmp_path / "duckdb.parquet"
+    rows = [f"row {i}" if i != 4 else None for i in range(10)]
+    connection = duckdb.connect()
+    connection.register("rows", pa.table({"text": rows}))
+    connection.execute(f"COPY (SELECT text FROM rows) TO '{path}' (FORMAT parquet)")
+    connection.close()
+    reads_like_pyarrow(hapax_prep, cl100k_path, path)
+
+
+def test_a_bit_packed_run_padded_past_the_values_is_read(hapax_prep, cl100k_path, tmp_path):
+    """The same as DuckDB's, made by hand: 10 levels in a run of 32 groups of 8."""
+    levels = [1, 1, 0, 1, 1, 1, 1, 1, 1, 1]
+    texts = [f"value {i}" for i in range(9)]
+    path = tmp_path / "padded.parquet"
+    path.write_bytes(craft.column_file([craft.data_page(10, craft.bit_packed(levels, groups=32), craft.plain(texts))], 10))
+    assert pq.read_table(path).column("text").null_count == 1
+    reads_like_pyarrow(hapax_prep, cl100k_path, path)
+
+
+def test_row_groups_of_no_rows_are_read(hapax_prep, cl100k_path, tmp_path):
+    """pyarrow writes an empty table, or an empty batch between two, as a row group of 0 rows whose
+    chunk has data_page_offset 0."""
+    empty = tmp_path / "empty.parquet"
+    pq.write_table(pa.table({"text": pa.array([], pa.string())}), empty)
+    between = tmp_path / "between.parquet"
+    schema = pa.schema([pa.field("text", pa.string())])
+    with pq.ParquetWriter(between, schema) as writer:
+        for texts in (["first", None, "second"], [], ["third"]):
+            writer.write_table(pa.table({"text": pa.array(texts, pa.string())}))
+    assert [pq.ParquetFile(between).metadata.row_group(k).num_rows for k in range(3)] == [3, 0, 1]
+    reads_like_pyarrow(hapax_prep, cl100k_path, empty, between)
+    statistics = statistics_of(hapax_prep, cl100k_path, tmp_path, empty, between)
+    assert statistics["documents"] == 3 and statistics["skipped_lines"] == 1
+
+
+def test_a_zero_byte_parquet_file_holds_no_document(hapax_prep, cl100k_path, rows, tmp_path):
+    """FORMAT.md: an empty input holds no document, whatever its format."""
+    empty, full = tmp_path / "a.parquet", tmp_path / "b.parquet"
+    empty.write_bytes(b"")
+    pq.write_table(table(rows), full)
+    reads_like_pyarrow(hapax_prep, cl100k_path, full)
+    assert run([hapax_prep, "tokenize", "--tokenizer", str(cl100k_path), str(empty)]).stdout == b""
+    assert_holds(shard_tokens(hapax_prep, cl100k_path, [empty, full], tmp_path / "shards"), expected_stream(rows))
+
+
+def craft_error(hapax_prep, cl100k_path, tmp_path, data, *needles):
+    path = tmp_path / "crafted.parquet"
+    path.write_bytes(data)
+    result = shard_error(hapax_prep, cl100k_path, path, tmp_path)
+    assert result.returncode == 1, f"ended by signal {-result.returncode}" if result.returncode < 0 else result.stderr.decode()
+    one_line_error(result, str(path), *needles)
+
+
+def nested_maps(depth):
+    """A map of one entry whose value is such a map, `depth` deep: 1 entry, i32 keys and map values, key 0."""
+    return (craft.MAP, b"\x01\x5b\x00" * depth + b"\x00")
+
+
+def test_deeply_nested_maps_in_the_footer_are_refused(hapax_prep, cl100k_path, tmp_path):
+    """Skipping an unknown map field recursed without a depth limit: 100,000 levels overflowed the stack."""
+    page = craft.data_page(1, craft.rle(1, 1), craft.plain(["x"]))
+    data = craft.column_file([page], 1, extra_footer=[(100, None, nested_maps(100_000))])
+    assert len(data) > 300_000
+    craft_error(hapax_prep, cl100k_path, tmp_path, data, "footer", "nests deeper than 64 levels")
+
+
+def delta_length_page(block_size, width):
+    """A DELTA_LENGTH_BYTE_ARRAY page of two values, one block of one miniblock of `width` bits."""
+    body = craft.varint(block_size) + craft.varint(1) + craft.varint(2) + craft.zigzag(1) + craft.zigzag(0) + bytes([width]) + b"\x00" * 16
+    return craft.data_page(2, None, body, encoding=6)
+
+
+NEAR = 2**63 - 1
+OVERFLOWS = {
+    "total_compressed_size": lambda page: craft.column_file([page], 1, chunk={7: (craft.I64, NEAR)}),
+    "data_page_offset": lambda page: craft.column_file([page], 1, chunk={9: (craft.I64, NEAR - 2)}),
+    "num_rows of two row groups": lambda page: craft.column_file([page], NEAR - 3, groups=2, footer={3: (craft.I64, NEAR)}),
+    "num_children": lambda page: craft.column_file([page], 1, schema=[
+        [(4, craft.BINARY, "schema"), (5, craft.I32, 2)],
+        [(4, craft.BINARY, "group"), (5, craft.I64, NEAR)],
+        [(4, craft.BINARY, "inner"), (5, craft.I32, 5)],
+        [(1, craft.I32, 6), (3, craft.I32, 1), (4, craft.BINARY, "text"), (6, craft.I32, 0)]]),
+    "v2 level lengths": lambda page: craft.column_file([craft.data_page_v2(1, 0, b"", craft.plain(["x"]), lengths=(2**62, 2**62))], 1,
+                                                       optional=False),
+    "DELTA block size × bit width": lambda page: craft.column_file([delta_length_page(2**62, 64)], 2, optional=False),
+    "Thrift field id + delta": lambda page: craft.column_file([page], 1, extra_footer=[(NEAR, craft.I32, 0), (NEAR + 1, craft.I32, 0)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OVERFLOWS))
+def test_numbers_near_two_to_the_63_are_refused_not_trapped(hapax_prep, cl100k_path, tmp_path, name):
+    data = OVERFLOWS[name](craft.data_page(1, craft.rle(1, 1), craft.plain(["x"])))
+    craft_error(hapax_prep, cl100k_path, tmp_path, data)
+
+
+def test_delta_byte_array_decodes_in_linear_time(hapax_prep, cl100k_path, corpus_files, tmp_path):
+    """Each value appended a slice of the page's own buffer to it, copying the buffer: 5 MB took 27.5 s
+    at 8 MiB pages against 0.83 s as PLAIN. Tokenizing is the same work in both."""
+    import time
+    # Short values with shared prefixes, as sorted or numbered rows have them: 2 MB in 45,000 values.
+    lines = [line for f in corpus_files[:6] for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts = [f"{k:08d} {line}" for k, line in enumerate(lines[:45_000])]
+    seconds = {}
+    for encoding in ("PLAIN", "DELTA_BYTE_ARRAY"):
+        path = tmp_path / f"{encoding}.parquet"
+        pq.write_table(pa.table({"text": texts}), path, use_dictionary=False, column_encoding={"text": encoding},
+                       data_page_size=8 << 20, row_group_size=len(texts))
+        start = time.perf_counter()
+        run([hapax_prep, "tokenize", "--count", "--threads", "1", "--tokenizer", str(cl100k_path), str(path)])
+        seconds[encoding] = time.perf_counter() - start
+    assert seconds["DELTA_BYTE_ARRAY"] < 2 * seconds["PLAIN"] + 1, seconds
+
+
+def test_billions_of_nulls_take_neither_memory_nor_time(hapax_prep, cl100k_path, tmp_path):
+    """Three pages of 1.5 billion nulls each, in a few hundred bytes: every null kept 16 bytes or more."""
+    import os
+    import subprocess
+    import threading
+    nulls = 1_500_000_000
+    pages = [craft.data_page(nulls, craft.rle(nulls, 0), b"") for _ in range(3)]
+    pages.append(craft.data_page(3, craft.bit_packed([1, 0, 1]), craft.plain(["one text", "another text"])))
+    rows = 3 * nulls + 3
+    path = tmp_path / "nulls.parquet"
+    path.write_bytes(craft.column_file(pages, rows))
+    assert path.stat().st_size < 1000
+    out = tmp_path / "shards"
+    with open(tmp_path / "stderr", "wb") as stderr:
+        process = subprocess.Popen([hapax_prep, "shard", str(path), "--tokenizer", str(cl100k_path), "--seq-len", "4", "-o", str(out)],
+                                   stdout=subprocess.DEVNULL, stderr=stderr)
+    timer = threading.Timer(60, process.kill)
+    timer.start()
+    _, status, usage = os.wait4(process.pid, 0)
+    timer.cancel()
+    assert os.waitstatus_to_exitcode(status) == 0, (status, (tmp_path / "stderr").read_text())
+    assert usage.ru_maxrss < 400_000, f"{usage.ru_maxrss} KiB"
+    statistics = shard_spec.manifest(out)["statistics"]
+    assert statistics["documents"] == 2 and statistics["skipped_lines"] == 3 * nulls + 1
+
+
+def test_a_footer_that_lost_its_row_groups_is_refused(hapax_prep, cl100k_path, tmp_path):
+    """One byte changed, the row_groups field header (field 4) made field 5: 120 rows read as none,
+    exit 0, where pyarrow refuses the file. Required fields are checked, and num_rows against the
+    row groups."""
+    path = tmp_path / "data.parquet"
+    pq.write_table(pa.table({"text": [f"row {i}" for i in range(120)]}), path)
+    data = bytearray(path.read_bytes())
+    # FileMetaData: ... num_rows (field 3, i64: 0x16, zigzag 240), then row_groups (field 4, list: 0x19).
+    at = data.rindex(b"\x16\xf0\x01\x19") + 3
+    data[at] = 0x29
+    path.write_bytes(bytes(data))
+    with pytest.raises(OSError):
+        pq.read_table(path)
+    one_line_error(shard_error(hapax_prep, cl100k_path, path, tmp_path), str(path), "row_groups")
+
+
+def test_num_rows_must_be_the_row_groups_sum(hapax_prep, cl100k_path, tmp_path):
+    page = craft.data_page(3, craft.bit_packed([1, 0, 1]), craft.plain(["one", "two"]))
+    craft_error(hapax_prep, cl100k_path, tmp_path, craft.column_file([page], 3, footer={3: (craft.I64, 5)}),
+                "the footer says the file has 5 rows, but its row groups hold 3")
+
+
+def test_parts_over_a_parquet_file_follow_the_format_s_rule(hapax_prep, cl100k_path, rows, corpus_files, tmp_path):
+    """FORMAT.md, partitioned runs: block b belongs to part min(N - 1, ⌊N · C(b) / T⌋), where a Parquet
+    file's bytes count in the blocks they lie in (as a JSON Lines file's do) and a plain-text file
+    counts whole in the block where it starts. Every unit of every part is checked against the rule."""
+    inputs = [tmp_path / "a.txt", tmp_path / "b.parquet", tmp_path / "c.txt"]
+    inputs[0].write_text(corpus_files[0].read_text(encoding="utf-8")[:50_000], encoding="utf-8")
+    pq.write_table(table(rows), inputs[1], row_group_size=10, compression="NONE")
+    inputs[2].write_text(corpus_files[1].read_text(encoding="utf-8")[:30_000], encoding="utf-8")
+    unit, count = 60_000, 4
+    sizes = [p.stat().st_size for p in inputs]
+    starts = [sum(sizes[:i]) for i in range(len(sizes))]
+    divisible = [False, True, False]
+    blocks = max((s + n - 1) // unit + 1 if d else s // unit + 1 for s, n, d in zip(starts, sizes, divisible))
+    mass = [0] * blocks
+    for start, size, spread in zip(starts, sizes, divisible):
+        if not spread:
+            mass[start // unit] += size
+        for position in range(start, start + size if spread else start):
+            mass[position // unit] += 1
+    total = sum(mass)
+    part_of = [min(count - 1, count * sum(mass[:b]) // total) for b in range(blocks)]
+    assert len(set(part_of)) == count
+    seen = set()
+    for index in range(count):
+        out = tmp_path / f"part-{index}"
+        run([hapax_prep, "shard", *map(str, inputs), "--tokenizer", str(cl100k_path), "--seq-len", str(SEQ_LEN),
+             "--unit-size", str(unit), "--part", f"{index}/{count}", "-o", str(out)])
+        for record in (out / "units").glob("unit-*.json"):
+            block = int(record.name.split("-")[1])
+            assert part_of[block] == index, (record.name, index, part_of)
+            seen.add(block)
+    assert len(seen) > count
+
+
+def test_a_delta_block_of_a_billion_zero_width_values_is_refused(hapax_prep, cl100k_path, tmp_path):
+    """Miniblocks of width 0 store their values in no bytes: only a bound on the block size keeps a
+    page of a few bytes from claiming a billion empty strings."""
+    block = 1 << 30
+    body = craft.varint(block) + craft.varint(1) + craft.varint(block) + craft.zigzag(0) + craft.zigzag(0) + b"\x00"
+    data = craft.column_file([craft.data_page(block, None, body, encoding=6)], block, optional=False)
+    craft_error(hapax_prep, cl100k_path, tmp_path, data, f"a DELTA_BINARY_PACKED block of {block} values")
+
+
+def test_columns_are_named_by_their_bytes(hapax_prep, cl100k_path, tmp_path):
+    """Two columns whose names differ only by Unicode normalization are two columns, as for pyarrow;
+    Swift's string equality (canonical equivalence) took the first for the second."""
+    import unicodedata
+    nfc, nfd = unicodedata.normalize("NFC", "café"), unicodedata.normalize("NFD", "café")
+    path = tmp_path / "names.parquet"
+    pq.write_table(pa.table({nfc: ["the composed column"], nfd: ["the decomposed column"]}), path)
+    for name in (nfc, nfd):
+        out = run([hapax_prep, "tokenize", "--tokenizer", str(cl100k_path), "--text-field", name, str(path)]).stdout.decode()
+        assert [list(map(int, line.split())) for line in out.splitlines()] == [cl100k().encode_ordinary(pq.read_table(path).column(name)[0].as_py())]
+
+
+@pytest.mark.parametrize("codec", ["SNAPPY", "GZIP", "ZSTD", "LZ4_RAW", "BROTLI"])
+def test_a_small_page_claiming_a_gibibyte_is_refused_before_it_is_allocated(hapax_prep, cl100k_path, tmp_path, codec):
+    """The page header's uncompressed size was allocated before decompressing: a file of a few hundred
+    bytes took 1 GiB at once. The data bounds what it can make (Snappy records it), or for Brotli the
+    buffer grows as the data fills it."""
+    import os
+    import subprocess
+    numbers = {"SNAPPY": 1, "GZIP": 2, "BROTLI": 4, "ZSTD": 6, "LZ4_RAW": 7}
+    arrow = {"SNAPPY": "snappy", "GZIP": "gzip", "BROTLI": "brotli", "ZSTD": "zstd", "LZ4_RAW": "lz4_raw"}[codec]
+    page = craft.data_page(1, craft.rle(1, 1), craft.plain(["x"]), uncompressed=(1 << 30) - 1,
+                           compress=lambda data: pa.compress(data, codec=arrow, asbytes=True))
+    path = tmp_path / "claims.parquet"
+    path.write_bytes(craft.column_file([page], 1, chunk={4: (craft.I32, numbers[codec])}))
+    assert path.stat().st_size < 300
+    with open(tmp_path / "stderr", "wb") as stderr:
+        process = subprocess.Popen([hapax_prep, "tokenize", "--tokenizer", str(cl100k_path), str(path)], stdout=subprocess.DEVNULL, stderr=stderr)
+    _, status, usage = os.wait4(process.pid, 0)
+    error = (tmp_path / "stderr").read_text()
+    assert os.waitstatus_to_exitcode(status) == 1 and "row group 0, page 0" in error and "1073741823" in error, error
+    assert usage.ru_maxrss < 400_000, f"{usage.ru_maxrss} KiB"

@@ -220,7 +220,7 @@ def edited_model(source, out, edit):
 
 
 @pytest.mark.parametrize("edit, message", [
-    (lambda m: setattr(m.trainer_spec, "model_type", model_pb2.TrainerSpec.UNIGRAM), "trainer_spec.model_type: 1 (UNIGRAM) is not supported"),
+    (lambda m: setattr(m.trainer_spec, "model_type", model_pb2.TrainerSpec.WORD), "trainer_spec.model_type: 3 (WORD) is not supported"),
     (lambda m: setattr(m.normalizer_spec, "name", "nmt_nfkc"), 'normalizer_spec.name: "nmt_nfkc" is not supported'),
     (lambda m: setattr(m.trainer_spec, "treat_whitespace_as_suffix", True), "trainer_spec.treat_whitespace_as_suffix: true is not supported"),
     (lambda m: setattr(m.pieces[300], "piece", m.pieces[301].piece), "the piece is listed twice"),

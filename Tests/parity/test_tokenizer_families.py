@@ -64,14 +64,15 @@ def test_documents_end_with_the_familys_end_of_text(hapax_prep, family_files, co
 
 
 @pytest.mark.parametrize("edit, message", [
-    (lambda spec: spec["pre_tokenizer"]["pretokenizers"][0]["pattern"].update(Regex=r"\w+|\s+"),
-     r'pre_tokenizer.pretokenizers[0].pattern.Regex: "\\w+|\\s+" is not a pattern hapax runs exactly'),
-    (lambda spec: spec.update(normalizer={"type": "StripAccents"}), 'normalizer.type: "StripAccents" is not supported'),
-    (lambda spec: spec.update(normalizer={"type": "Sequence", "normalizers": [{"type": "NFC"}, {"type": "Strip", "strip_left": True, "strip_right": True}]}),
-     'normalizer.normalizers[1].type: "Strip" is not supported'),
-    (lambda spec: spec["pre_tokenizer"]["pretokenizers"].reverse(), "pre_tokenizer.pretokenizers[1]: comes after ByteLevel"),
-    (lambda spec: spec["pre_tokenizer"]["pretokenizers"][0].update(behavior="Removed", invert=False),
-     "pre_tokenizer.pretokenizers[0].behavior: Removed without invert removes all the text"),
+    (lambda spec: spec["pre_tokenizer"]["pretokenizers"][0]["pattern"].update(Regex=r"\w+|(\s+"),
+     r'pre_tokenizer.pretokenizers[0].pattern.Regex: "\\w+|(\\s+" does not compile'),
+    (lambda spec: spec.update(normalizer={"type": "ByteLevel"}), 'normalizer.type: "ByteLevel" is not supported'),
+    (lambda spec: spec.update(normalizer={"type": "Sequence", "normalizers": [{"type": "NFC"}, {"type": "ByteLevel"}]}),
+     'normalizer.normalizers[1].type: "ByteLevel" is not supported'),
+    (lambda spec: spec["pre_tokenizer"]["pretokenizers"].insert(0, {"type": "UnicodeScripts"}),
+     'pre_tokenizer.pretokenizers[0].type: "UnicodeScripts" is not supported'),
+    (lambda spec: spec["pre_tokenizer"]["pretokenizers"][0].update(behavior="Dropped"),
+     'pre_tokenizer.pretokenizers[0].behavior: "Dropped" is not one of Hugging Face\'s behaviors'),
 ])
 def test_what_is_not_run_exactly_is_refused_by_name(hapax_prep, family_files, tmp_path, edit, message):
     spec = json.loads(family_files["llama3"].read_text())

@@ -164,3 +164,24 @@ def test_parts_merge_to_the_whole_run(tokenizer, tmp_path, format):
         run([BIN / "hapax-prep", "shard", *inputs, *common, "--part", f"{i}/3", "-o", part])
     run([BIN / "hapax-prep", "merge", *parts, "-o", tmp_path / "merged"])
     assert folder_digest(tmp_path / "merged") == folder_digest(tmp_path / "whole")
+
+
+def test_an_empty_megatron_dataset_holds_no_document(tokenizer, tmp_path):
+    """An .idx with no sequence and its empty .bin is an empty input, which holds no document (FORMAT.md)."""
+    empty = megatron(tmp_path / "empty", [], np.uint16)
+    assert (tmp_path / "empty.bin").stat().st_size == 0
+    docs = documents(4)
+    full = megatron(tmp_path / "full", docs, np.uint16)
+    rebuilt = shard(tokenizer, [empty, full, empty], tmp_path / "shards")
+    expected = stream(docs)
+    assert rebuilt == expected[: len(rebuilt)] and len(expected) - len(rebuilt) < SEQ_LEN
+
+
+def test_a_negative_id_is_refused_naming_the_document(tokenizer, tmp_path):
+    docs = documents(5)
+    docs[7][2] = -3
+    index = megatron(tmp_path / "data", docs, np.int16)
+    result = run([BIN / "hapax-prep", "shard", index, "--tokenizer", tokenizer, "--seq-len", SEQ_LEN, "-o", tmp_path / "s"], check=False)
+    error = result.stderr.decode()
+    assert result.returncode != 0 and len(error.strip().splitlines()) == 1, error
+    assert "data.bin" in error and "document 7 holds a negative id" in error, error

@@ -49,7 +49,7 @@ def analyze(args):
         print(f"\n{name} random tokens ({m['tokens']} ids): prefix matching on {report['sequences']} sequences of 2 × {m['repeat_length']}")
         print(f"  induction heads (score ≥ {m['threshold']:.2f}): {m['induction_heads']}; top-10 mean {m['top10_mean']:.3f}; "
               f"best {', '.join(m['top_heads'][:4])}")
-        for layer, heads in enumerate(m["prefix_matching"]):
+        for layer, heads in zip(m["attention_layers"], m["prefix_matching"]):
             print(f"  L{layer:<7}" + "".join(f"{score:7.3f}" for score in heads))
         print(f"  repetition (s = {m['repetition_length']}, {report['repetitions']} sequences): accuracy {m['repetition_accuracy']:.3f}; "
               f"loss on the first copy {m['repetition_loss_first']:.3f}, on the second {m['repetition_loss_second']:.3f}")
@@ -76,6 +76,27 @@ def mask_rule(text):
     return text
 
 
+def at_least(minimum):
+    """An integer option's type that refuses values below `minimum`, as hapax-train's validate() does."""
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value}: must be at least {minimum}")
+        return value
+    return parse
+
+
+def seed(text):
+    """--seed's type: hapax's seeds are unsigned 64-bit integers."""
+    value = at_least(0)(text)
+    if value >= 1 << 64:
+        raise argparse.ArgumentTypeError(f"{value}: must be below 2^64")
+    return value
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="hapax-shards", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -91,7 +112,7 @@ def main(argv=None):
     p.add_argument("-o", "--out", required=True)
     p.add_argument("--mask", default="hapax", type=mask_rule, help="hapax, none, repeat, offset or random:P (default hapax)")
     p.add_argument("--ngram", type=int, default=2, help="n of the hapax rule (default 2)")
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"seed of random:P, as hapax-train's --seed (default {DEFAULT_SEED})")
+    p.add_argument("--seed", type=seed, default=DEFAULT_SEED, help=f"seed of random:P, as hapax-train's --seed (default {DEFAULT_SEED})")
     p.set_defaults(run=export)
     p = commands.add_parser(
         "analyze", help="Measure a transformers causal LM as hapax-train analyze measures a run.",
@@ -103,17 +124,19 @@ def main(argv=None):
     p.add_argument("--model", required=True, help="a transformers model folder (config.json and weights)")
     p.add_argument("--data", help="a shard folder made with the model's tokenizer")
     p.add_argument("--tasks", nargs="+", default=[], help="task files or folders (abstractive/*.json, extractive/*.json)")
-    p.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or mps (default cpu); checked before the model loads")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--sequences", type=int, default=100, help="prefix-matching sequences (default 100)")
-    p.add_argument("--repeat-length", type=int, default=50, help="R, each prefix-matching sequence's first half (default 50)")
-    p.add_argument("--repetitions", type=int, default=1000, help="repetition-test sequences (default 1000)")
-    p.add_argument("--repetition-length", type=int, default=20, help="s, each repetition sequence's first copy (default 20)")
+    p.add_argument("--sequences", type=at_least(1), default=100, help="prefix-matching sequences (default 100)")
+    p.add_argument("--repeat-length", type=at_least(2), default=50,
+                   help="R, each prefix-matching sequence's first half (default 50; at most half the model's context)")
+    p.add_argument("--repetitions", type=at_least(1), default=1000, help="repetition-test sequences (default 1000)")
+    p.add_argument("--repetition-length", type=at_least(2), default=20,
+                   help="s, each repetition sequence's first copy (default 20; at most half the model's context)")
     p.add_argument("--threshold", type=float, default=0.4, help="score at which a head counts as an induction head (default 0.4)")
-    p.add_argument("--seed", type=int, default=1, help="seed of the random sequences and the trials (default 1)")
-    p.add_argument("--eval-windows", type=int, help="validation windows (default all)")
-    p.add_argument("--shots", type=int, default=5, help="demonstrations per few-shot prompt (default 5)")
-    p.add_argument("--trials", type=int, default=50, help="trials per task (default 50)")
+    p.add_argument("--seed", type=seed, default=1, help="seed of the random sequences and the trials (default 1)")
+    p.add_argument("--eval-windows", type=at_least(1), help="validation windows (default all)")
+    p.add_argument("--shots", type=at_least(0), default=5, help="demonstrations per few-shot prompt (default 5)")
+    p.add_argument("--trials", type=at_least(1), default=50, help="trials per task (default 50)")
     p.set_defaults(run=analyze)
     args = parser.parse_args(argv)
     if args.command == "export":

@@ -14,12 +14,18 @@ export --format hf` gets the scores its run gets. Needs torch and transformers.
 import json
 import math
 import os
+import sys
 import time
 
 import numpy as np
 
 from .masks import kept_targets
 from .shards import ShardError, ShardFolder, SplitWindows
+from .tokenizer_files import TokenizerFile, same_tokens
+
+# What `hapax-train export --format hf` writes beside the model: the run's tokenizer identity, `file`
+# naming the copy of the tokenizer relative to the folder.
+EXPORT_RECORD = "hapax_tokenizer.json"
 
 MASK64 = (1 << 64) - 1
 
@@ -56,13 +62,36 @@ def random_sequences(pool, count, length, seed):
     return sequences
 
 
+def checked_device(name):
+    """The torch device `--device` names, refused in one line when this machine's PyTorch lacks it."""
+    import torch
+
+    try:
+        device = torch.device(name)
+    except (RuntimeError, ValueError):
+        raise ShardError(f"--device {name}: not a device (cpu, cuda, cuda:N or mps)") from None
+    present = {"cpu": lambda: 1, "cuda": torch.cuda.device_count,
+               "mps": lambda: int(torch.backends.mps.is_available())}
+    if device.type not in present:
+        raise ShardError(f"--device {name}: hapax-shards analyze runs on cpu, cuda or mps")
+    count = present[device.type]()
+    if count == 0:
+        raise ShardError(f"--device {name}: this machine's PyTorch has no {device.type} device")
+    if device.index is not None and device.index >= count:
+        raise ShardError(f"--device {name}: this machine has {count} {device.type} device(s), numbered from 0")
+    return device
+
+
 class ModelUnderTest:
     """A causal LM loaded with eager attention (its attention probabilities are then returned)."""
 
     def __init__(self, path, device="cpu", batch=16):
         import torch
         from transformers import AutoModelForCausalLM
+        from transformers.utils import logging
 
+        # Loading's progress bars would turn a one-line refusal of the model's inputs into several.
+        logging.disable_progress_bar()
         self.torch = torch
         if not os.path.isfile(os.path.join(path, "config.json")):
             raise ShardError(f"{path}: no config.json (not a transformers model folder)")
@@ -76,6 +105,48 @@ class ModelUnderTest:
         config = self.model.config
         self.vocab_size = self.model.get_input_embeddings().num_embeddings
         self.context = getattr(config, "n_positions", None) or getattr(config, "max_position_embeddings", None) or 2048
+        self.attention_layers = self._attention_layers()
+
+    def _attention_layers(self):
+        """The index in the model of the layer of each attention map the model returns. A hybrid
+        model (Jamba) returns maps only for its attention layers, so their position in the tuple is not
+        their layer: each map is traced to the module that returned it, and that module's `layer_idx`
+        (or the first number in its name, as in `model.layers.3.self_attn`) is its layer."""
+        torch = self.torch
+        refusal = (f"{self.path}: {type(self.model).__name__} returns no attention probabilities (an attention-free model such "
+                   "as Mamba has none), and prefix matching measures them")
+        # Before any forward pass, whose kernel notes would bury the refusal.
+        if not any("Attention" in type(module).__name__ for module in self.model.modules()):
+            raise ShardError(refusal)
+        returned = []  # (tensor, module name, module); holding the tensors keeps their ids from being reused
+
+        def record(module_name):
+            def hook(module, inputs, output):
+                for item in output if isinstance(output, tuple) else (output,):
+                    if torch.is_tensor(item):
+                        returned.append((item, module_name, module))
+            return hook
+
+        hooks = [module.register_forward_hook(record(name)) for name, module in self.model.named_modules() if name]
+        try:
+            with torch.no_grad():
+                out = self.model(input_ids=torch.zeros((1, 4), dtype=torch.long, device=self.device), output_attentions=True, use_cache=False)
+        finally:
+            for hook in hooks:
+                hook.remove()
+        maps = getattr(out, "attentions", None)
+        if not maps or any(a is None for a in maps):
+            raise ShardError(refusal)
+        layers = []
+        for attention in maps:
+            name, module = next(((name, module) for item, name, module in returned if item is attention), ("", None))
+            index = getattr(module, "layer_idx", None)
+            if index is None:
+                index = next((int(part) for part in name.split(".") if part.isdigit()), None)
+            if index is None:
+                return list(range(len(maps)))
+            layers.append(index)
+        return layers
 
     def run(self, sequences, attentions=False):
         """Logits (and per-layer attention probabilities) of equal-length sequences, in batches."""
@@ -120,56 +191,97 @@ def copying_measures(model, pool, args, context):
     R = min(args.repeat_length, context // 2, len(pool))
     s = min(args.repetition_length, context // 2, len(pool))
     scores = prefix_matching(model, random_sequences(pool, args.sequences, R, args.seed))
-    ranked = sorted(((score, f"L{layer}H{head}") for layer, heads in enumerate(scores) for head, score in enumerate(heads)),
+    ranked = sorted(((score, f"L{layer}H{head}") for layer, heads in zip(model.attention_layers, scores) for head, score in enumerate(heads)),
                     key=lambda item: -item[0])
     top = ranked[:10]
     accuracy, loss_first, loss_second = repetition(model, random_sequences(pool, args.repetitions, s, (args.seed + 1) & MASK64))
     return {"tokens": len(pool), "repeat_length": R, "repetition_length": s, "prefix_matching": scores,
+            "attention_layers": model.attention_layers,
             "threshold": args.threshold, "induction_heads": sum(1 for score, _ in ranked if score >= args.threshold),
             "top10_mean": sum(score for score, _ in top) / len(top) if top else 0.0, "top_heads": [name for _, name in top],
             "repetition_accuracy": accuracy, "repetition_loss_first": loss_first, "repetition_loss_second": loss_second}
 
 
 class TokenizerView:
-    """The ids a model's tokenizer uses for text (its ordinary ids), and encoding and decoding."""
+    """The model's tokenizer: the file `hapax-train export` names in `hapax_tokenizer.json`, else the
+    folder's `tokenizer.json`, else what `AutoTokenizer` loads from the folder. With shards, their
+    tokenizer must give every id the same token (a model measured on ids of another vocabulary measures
+    nothing); a model folder without a tokenizer is measured with the shards' one."""
 
     def __init__(self, model_path, shards, vocab_size):
-        self.encoder = None
-        special = set()
-        listed = None
-        candidates = [os.path.join(model_path, "tokenizer.json")]
+        mine = model_tokenizer(model_path)
+        theirs = None
         if shards is not None:
-            candidates.append(os.path.join(shards.path, shards.parameters["tokenizer"]["file"]))
-        for path in candidates:
-            if path.endswith(".json") and os.path.isfile(path):
-                from tokenizers import Tokenizer
-
-                tokenizer = Tokenizer.from_file(path)
-                special = {i for i, token in tokenizer.get_added_tokens_decoder().items() if token.special}
-                listed = set(tokenizer.get_vocab(with_added_tokens=True).values())
-                self.encoder = tokenizer
-                break
-            if path.endswith(".tiktoken") and os.path.isfile(path):
-                with open(path, "rb") as f:
-                    listed = {int(line.split()[1]) for line in f if line.strip()}
-                break
-        if listed is None:
-            try:
-                from transformers import AutoTokenizer
-
-                tokenizer = AutoTokenizer.from_pretrained(model_path)
-            except (OSError, ValueError) as error:
-                raise ShardError(f"{model_path}: no tokenizer to tell ordinary ids from special ones ({error}); give --data") from None
-            special = set(tokenizer.all_special_ids)
-            listed = set(range(len(tokenizer)))
-            self.encoder = tokenizer.backend_tokenizer if hasattr(tokenizer, "backend_tokenizer") else None
-        self.ordinary = [i for i in range(vocab_size) if i in listed and i not in special]
+            theirs = TokenizerFile(os.path.join(shards.path, shards.parameters["tokenizer"]["file"]))
+            manifest = os.path.join(shards.path, "manifest.json")
+            if shards.vocab_size > vocab_size:
+                raise ShardError(f"{manifest}: {shards.vocab_size} token ids, more than the {vocab_size} embeddings of "
+                                 f"the model {model_path}: the shards were made with another tokenizer")
+            if mine is None:
+                print(f"hapax-shards: note: {model_path} has no tokenizer, so the shards' {theirs.path} cannot be checked "
+                      "against it; measuring with the shards' one", file=sys.stderr)
+            elif not mine.same_tokens(theirs):
+                raise ShardError(f"{manifest}: made with tokenizer {theirs.describe()}, but the model has {mine.describe()}: "
+                                 "their token ids mean other tokens")
+        chosen = mine or theirs
+        if chosen is None:
+            raise ShardError(f"{model_path}: no tokenizer (tokenizer.json, or one AutoTokenizer loads) to tell ordinary ids "
+                             "from special ones; give --data with shards made with the model's tokenizer")
+        self.encoder = chosen.encoder
+        self.ordinary = sorted(i for i in chosen.ordinary if i < vocab_size)
+        if not self.ordinary:
+            raise ShardError(f"{chosen.path}: no ordinary token ids below the model's {vocab_size} embeddings")
 
     def encode(self, text):
         return self.encoder.encode(text, add_special_tokens=False).ids
 
     def decode(self, ids):
         return self.encoder.decode(ids, skip_special_tokens=False)
+
+
+class LoadedTokenizer:
+    """What `AutoTokenizer` loads, seen as a TokenizerFile (its vocabulary and special tokens)."""
+
+    def __init__(self, path, tokenizer):
+        self.path, self.kind, self.sha256 = path, "AutoTokenizer", None
+        self.encoder = getattr(tokenizer, "backend_tokenizer", None)
+        self.vocabulary = tokenizer.get_vocab()
+        self.special = {i: tokenizer.convert_ids_to_tokens(i) for i in tokenizer.all_special_ids}
+        self.ordinary = set(self.vocabulary.values()) - set(self.special)
+
+    def describe(self):
+        return f"{self.path} (loaded by AutoTokenizer)"
+
+    def same_tokens(self, other):
+        return same_tokens(self, other)
+
+
+def model_tokenizer(path):
+    """The tokenizer of a model folder (see TokenizerView), or None when it has none."""
+    record = os.path.join(path, EXPORT_RECORD)
+    if os.path.isfile(record):
+        try:
+            with open(record, "rb") as f:
+                identity = json.load(f)
+            name, sha256 = identity["file"], identity["sha256"]
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise ShardError(f"{record}: cannot read ({error})") from None
+        tokenizer = TokenizerFile(os.path.join(path, name))
+        if tokenizer.sha256 != sha256:
+            raise ShardError(f"{tokenizer.path}: sha256 {tokenizer.sha256} differs from {record}'s {sha256}")
+        return tokenizer
+    if os.path.isfile(os.path.join(path, "tokenizer.json")):
+        return TokenizerFile(os.path.join(path, "tokenizer.json"))
+    try:
+        from transformers import AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(path)
+    except Exception:  # transformers raises many kinds for a folder without a tokenizer; none is one to report
+        return None
+    # For a folder that names a class but has none of its files, transformers 5 returns a tokenizer of
+    # that class holding only its special tokens: no tokenizer at all.
+    loaded = LoadedTokenizer(path, tokenizer)
+    return loaded if loaded.ordinary else None
 
 
 def frequent_pool(shards, ordinary, minimum_count=10, windows=4096):
@@ -179,7 +291,7 @@ def frequent_pool(shards, ordinary, minimum_count=10, windows=4096):
     for k in range(min(windows, len(train))):
         tokens, _ = train.window(k)
         np.add.at(counts, tokens[1:][tokens[1:] < len(counts)], 1)
-    return [i for i in ordinary if counts[i] >= minimum_count]
+    return [i for i in ordinary if i < len(counts) and counts[i] >= minimum_count]
 
 
 def validation(model, shards, max_windows):
@@ -311,10 +423,13 @@ def few_shot(model, tokenizer, tasks, shots, count, seed):
 def analyze(args):
     """The analysis of one model: hapax-train analyze's JSON fields, plus `icl` with --tasks."""
     start = time.monotonic()
-    model = ModelUnderTest(args.model, args.device)
+    device = checked_device(args.device)
     shards = ShardFolder(args.data) if args.data else None
+    model = ModelUnderTest(args.model, device)
     tokenizer = TokenizerView(args.model, shards, model.vocab_size)
-    context = min(model.context, shards.seq_len) if shards else model.context
+    # R and s are bounded by the model's context alone, so that the shards given (or none) never change
+    # the probes, as hapax-train analyze bounds them by the run's.
+    context = model.context
     report = copying_measures(model, tokenizer.ordinary, args, context)
     report.update({"step": None, "sequences": args.sequences, "repetitions": args.repetitions, "seed": args.seed})
     if shards is not None:

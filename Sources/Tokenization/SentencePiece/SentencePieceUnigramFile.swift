@@ -1,0 +1,87 @@
+/// SentencePiece models of type UNIGRAM (`spm_train`'s default: T5, mT5, XLM-R, ALBERT), encoded
+/// exactly as `sentencepiece`'s `SentencePieceProcessor.encode(text)` encodes (oracle: sentencepiece
+/// 0.2.3). `SentencePieceModelFile` reads the `ModelProto` and hands the fields over; the fields and
+/// their defaults are listed there.
+///
+/// The normalizer is `SentencePieceNormalizer` with the model's character map
+/// (`normalizer_spec.precompiled_charsmap`, empty for `identity`), its user-defined pieces kept as
+/// they are; the normalized text is encoded whole by `UnigramModel`. CONTROL and UNKNOWN pieces
+/// (`<s>`, `</s>`, `<unk>`) are never produced from text. Refused by name: `treat_whitespace_as_suffix`.
+enum SentencePieceUnigramFile {
+    struct NormalizerSpec {
+        var characterMap: ArraySlice<UInt8>
+        var addsDummyPrefix: Bool
+        var removesExtraSpaces: Bool
+        var escapesSpaces: Bool
+    }
+
+    static func tokenizer(pieces: [SentencePieceModelFile.Piece], byteFallback: Bool, suffixSpace: Bool,
+                          ends: (end: String, beginning: String), normalizer spec: NormalizerSpec,
+                          source: String) throws(TokenizerError) -> Tokenizer {
+        guard !suffixSpace else { throw TokenizerError("trainer_spec.treat_whitespace_as_suffix: true is not supported") }
+        var matched: Set<String> = [], reserved: [String: Int] = [:]
+        var unknown: Int?
+        var byteIds = [UInt32?](repeating: nil, count: 256)
+        for (id, piece) in pieces.enumerated() {
+            let place = "pieces[\(id)] (\(quoted(piece.spelling)))"
+            switch piece.type {
+            case .normal, .userDefined, .unused:
+                guard matched.insert(piece.spelling).inserted else { throw TokenizerError("\(place): the piece is listed twice") }
+            case .unknown, .control, .byte:
+                guard reserved.updateValue(id, forKey: piece.spelling) == nil else { throw TokenizerError("\(place): the piece is listed twice") }
+            }
+            switch piece.type {
+            case .unknown:
+                guard unknown == nil else { throw TokenizerError("\(place): a second UNKNOWN piece") }
+                unknown = id
+            case .byte:
+                guard byteFallback else { throw TokenizerError("\(place): a BYTE piece in a model without trainer_spec.byte_fallback") }
+                guard let byte = SentencePieceSpelling.byte(ofToken: Array(piece.spelling.utf8)) else {
+                    throw TokenizerError("\(place): a BYTE piece must be spelled <0xXX>")
+                }
+                byteIds[Int(byte)] = UInt32(id)
+            default: break
+            }
+        }
+        guard let unknown else { throw TokenizerError("pieces: no UNKNOWN piece, which sentencepiece requires") }
+        var fallback: [UInt32]?
+        if byteFallback {
+            if let missing = byteIds.firstIndex(where: { $0 == nil }) {
+                throw TokenizerError("pieces: trainer_spec.byte_fallback needs the 256 BYTE pieces, and \(SentencePieceSpelling.byteToken(UInt8(missing))) is missing")
+            }
+            fallback = byteIds.map { $0! }
+        }
+        var map: PrecompiledCharacterMap?
+        if !spec.characterMap.isEmpty {
+            do { map = try PrecompiledCharacterMap(spec.characterMap) } catch { throw TokenizerError("normalizer_spec.precompiled_charsmap: \(error.description)") }
+        }
+        let normalizer = SentencePieceNormalizer(map: map, kept: pieces.filter { $0.type == .userDefined }.map(\.spelling),
+                                                 addsDummyPrefix: spec.addsDummyPrefix, removesExtraSpaces: spec.removesExtraSpaces,
+                                                 escapesSpaces: spec.escapesSpaces)
+        let model = UnigramModel(pieces: pieces.map { piece in
+            let kind: UnigramModel.Kind = switch piece.type {
+            case .normal: .normal
+            case .userDefined: .userDefined
+            default: .never
+            }
+            return (Array(piece.spelling.utf8), Double(piece.score), kind)
+        }, unknown: UInt32(unknown), byteTokens: fallback, fusesUnknown: true, form: .sentencePiece)
+        let added = pieces.enumerated().compactMap { id, piece -> AddedToken? in
+            guard piece.type == .control || piece.type == .unknown else { return nil }
+            return AddedToken(content: piece.spelling, id: UInt32(id), special: true, normalized: false, lstrip: false, rstrip: false, singleWord: false)
+        }
+        let surfaces = pieces.map { piece -> [UInt8] in
+            switch piece.type {
+            case .control, .unknown: return []
+            case .byte: return [SentencePieceSpelling.byte(ofToken: Array(piece.spelling.utf8))!]
+            default: return SentencePieceSpelling.surface(Array(piece.spelling.utf8))
+            }
+        }
+        func control(_ spelling: String) -> UInt32? {
+            reserved[spelling].flatMap { pieces[$0].type == .control ? UInt32($0) : nil }
+        }
+        return try Tokenizer(pieceModel: model, normalizer: TextNormalizer([.sentencePiece(normalizer)]), addedTokens: added,
+                             surfaces: TokenSpellings(surfaces), normalizesTokenContent: false, ends: (control(ends.end), control(ends.beginning)),
+                             source: "\(source) (SentencePiece Unigram)")
+    }
+}
