@@ -61,6 +61,19 @@ public struct FewShotReport: Codable, Equatable, Sendable {
         self.tasks = tasks
         families = Dictionary(grouping: tasks, by: \.family.rawValue).mapValues { $0.reduce(0) { $0 + $1.accuracy } / Double($0.count) }
     }
+
+    /// Each family's trials pooled into one accuracy with its 95% interval, named after the family and
+    /// in the order extractive, abstractive, file. With equal trials per task it equals `families`.
+    public var familyAccuracies: [TaskAccuracy] {
+        FewShotTask.Family.allCases.compactMap { family in
+            let members = tasks.filter { $0.family == family }
+            guard !members.isEmpty else { return nil }
+            let correct = members.reduce(0) { $0 + Int(($1.accuracy * Double($1.trials)).rounded()) }
+            let first = members.reduce(0) { $0 + Int(($1.firstTokenAccuracy * Double($1.trials)).rounded()) }
+            return TaskAccuracy(task: family.rawValue, family: family, correct: correct, firstTokenCorrect: first,
+                                trials: members.reduce(0) { $0 + $1.trials })
+        }
+    }
 }
 
 /// Runs few-shot trials on a model, all trials of a task decoded together in batches.

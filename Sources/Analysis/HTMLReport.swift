@@ -99,11 +99,30 @@ public struct HTMLReport {
                     a.map { "\($0.uniform.inductionHeads)" + ($0.frequent.map { " / \($0.inductionHeads)" } ?? "") } ?? "–",
                     a.map { Self.number($0.uniform.top10Mean) + ($0.frequent.map { " / " + Self.number($0.top10Mean) } ?? "") } ?? "–",
                     a.map { Self.number($0.uniform.repetitionAccuracy) + ($0.frequent.map { " / " + Self.number($0.repetitionAccuracy) } ?? "") } ?? "–",
-                    Self.number(a?.iclScore), Self.number(f?.families["extractive"]), Self.number(f?.families["abstractive"])]
+                    Self.number(a?.iclScore), Self.family(f, .extractive), Self.family(f, .abstractive)]
         }
         return table(["run", "val loss", "kept", "dropped", "best head's PM", "induction heads", "top-10 PM", "repetition acc.", "token-loss diff.",
-                      "few-shot extractive", "few-shot abstractive"], rows)
+                      "few-shot extractive (95% interval)", "few-shot abstractive (95% interval)"], rows)
             + "<p class=\"note\">Validation losses split by the hapax n = 2 rule whatever the run trained with. Induction heads, prefix matching (PM) and repetition: on tokens drawn uniformly from the vocabulary / on tokens frequent in the training data. Token-loss difference: loss late in the window minus early (\(runs.compactMap { $0.analysis?.iclPositions }.first.map { "positions \($0[1]) and \($0[0])" } ?? "positions 500 and 50")); more negative means more in-context learning.</p>"
+    }
+
+    /// A family's pooled accuracy and its 95% interval, as the summary tables show it.
+    static func family(_ report: FewShotReport?, _ family: FewShotTask.Family) -> String {
+        guard let pooled = report?.familyAccuracies.first(where: { $0.family == family }) else { return "–" }
+        return number(pooled.accuracy) + " (" + number(pooled.low, "%.2f") + "–" + number(pooled.high, "%.2f") + ")"
+    }
+
+    /// Few-shot accuracy by family, beside the induction-head charts: the paper's two claims side by side.
+    func familyChart() -> String {
+        let evaluated = runs.indices.filter { runs[$0].fewShot != nil }
+        let families = FewShotTask.Family.allCases.filter { f in evaluated.contains { runs[$0].fewShot!.familyAccuracies.contains { $0.family == f } } }
+        guard !families.isEmpty else { return "" }
+        let series = evaluated.map { i in
+            let pooled = families.map { f in runs[i].fewShot!.familyAccuracies.first { $0.family == f } }
+            return (runs[i].name, color(i), pooled.map { $0?.accuracy }, pooled.map { $0.map { $0.low...$0.high } })
+        }
+        return chart("few-shot accuracy by family (\(runs[evaluated[0]].fewShot!.shots) shots)",
+                     SVGChart.bars(categories: families.map(\.rawValue), series: series, xLabel: "accuracy (bars: 95% interval)"))
     }
 
     func lossCurves() -> String {
@@ -127,7 +146,7 @@ public struct HTMLReport {
     func inductionCurves() -> String {
         let measured = runs.filter { $0.metrics.contains { $0.induction != nil } }
         guard !measured.isEmpty else {
-            return "<p class=\"note\">No run recorded induction measures while training (hapax-train train --analyze-every K records them).</p>"
+            return "<div class=\"charts\">\(familyChart())</div><p class=\"note\">No run recorded induction measures while training (hapax-train train --analyze-every K records them).</p>"
         }
         func series(_ value: @escaping (InductionSnapshot) -> Double?, _ frequentValue: @escaping (InductionSnapshot.Frequent) -> Double) -> [SVGChart.Series] {
             runs.indices.flatMap { i -> [SVGChart.Series] in
@@ -142,10 +161,11 @@ public struct HTMLReport {
         return "<div class=\"charts\">"
             + chart("prefix-matching score of the best head",
                     SVGChart.lines(series({ $0.prefixMatching.joined().max() }, { $0.bestHead }), xLabel: "step", yLabel: "score", yRange: 0...1))
+            + familyChart()
             + chart("mean prefix-matching score of the top 10 heads", SVGChart.lines(series({ $0.top10Mean }, { $0.top10Mean }), xLabel: "step", yLabel: "score", yRange: 0...1))
             + chart("induction heads (score ≥ 0.4)", SVGChart.lines(series({ Double($0.inductionHeads) }, { Double($0.inductionHeads) }), xLabel: "step", yLabel: "heads", yRange: 0...heads))
             + chart("repetition accuracy", SVGChart.lines(series({ $0.repetitionAccuracy }, { $0.repetitionAccuracy }), xLabel: "step", yLabel: "accuracy", yRange: 0...1))
-            + "</div><p class=\"note\">Solid: random tokens uniform over the vocabulary; dashed: tokens frequent in the training data.</p>"
+            + "</div><p class=\"note\">Solid: random tokens uniform over the vocabulary; dashed: tokens frequent in the training data. Few-shot accuracy: every trial of a family's tasks pooled, at the end of training; extractive answers are in the prompt, abstractive ones are not.</p>"
     }
 
     func heatMaps() -> String {

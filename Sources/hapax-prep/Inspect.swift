@@ -12,7 +12,10 @@ struct Inspect: ParsableCommand {
         discussion: """
             Shows, per split, the share of targets each rule drops (hapax for n = 2 … 8, repeat, \
             offset), the hapax n = 2 share by position in the window and by document length, the \
-            bigrams whose repeats are dropped most, and the size on disk.
+            bigrams whose repeats are dropped most, and the size on disk. When the corpus holds \
+            few-shot documents in the format `hapax-train icl` uses ("Q: {input}\\nA: {output}"), also \
+            the share of their answer tokens each rule drops, per family: extractive when the answer's \
+            words occur in its input, abstractive otherwise (train split).
 
             With --window K, prints window K decoded, dropped targets highlighted: in colour on a \
             terminal, otherwise (or under NO_COLOR) between ⟦ and ⟧. In a folder made with token \
@@ -49,8 +52,10 @@ struct Inspect: ParsableCommand {
         let tokenizer = try folderTokenizer(folder)
         if let window { return try printWindow(window, folder: folder, tokenizer: tokenizer) }
         var statistics: [String: ShardStatistics] = [:]
+        let answers: AnswerStatistics
         do {
             for split in Split.allCases { statistics[split.rawValue] = try ShardStatistics(folder: folder, split: split) }
+            answers = try AnswerStatistics(folder: folder, split: .train, tokenizer: tokenizer)
         } catch { throw CommandError("\(error)") }
         let stats = folder.manifest.statistics
         let stored = statistics.values.reduce(0) { $0 + $1.windows } * folder.parameters.windowLength
@@ -58,11 +63,13 @@ struct Inspect: ParsableCommand {
         let ratio = stats.shardBytes > 0 ? Double(raw) / Double(stats.shardBytes) : 0
         if json {
             let report = InspectReport(splits: statistics, documents: folder.manifest.splits.mapValues(\.documents),
-                                       shardBytes: stats.shardBytes, bytesPerToken: stats.bytesPerToken, compressionRatio: ratio)
+                                       shardBytes: stats.shardBytes, bytesPerToken: stats.bytesPerToken, compressionRatio: ratio,
+                                       answers: answers.families.isEmpty ? nil : answers)
             FileHandle.standardOutput.write(Data(ManifestJSON.encode(report)))
             return
         }
         printText(folder: folder, tokenizer: tokenizer, statistics: statistics, compressionRatio: ratio)
+        printAnswers(answers)
     }
 
     struct InspectReport: Codable {
@@ -71,6 +78,20 @@ struct Inspect: ParsableCommand {
         var shardBytes: Int
         var bytesPerToken: Double
         var compressionRatio: Double
+        var answers: AnswerStatistics?
+    }
+
+    private func printAnswers(_ answers: AnswerStatistics) {
+        guard !answers.families.isEmpty else { return }
+        print("dropped share of few-shot answer tokens (train; extractive: the answer's words are in its input)")
+        let names = ShardStatistics.rules.map(\.0).filter { ["hapax2", "hapax3", "repeat", "offset"].contains($0) }
+        print("  family".padding(toLength: 28, withPad: " ", startingAt: 0) + "answers".leftPad(10) + "tokens".leftPad(10)
+              + names.map { ($0.hasPrefix("hapax") ? "hapax n=\($0.dropFirst(5))" : $0).leftPad(12) }.joined())
+        for name in ["extractive", "abstractive"] {
+            guard let family = answers.families[name] else { continue }
+            print("  \(name)".padding(toLength: 28, withPad: " ", startingAt: 0) + String(family.answers).leftPad(10) + String(family.tokens).leftPad(10)
+                  + names.map { percent(family.dropped[$0]!, family.tokens).leftPad(12) }.joined())
+        }
     }
 
     private func percent(_ part: Int, _ whole: Int) -> String {

@@ -61,21 +61,27 @@ struct ICL: ParsableCommand {
         }
         let run = try LoadedRun(runFolder!, batch: 16, threads: threads)
         let tokenizer = try run.tokenizer()
-        var wordList: [String]
-        if let words {
-            guard let text = try? String(contentsOfFile: words, encoding: .utf8) else { throw CommandError("\(words): cannot read") }
-            wordList = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        } else {
-            let shards = try run.shards(data, allowOtherTokenizer: tokenizerOption.allowOtherTokenizer)
-            do { wordList = try CorpusWords.frequent(in: shards, tokenizer: tokenizer) } catch { throw CommandError("\(error)") }
+        // Only the built-in tasks need the word list: task files alone run on any corpus, also one
+        // without enough lower-case words.
+        let isFile = { (name: String) in name.hasSuffix(".json") || FileManager.default.fileExists(atPath: name) }
+        var builtIn: [FewShotTask] = []
+        if tasks.isEmpty || !tasks.allSatisfy(isFile) {
+            var wordList: [String]
+            if let words {
+                guard let text = try? String(contentsOfFile: words, encoding: .utf8) else { throw CommandError("\(words): cannot read") }
+                wordList = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            } else {
+                let shards = try run.shards(data, allowOtherTokenizer: tokenizerOption.allowOtherTokenizer)
+                do { wordList = try CorpusWords.frequent(in: shards, tokenizer: tokenizer) } catch { throw CommandError("\(error)") }
+            }
+            guard wordList.count >= 6 else { throw CommandError("\(words ?? "the training shards") gave \(wordList.count) words; the built-in tasks need at least 6") }
+            builtIn = FewShotTask.builtIn(words: wordList, seed: seed)
         }
-        guard wordList.count >= 6 else { throw CommandError("\(words ?? "the training shards") gave \(wordList.count) words; the built-in tasks need at least 6") }
-        let builtIn = FewShotTask.builtIn(words: wordList, seed: seed)
         var selected: [FewShotTask] = []
         for name in tasks {
             if let task = builtIn.first(where: { $0.name == name }) {
                 selected.append(task)
-            } else if name.hasSuffix(".json") || FileManager.default.fileExists(atPath: name) {
+            } else if isFile(name) {
                 do { selected += try FewShotTask.load(path: name) } catch { throw CommandError("\(error)") }
             } else {
                 throw CommandError("unknown task \(name): give a task file (.json), a folder of them, or one of \(builtIn.map(\.name).joined(separator: ", "))")

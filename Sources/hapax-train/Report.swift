@@ -51,7 +51,11 @@ struct Report: ParsableCommand {
     private func printSummary(_ runs: [RunRecord], datasets: [DatasetProfile]) {
         for dataset in datasets { print(String(format: "%@: hapax n = 2 drops %.1f%% of the targets", dataset.path, 100 * dataset.droppedShare)) }
         func number(_ value: Double?) -> String { value.map { String(format: "%.3f", $0) } ?? "–" }
-        let header = ["run", "val loss all/kept/dropped", "best head", "induction heads", "top-10 PM", "repetition acc.", "few-shot extr./abstr."]
+        func family(_ report: FewShotReport?, _ family: FewShotTask.Family) -> String {
+            guard let pooled = report?.familyAccuracies.first(where: { $0.family == family }) else { return "–" }
+            return "\(number(pooled.accuracy)) (\(number(pooled.low))–\(number(pooled.high)))"
+        }
+        let header = ["run", "val loss all/kept/dropped", "best head", "induction heads", "top-10 PM", "repetition acc.", "few-shot extractive", "few-shot abstractive"]
         let rows = runs.map { run -> [String] in
             let a = run.analysis, f = run.fewShot
             return [run.name, "\(number(a?.lossAll)) / \(number(a?.lossKept)) / \(number(a?.lossDropped))",
@@ -59,10 +63,10 @@ struct Report: ParsableCommand {
                     a.map { "\($0.uniform.inductionHeads) / \($0.frequent.map { "\($0.inductionHeads)" } ?? "–")" } ?? "–",
                     a.map { "\(number($0.uniform.top10Mean)) / \(number($0.frequent?.top10Mean))" } ?? "–",
                     a.map { "\(number($0.uniform.repetitionAccuracy)) / \(number($0.frequent?.repetitionAccuracy))" } ?? "–",
-                    "\(number(f?.families["extractive"])) / \(number(f?.families["abstractive"]))"]
+                    family(f, .extractive), family(f, .abstractive)]
         }
         let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max()! + 2 }
         for row in [header] + rows { print(row.indices.map { row[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined()) }
-        print("(best head's prefix-matching score, induction heads, top-10 PM and repetition: random tokens uniform over the vocabulary / frequent in the training data)")
+        print("(few-shot: accuracy of the family's trials pooled, with its 95% interval; best head's prefix-matching score, induction heads, top-10 PM and repetition: random tokens uniform over the vocabulary / frequent in the training data)")
     }
 }

@@ -26,6 +26,19 @@ import Testing
         #expect(none.low == 0 && abs(none.high - 0.0714) < 1e-3)
     }
 
+    @Test func familiesPoolTheirTasksTrialsWithOneInterval() {
+        let report = FewShotReport(step: 1, shots: 5, seed: 1, tasks: [
+            TaskAccuracy(task: "a", family: .extractive, correct: 3, firstTokenCorrect: 4, trials: 5),
+            TaskAccuracy(task: "b", family: .extractive, correct: 5, firstTokenCorrect: 5, trials: 5),
+            TaskAccuracy(task: "c", family: .abstractive, correct: 0, firstTokenCorrect: 0, trials: 50),
+        ])
+        let pooled = report.familyAccuracies
+        #expect(pooled.map(\.task) == ["extractive", "abstractive"])
+        // 8 of 10, as in the Wilson test above.
+        #expect(pooled[0].trials == 10 && pooled[0].accuracy == 0.8 && abs(pooled[0].low - 0.4902) < 1e-3 && pooled[0].firstTokenAccuracy == 0.9)
+        #expect(pooled[1].accuracy == 0 && abs(pooled[1].high - 0.0714) < 1e-3)
+    }
+
     @Test func builtInTasksGiveTheRightAnswers() {
         let words = ["pear", "apple", "fig", "kiwi", "lime", "plum"]
         let tasks = Dictionary(uniqueKeysWithValues: FewShotTask.builtIn(words: words).map { ($0.name, $0) })
