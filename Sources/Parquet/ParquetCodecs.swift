@@ -91,7 +91,9 @@ enum Codec: Int64 {
     private func inflateBrotli(_ input: ArraySlice<UInt8>, to size: Int) throws(ParquetError) -> [UInt8] {
         guard let state = BrotliDecoderCreateInstance(nil, nil, nil) else { throw ParquetError("cannot start BROTLI decompression") }
         defer { BrotliDecoderDestroyInstance(state) }
-        var output = [UInt8](repeating: 0, count: min(size, (1 << 16) + 4 * input.count))
+        // At least one byte, so that the decoder runs even for an empty page and says whether its data
+        // holds more.
+        var output = [UInt8](repeating: 0, count: max(1, min(size, (1 << 16) + 4 * input.count)))
         var produced = 0
         var result = BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT
         input.withUnsafeBytes { source in
@@ -116,7 +118,7 @@ enum Codec: Int64 {
         guard result == BROTLI_DECODER_RESULT_SUCCESS, produced == size else {
             throw ParquetError("the BROTLI data decompresses to \(result == BROTLI_DECODER_RESULT_SUCCESS ? "\(produced) bytes" : "more than \(size) bytes"), not the \(size) its header says")
         }
-        return output
+        return Array(output[..<produced])
     }
 
     /// One gzip member (zlib with its gzip header), into exactly `size` bytes.

@@ -132,41 +132,46 @@ enum SentencePieceModelFile {
         return piece
     }
 
-    private static func tokenizer(pieces: [Piece], byteFallback: Bool, ends: (end: String, beginning: String),
-                                  normalizer: TextNormalizer, source: String) throws(TokenizerError) -> Tokenizer {
-        // Keyed by bytes, as sentencepiece's maps are: `é` and `e` + U+0301 are two pieces.
-        var mergeable: [[UInt8]: Int] = [:], reserved: [[UInt8]: Int] = [:]
+    /// The checks every model type makes of its pieces, by bytes as sentencepiece's maps key them
+    /// (`é` and `e` + U+0301 are two pieces): no spelling twice among the pieces text can form
+    /// (NORMAL, USER_DEFINED, UNUSED) nor among the others; one UNKNOWN piece; BYTE pieces spelled
+    /// `<0xXX>`, only with byte fallback, and then all 256. Returns the ids of the reserved pieces by
+    /// spelling, the UNKNOWN piece's, and the BYTE pieces' in byte order (nil without byte fallback).
+    static func indexed(_ pieces: [Piece], byteFallback: Bool) throws(TokenizerError)
+        -> (reserved: [[UInt8]: Int], unknown: Int, byteIds: [UInt32]?) {
+        var formable = Set<[UInt8]>(), reserved: [[UInt8]: Int] = [:]
         var unknown: Int?
         var byteIds = [UInt32?](repeating: nil, count: 256)
         for (id, piece) in pieces.enumerated() {
-            let place = "pieces[\(id)] (\(quoted(piece.spelling)))"
-            if piece.type.isMergeable {
-                guard mergeable.updateValue(id, forKey: Array(piece.spelling.utf8)) == nil else { throw TokenizerError("\(place): the piece is listed twice") }
-            } else {
-                guard reserved.updateValue(id, forKey: Array(piece.spelling.utf8)) == nil else { throw TokenizerError("\(place): the piece is listed twice") }
-            }
+            let place = "pieces[\(id)] (\(quoted(piece.spelling)))", spelling = Array(piece.spelling.utf8)
+            let listedTwice = piece.type.isMergeable ? !formable.insert(spelling).inserted : reserved.updateValue(id, forKey: spelling) != nil
+            guard !listedTwice else { throw TokenizerError("\(place): the piece is listed twice") }
             switch piece.type {
             case .unknown:
                 guard unknown == nil else { throw TokenizerError("\(place): a second UNKNOWN piece") }
                 unknown = id
             case .byte:
                 guard byteFallback else { throw TokenizerError("\(place): a BYTE piece in a model without trainer_spec.byte_fallback") }
-                guard let byte = SentencePieceSpelling.byte(ofToken: Array(piece.spelling.utf8)) else {
+                guard let byte = SentencePieceSpelling.byte(ofToken: spelling) else {
                     throw TokenizerError("\(place): a BYTE piece must be spelled <0xXX>")
                 }
                 byteIds[Int(byte)] = UInt32(id)
-            case .unused where piece.spelling.unicodeScalars.count > 1:
-                throw TokenizerError("\(place): UNUSED pieces of more than one character are not supported")
             default: break
             }
         }
         guard let unknown else { throw TokenizerError("pieces: no UNKNOWN piece, which sentencepiece requires") }
-        var fallback: [UInt32]?
-        if byteFallback {
-            if let missing = byteIds.firstIndex(where: { $0 == nil }) {
-                throw TokenizerError("pieces: trainer_spec.byte_fallback needs the 256 BYTE pieces, and \(SentencePieceSpelling.byteToken(UInt8(missing))) is missing")
-            }
-            fallback = byteIds.map { $0! }
+        guard byteFallback else { return (reserved, unknown, nil) }
+        if let missing = byteIds.firstIndex(where: { $0 == nil }) {
+            throw TokenizerError("pieces: trainer_spec.byte_fallback needs the 256 BYTE pieces, and \(SentencePieceSpelling.byteToken(UInt8(missing))) is missing")
+        }
+        return (reserved, unknown, byteIds.map { $0! })
+    }
+
+    private static func tokenizer(pieces: [Piece], byteFallback: Bool, ends: (end: String, beginning: String),
+                                  normalizer: TextNormalizer, source: String) throws(TokenizerError) -> Tokenizer {
+        let (reserved, unknown, fallback) = try indexed(pieces, byteFallback: byteFallback)
+        if let id = pieces.firstIndex(where: { $0.type == .unused && $0.spelling.unicodeScalars.count > 1 }) {
+            throw TokenizerError("pieces[\(id)] (\(quoted(pieces[id].spelling))): UNUSED pieces of more than one character are not supported")
         }
         // sentencepiece emits an UNUSED piece as unknown (its bytes with byte fallback): hapax leaves
         // the single-character ones out of the vocabulary, so that their character falls back.

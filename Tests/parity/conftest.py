@@ -10,6 +10,7 @@ import pathlib
 import random
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
@@ -66,6 +67,27 @@ def run(args, input=None, check=True, cwd=None):
     if check and result.returncode != 0:
         raise AssertionError(f"{args} failed ({result.returncode}): {result.stderr.decode(errors='replace')}")
     return result
+
+
+# Runs a command from a small Python process and prints its exit code and peak resident memory: the
+# peak that wait4 reports for a child forked from pytest itself counts pytest's own pages, copied at
+# the fork, which after a few hundred tests are hundreds of megabytes.
+_PEAK_MEMORY = r"""
+import resource, subprocess, sys
+try:
+    code = subprocess.run(sys.argv[2:], stdout=subprocess.DEVNULL, timeout=float(sys.argv[1])).returncode
+except subprocess.TimeoutExpired:
+    code = "timeout"
+print(code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def run_measured(args, timeout=60):
+    """Runs `args` (standard output discarded); returns its exit code (or "timeout"), its standard error
+    and its peak resident memory in KiB."""
+    result = subprocess.run([sys.executable, "-c", _PEAK_MEMORY, str(timeout), *map(str, args)], capture_output=True)
+    code, peak = result.stdout.decode().split()
+    return (code if code == "timeout" else int(code)), result.stderr.decode(errors="replace"), int(peak)
 
 
 def kill_after_first_unit(args, folder):

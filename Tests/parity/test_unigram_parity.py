@@ -144,3 +144,27 @@ def test_damaged_models_end_in_one_line(hapax_prep, trained, tmp_path, case, cha
     error = result.stderr.decode().strip()
     assert result.returncode != 0 and len(error.splitlines()) == 1, error
     assert str(path) in error and message in error, error
+
+
+def test_pieces_that_differ_only_in_normalization_are_two_pieces(hapax_prep, tmp_path):
+    """sentencepiece keys pieces by their bytes: with the identity rule, `é` and `e` + U+0301 are two
+    pieces, which a reader comparing them as text would take for one listed twice."""
+    import random
+    rng = random.Random(7)
+    words = ["caf\u00e9", "cafe\u0301", "\u00e9t\u00e9", "e\u0301te\u0301", "r\u00e9sum\u00e9", "re\u0301sume\u0301", "the", "and", "of"]
+    lines = [" ".join(rng.choice(words) for _ in range(12)) for _ in range(3000)]
+    (tmp_path / "mixed.txt").write_text("\n".join(lines), encoding="utf-8")
+    spm.SentencePieceTrainer.train(input=str(tmp_path / "mixed.txt"), model_prefix=str(tmp_path / "mixed"), model_type="unigram",
+                                   vocab_size=28, normalization_rule_name="identity", minloglevel=2)
+    model = tmp_path / "mixed.model"
+    reference = spm.SentencePieceProcessor(model_file=str(model))
+    pieces = [reference.id_to_piece(i) for i in range(reference.get_piece_size())]
+    import unicodedata
+    assert len({unicodedata.normalize("NFC", p) for p in pieces}) < len(set(pieces)), "no two pieces equal as text"
+    texts = lines[:50] + ["caf\u00e9 cafe\u0301 \u00e9x e\u0301x"]
+    files = []
+    for i, text in enumerate(texts):
+        files.append(tmp_path / f"t{i}.txt")
+        files[-1].write_text(text, encoding="utf-8")
+    for text, ids in zip(texts, hapax_ids(hapax_prep, model, files), strict=True):
+        assert ids == reference.encode(text), text

@@ -19,38 +19,7 @@ enum SentencePieceUnigramFile {
                           ends: (end: String, beginning: String), normalizer spec: NormalizerSpec,
                           source: String) throws(TokenizerError) -> Tokenizer {
         guard !suffixSpace else { throw TokenizerError("trainer_spec.treat_whitespace_as_suffix: true is not supported") }
-        var matched: Set<String> = [], reserved: [String: Int] = [:]
-        var unknown: Int?
-        var byteIds = [UInt32?](repeating: nil, count: 256)
-        for (id, piece) in pieces.enumerated() {
-            let place = "pieces[\(id)] (\(quoted(piece.spelling)))"
-            switch piece.type {
-            case .normal, .userDefined, .unused:
-                guard matched.insert(piece.spelling).inserted else { throw TokenizerError("\(place): the piece is listed twice") }
-            case .unknown, .control, .byte:
-                guard reserved.updateValue(id, forKey: piece.spelling) == nil else { throw TokenizerError("\(place): the piece is listed twice") }
-            }
-            switch piece.type {
-            case .unknown:
-                guard unknown == nil else { throw TokenizerError("\(place): a second UNKNOWN piece") }
-                unknown = id
-            case .byte:
-                guard byteFallback else { throw TokenizerError("\(place): a BYTE piece in a model without trainer_spec.byte_fallback") }
-                guard let byte = SentencePieceSpelling.byte(ofToken: Array(piece.spelling.utf8)) else {
-                    throw TokenizerError("\(place): a BYTE piece must be spelled <0xXX>")
-                }
-                byteIds[Int(byte)] = UInt32(id)
-            default: break
-            }
-        }
-        guard let unknown else { throw TokenizerError("pieces: no UNKNOWN piece, which sentencepiece requires") }
-        var fallback: [UInt32]?
-        if byteFallback {
-            if let missing = byteIds.firstIndex(where: { $0 == nil }) {
-                throw TokenizerError("pieces: trainer_spec.byte_fallback needs the 256 BYTE pieces, and \(SentencePieceSpelling.byteToken(UInt8(missing))) is missing")
-            }
-            fallback = byteIds.map { $0! }
-        }
+        let (reserved, unknown, fallback) = try SentencePieceModelFile.indexed(pieces, byteFallback: byteFallback)
         var map: PrecompiledCharacterMap?
         if !spec.characterMap.isEmpty {
             do { map = try PrecompiledCharacterMap(spec.characterMap) } catch { throw TokenizerError("normalizer_spec.precompiled_charsmap: \(error.description)") }
@@ -78,7 +47,7 @@ enum SentencePieceUnigramFile {
             }
         }
         func control(_ spelling: String) -> UInt32? {
-            reserved[spelling].flatMap { pieces[$0].type == .control ? UInt32($0) : nil }
+            reserved[Array(spelling.utf8)].flatMap { pieces[$0].type == .control ? UInt32($0) : nil }
         }
         return try Tokenizer(pieceModel: model, normalizer: TextNormalizer([.sentencePiece(normalizer)]), addedTokens: added,
                              surfaces: TokenSpellings(surfaces), normalizesTokenContent: false, ends: (control(ends.end), control(ends.beginning)),
