@@ -90,7 +90,7 @@ public struct MegatronIndex: Sendable {
             guard expected <= Int64(dataSize) else { break }
         }
         guard expected == Int64(dataSize) else {
-            throw TokenFileError("\(path): its sequences take \(expected) bytes, but \(dataPath) has \(dataSize)")
+            throw TokenFileError("\(path): its sequences take \(expected > Int64(dataSize) ? "more than \(dataSize)" : "\(expected)") bytes, but \(dataPath) has \(dataSize)")
         }
         var previous: Int64 = -1
         for k in 0..<documentIndexCount {

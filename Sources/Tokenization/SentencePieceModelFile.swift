@@ -167,6 +167,27 @@ enum SentencePieceModelFile {
         return (reserved, unknown, byteIds.map { $0! })
     }
 
+    /// What each piece stands for in text: nothing for CONTROL and UNKNOWN, its byte for BYTE, else
+    /// its spelling with `▁` as the space.
+    static func surfaces(of pieces: [Piece]) -> TokenSpellings {
+        TokenSpellings(pieces.map { piece -> [UInt8] in
+            switch piece.type {
+            case .control, .unknown: return []
+            case .byte: return [SentencePieceSpelling.byte(ofToken: Array(piece.spelling.utf8))!]
+            default: return SentencePieceSpelling.surface(Array(piece.spelling.utf8))
+            }
+        })
+    }
+
+    /// The ids of the end and beginning pieces the model names, where they are CONTROL pieces.
+    static func ends(_ names: (end: String, beginning: String), _ pieces: [Piece], _ reserved: [[UInt8]: Int])
+        -> (end: UInt32?, beginning: UInt32?) {
+        func control(_ spelling: String) -> UInt32? {
+            reserved[Array(spelling.utf8)].flatMap { pieces[$0].type == .control ? UInt32($0) : nil }
+        }
+        return (control(names.end), control(names.beginning))
+    }
+
     private static func tokenizer(pieces: [Piece], byteFallback: Bool, ends: (end: String, beginning: String),
                                   normalizer: TextNormalizer, source: String) throws(TokenizerError) -> Tokenizer {
         let (reserved, unknown, fallback) = try indexed(pieces, byteFallback: byteFallback)
@@ -223,18 +244,8 @@ enum SentencePieceModelFile {
             default: return nil
             }
         }
-        let surfaces = pieces.map { piece -> [UInt8] in
-            switch piece.type {
-            case .control, .unknown: return []
-            case .byte: return [SentencePieceSpelling.byte(ofToken: Array(piece.spelling.utf8))!]
-            default: return SentencePieceSpelling.surface(Array(piece.spelling.utf8))
-            }
-        }
-        func control(_ spelling: String) -> UInt32? {
-            reserved[Array(spelling.utf8)].flatMap { pieces[$0].type == .control ? UInt32($0) : nil }
-        }
-        return Tokenizer(splits: [], normalizer: normalizer, model: model, addedTokens: added, surfaces: TokenSpellings(surfaces),
-                         normalizesTokenContent: false, ends: (control(ends.end), control(ends.beginning)),
+        return Tokenizer(splits: [], normalizer: normalizer, model: model, addedTokens: added, surfaces: surfaces(of: pieces),
+                         normalizesTokenContent: false, ends: Self.ends(ends, pieces, reserved),
                          source: "\(source) (SentencePiece BPE)")
     }
 }

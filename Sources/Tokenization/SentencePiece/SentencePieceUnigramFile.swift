@@ -39,18 +39,9 @@ enum SentencePieceUnigramFile {
             guard piece.type == .control || piece.type == .unknown else { return nil }
             return AddedToken(content: piece.spelling, id: UInt32(id), special: true, normalized: false, lstrip: false, rstrip: false, singleWord: false)
         }
-        let surfaces = pieces.map { piece -> [UInt8] in
-            switch piece.type {
-            case .control, .unknown: return []
-            case .byte: return [SentencePieceSpelling.byte(ofToken: Array(piece.spelling.utf8))!]
-            default: return SentencePieceSpelling.surface(Array(piece.spelling.utf8))
-            }
-        }
-        func control(_ spelling: String) -> UInt32? {
-            reserved[Array(spelling.utf8)].flatMap { pieces[$0].type == .control ? UInt32($0) : nil }
-        }
         return try Tokenizer(pieceModel: model, normalizer: TextNormalizer([.sentencePiece(normalizer)]), addedTokens: added,
-                             surfaces: TokenSpellings(surfaces), normalizesTokenContent: false, ends: (control(ends.end), control(ends.beginning)),
+                             surfaces: SentencePieceModelFile.surfaces(of: pieces), normalizesTokenContent: false,
+                             ends: SentencePieceModelFile.ends(ends, pieces, reserved),
                              source: "\(source) (SentencePiece Unigram)")
     }
 }
