@@ -6,15 +6,17 @@ inputs, and held-out task files in the function-vectors layout (`abstractive/*.j
 
     tools/make_task_world.py CORPUS_DIR TASKS_DIR [--documents 20000] [--seed 1]
 
-Both families are learned by a small model within minutes (docs/EXPERIMENT.md):
+Both families are learned by a small model within minutes, and every example fits about 10 tokens of
+a 512-token BPE, so a 5-shot prompt fits a 64-token window (docs/EXPERIMENT.md):
 - abstractive: an input is two words `a b`, `a` from one set of 12 and `b` from another; four fixed
-  functions (learned in the weights) map it to a word of a third set, two through `a` and two through
-  `b`. A document applies one function to distinct `a`s and distinct `b`s, so no answer repeats and
-  the query's answer is never in the prompt: the model must infer from the demonstrations which
-  function applies. The held-out inputs are 12 pairs `a b` that no document contains, so answering
-  them needs the function, not the memory of a line.
-- extractive: words of a fourth set, random per example, so the answer must be copied from the prompt:
-  `copy` (three words, answered by themselves), `first` (three words, the first), `recall` (three pairs
+  functions (learned in the weights) map it to a word, two through `a` and two through `b`, each
+  function into its own set of 12 answers, as real tasks answer in their own kind of word (capitals
+  are cities). A document applies one function to distinct `a`s and distinct `b`s, so no answer
+  repeats and the query's answer is never in the prompt: the model must infer from the
+  demonstrations which function applies. The held-out inputs are 12 pairs `a b` that no document
+  contains, so answering them needs the function, not the memory of a line.
+- extractive: words of a fifth set, random per example, so the answer must be copied from the prompt:
+  `copy` (two words, answered by themselves), `first` (two words, the first), `recall` (two pairs
   and a key seen among them, answered by the key and its value).
 
 Hapax's rule (drop a target whose bigram occurred earlier in the window) drops every extractive answer
@@ -47,10 +49,10 @@ class World:
         # Two-letter words: a 512-token BPE trained on the world gives each its own token.
         words = ["".join(p) for p in itertools.product(string.ascii_lowercase, repeat=2)]
         rng.shuffle(words)
-        self.first, self.second, self.answers = words[0:12], words[12:24], words[24:36]
-        self.free = words[36:100]
-        # functions[k][i]: the answer for the i-th word of the set function k reads.
-        self.functions = [rng.sample(self.answers, 12) for _ in FUNCTIONS]
+        self.first, self.second, self.free = words[0:12], words[12:24], words[24:88]
+        # functions[k][i]: the answer for the i-th word of the set function k reads. Each function
+        # answers in its own 12 words, as real tasks do (capitals are cities, antonyms adjectives).
+        self.functions = [words[88 + 12 * k:100 + 12 * k] for k in range(len(FUNCTIONS))]
         held = rng.sample(range(12), 12)
         self.held_out_pairs = {(i, held[i]) for i in range(12)}
 
@@ -62,10 +64,10 @@ class World:
 
     def extractive(self, task, rng):
         if task == "recall":
-            chosen = rng.sample(self.free, 6)
-            key = rng.randrange(3)
+            chosen = rng.sample(self.free, 4)
+            key = rng.randrange(2)
             return example(" ".join(chosen) + " " + chosen[2 * key], f"{chosen[2 * key]} {chosen[2 * key + 1]}")
-        chosen = rng.sample(self.free, 3)
+        chosen = rng.sample(self.free, 2)
         return example(" ".join(chosen), " ".join(chosen) if task == "copy" else chosen[0])
 
 
