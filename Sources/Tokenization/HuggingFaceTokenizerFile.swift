@@ -69,7 +69,7 @@ enum HuggingFaceTokenizerFile {
             if byteLevel {
                 try decoder.require("type", equals: "ByteLevel", because: "token bytes are spelled in the byte-level alphabet")
             } else if try decoder.string("type") == "ByteLevel" {
-                throw TokenizerError("pre_tokenizer: none, but the decoder is ByteLevel: a byte-level BPE needs a ByteLevel pre-tokenizer (SentencePiece's form has Metaspace or none)")
+                throw TokenizerError("pre_tokenizer: no ByteLevel, but the decoder is ByteLevel: a byte-level BPE needs a ByteLevel pre-tokenizer")
             } else {
                 try checkSentencePieceDecoder(decoder)
             }
@@ -247,10 +247,11 @@ enum HuggingFaceTokenizerFile {
 
     typealias Rule = (left: UInt32, right: UInt32, priority: UInt32, result: UInt32)
 
-    /// The decoders `transformers` writes for SentencePiece's form, which only matter for showing
-    /// tokens: hapax shows `▁` as a space and `<0xXX>` as its byte.
+    /// The decoders `transformers` writes for SentencePiece's form and BERT's WordPiece, which only
+    /// matter for showing tokens: hapax shows `▁` as a space, `<0xXX>` as its byte, and a continuing
+    /// WordPiece without its prefix.
     private static func checkSentencePieceDecoder(_ decoder: JSONPath) throws(TokenizerError) {
-        let known = ["Metaspace", "Replace", "ByteFallback", "Fuse", "Strip"]
+        let known = ["Metaspace", "Replace", "ByteFallback", "Fuse", "Strip", "WordPiece"]
         let type = try decoder.string("type")
         if type == "Sequence" {
             for stage in try decoder.objects("decoders") { try checkSentencePieceDecoder(stage) }
@@ -261,8 +262,9 @@ enum HuggingFaceTokenizerFile {
 
     /// The stages that cut the text, what happens to spaces, and whether the tokens are byte-level.
     /// Before ByteLevel the pieces are text, after it they are spelled in the byte-level alphabet.
-    /// Without ByteLevel, the BPE merges characters: SentencePiece's form, with a Metaspace
-    /// pre-tokenizer or none.
+    /// Without ByteLevel, the model reads characters: SentencePiece's form of BPE, Unigram, WordPiece
+    /// and WordLevel, after any Sequence of the other pre-tokenizers (a Metaspace in it marks the
+    /// spaces of each piece it is handed), or Metaspace alone.
     private static func preTokenization(_ preTokenizer: JSONPath?) throws(TokenizerError) -> (stages: [PreTokenizerStage], spaces: SpaceMarking, byteLevel: Bool) {
         guard let preTokenizer else { return ([], .none, false) }
         if try preTokenizer.string("type") == "Metaspace" { return try metaspace(preTokenizer) }
@@ -274,6 +276,7 @@ enum HuggingFaceTokenizerFile {
         }
         var splits: [PreTokenizerStage] = []
         var prefixSpace: Bool?  // set by the ByteLevel
+        var metaspaceStage: String?
         for stage in stages {
             var scanner: PreTokenizer?
             if prefixSpace == nil, try stage.string("type") == "Split" { scanner = try scannerSplit(stage) }
@@ -284,6 +287,8 @@ enum HuggingFaceTokenizerFile {
             switch try stage.string("type") {
             case "ByteLevel" where prefixSpace != nil:
                 throw TokenizerError("\(stage.path): a second ByteLevel")
+            case "ByteLevel" where metaspaceStage != nil, "Metaspace" where prefixSpace != nil:
+                throw TokenizerError("\(stage.path): ByteLevel and Metaspace in one Sequence are not supported (each spells the space its own way)")
             case "ByteLevel":
                 let addsPrefixSpace = try stage.optionalBool("add_prefix_space") ?? false
                 if addsPrefixSpace && !splits.isEmpty {
@@ -291,15 +296,17 @@ enum HuggingFaceTokenizerFile {
                 }
                 if try stage.optionalBool("use_regex") ?? true { splits.append(.scanner(.gpt2)) }
                 prefixSpace = addsPrefixSpace
+            case "Metaspace":
+                let (cuts, spaces, _) = try metaspace(stage)
+                splits += [.marking(spaces)] + cuts
+                metaspaceStage = stage.path
             case "Split":
                 splits.append(.scanner(scanner!))
             case let other:
-                throw TokenizerError("\(stage.path).type: \(quoted(other)) is not supported; hapax runs ByteLevel and \(PieceCutter.types.joined(separator: ", ")) in a Sequence, or Metaspace alone")
+                throw TokenizerError("\(stage.path).type: \(quoted(other)) is not supported; hapax runs ByteLevel, Metaspace and \(PieceCutter.types.joined(separator: ", ")) in a Sequence")
             }
         }
-        guard let prefixSpace else {
-            throw TokenizerError("\(preTokenizer.path): has no ByteLevel pre-tokenizer, which a byte-level BPE needs last")
-        }
+        guard let prefixSpace else { return (splits, .none, false) }
         return (splits, prefixSpace ? .byteLevelPrefix : .none, true)
     }
 

@@ -218,26 +218,33 @@ public final class Tokenizer: Sendable {
             if let id { return body(.added(id)) }
             guard !range.isEmpty else { return }
             let stretch = UnsafeBufferPointer(rebasing: bytes[range])
-            if spaces.changes(stretch, atTextStart: atTextStart && range.lowerBound == 0) {
-                let marked = spaces.marked(stretch, atTextStart: atTextStart && range.lowerBound == 0)
-                marked.withUnsafeBufferPointer { split($0, stage: 0, body) }
+            let atStart = atTextStart && range.lowerBound == 0
+            if spaces.changes(stretch, atTextStart: atStart) {
+                let marked = spaces.marked(stretch, atTextStart: atStart)
+                marked.withUnsafeBufferPointer { split($0, stage: 0, atTextStart: atStart, body) }
             } else {
-                split(stretch, stage: 0, body)
+                split(stretch, stage: 0, atTextStart: atStart, body)
             }
         }
     }
 
-    /// Cuts `bytes` with `stages[stage]`, and each piece with the stages after it.
+    /// Cuts `bytes` with `stages[stage]`, and each piece with the stages after it; a `marking` stage
+    /// marks the spaces of each piece (the piece that starts the text, `atTextStart`, may differ).
     ///
     /// The last pattern hands each piece on one piece late, once the model has been asked to start
     /// reading the next one's table slot: a vocabulary's table is larger than a core's cache, and the
     /// lookup of a whole piece had waited on memory for a third of `tokenize`'s time. (Eight pieces
     /// late measured the same.)
-    private func split(_ bytes: UnsafeBufferPointer<UInt8>, stage: Int, _ body: (Piece) -> Void) {
+    private func split(_ bytes: UnsafeBufferPointer<UInt8>, stage: Int, atTextStart: Bool, _ body: (Piece) -> Void) {
         guard stage < stages.count else { return body(.text(bytes)) }
+        if case .marking(let marking) = stages[stage], marking.changes(bytes, atTextStart: atTextStart) {
+            return marking.marked(bytes, atTextStart: atTextStart).withUnsafeBufferPointer {
+                split($0, stage: stage + 1, atTextStart: atTextStart, body)
+            }
+        }
         guard stage == stages.count - 1 else {
             return stages[stage].forEachPiece(of: bytes) { range in
-                split(UnsafeBufferPointer(rebasing: bytes[range]), stage: stage + 1, body)
+                split(UnsafeBufferPointer(rebasing: bytes[range]), stage: stage + 1, atTextStart: atTextStart && range.lowerBound == 0, body)
             }
         }
         var previous: UnsafeBufferPointer<UInt8>?

@@ -11,10 +11,12 @@
 /// - `Digits`: numeric characters (Rust's `char::is_numeric`), Isolated with `individual_digits`,
 ///   else Contiguous;
 /// - `Punctuation`: ASCII punctuation and the Unicode P* categories, by its behavior (Isolated by default);
-/// - `Whitespace`: the regex `\w+|[^\w\s]+`, inverted and Removed;
+/// - `Whitespace`: the regex `\w+|[^\w\s]+` of Rust's regex crate (not Oniguruma's: its `\w` holds the
+///   joiners U+200C and U+200D), inverted and Removed: white space Removed, then word characters Contiguous;
 /// - `WhitespaceSplit`: white space (Rust's `char::is_whitespace`) Removed;
 /// - `CharDelimiterSplit`: its delimiter Removed;
-/// - `BertPreTokenizer`: WhitespaceSplit, then punctuation Isolated.
+/// - `BertPreTokenizer`: WhitespaceSplit, then punctuation Isolated;
+/// - `UnicodeScripts`: a cut where the script changes (`UnicodeScripts`), which may drop a stretch's start.
 ///
 /// After ByteLevel a pre-tokenizer sees the text spelled in the byte-level alphabet, one character a
 /// byte: `inByteLevelAlphabet` cuts that spelling and hands back the byte ranges its pieces spell.
@@ -23,6 +25,7 @@
 indirect enum PieceCutter: Sendable, Equatable, CustomStringConvertible {
     case split(OnigurumaRegex, SplitBehavior, invert: Bool)
     case characters(CharacterTest, SplitBehavior)
+    case unicodeScripts
     case inByteLevelAlphabet(PieceCutter)
 
     /// Calls `body` with the byte range of every piece, in order. `bytes` is valid UTF-8, except
@@ -42,6 +45,8 @@ indirect enum PieceCutter: Sendable, Equatable, CustomStringConvertible {
                 i += width
             }
             behavior.forEachPiece(of: spans.finished(), body)
+        case .unicodeScripts:
+            UnicodeScripts.forEachPiece(of: bytes, body)
         case .inByteLevelAlphabet(let cutter):
             // byteAt[k]: the byte that the spelling's byte k belongs to; one past the end maps to the end.
             var spelled: [UInt8] = [], byteAt: [Int] = []
@@ -68,6 +73,7 @@ indirect enum PieceCutter: Sendable, Equatable, CustomStringConvertible {
         case .split(let regex, let behavior, let invert):
             return "Split(\(regex.description), \(behavior.rawValue)\(invert ? ", inverted" : ""))"
         case .characters(let test, let behavior): return "\(test)(\(behavior.rawValue))"
+        case .unicodeScripts: return "UnicodeScripts"
         case .inByteLevelAlphabet(let cutter): return "\(cutter) on the byte-level spelling"
         }
     }
@@ -124,6 +130,9 @@ enum CharacterTest: Sendable, Equatable, CustomStringConvertible {
     case punctuation
     /// `char::is_whitespace`: the White_Space property.
     case whitespace
+    /// `\w` of Rust's regex crate: Alphabetic, the marks, decimal digits, connector punctuation and
+    /// the joiners (Join_Control).
+    case word
     case scalar(Unicode.Scalar)
 
     @inline(__always)
@@ -144,6 +153,14 @@ enum CharacterTest: Sendable, Equatable, CustomStringConvertible {
             default: return false
             }
         case .whitespace: return scalar.properties.isWhitespace
+        case .word:
+            if scalar.isASCII { return scalar.value &- 0x30 < 10 || (scalar.value | 0x20) &- 0x61 < 26 || scalar == "_" }
+            let properties = scalar.properties
+            if properties.isAlphabetic || properties.isJoinControl { return true }
+            switch properties.generalCategory {
+            case .nonspacingMark, .spacingMark, .enclosingMark, .decimalNumber, .connectorPunctuation: return true
+            default: return false
+            }
         case .scalar(let delimiter): return scalar == delimiter
         }
     }
@@ -153,6 +170,7 @@ enum CharacterTest: Sendable, Equatable, CustomStringConvertible {
         case .numeric: return "Digits"
         case .punctuation: return "Punctuation"
         case .whitespace: return "WhitespaceSplit"
+        case .word: return "word characters"
         case .scalar(let delimiter): return "CharDelimiterSplit(\(quoted(String(delimiter))))"
         }
     }
