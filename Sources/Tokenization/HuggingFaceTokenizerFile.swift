@@ -105,17 +105,20 @@ enum HuggingFaceTokenizerFile {
         let addedCount = root["added_tokens"].map { $0.kind == .array ? $0.count : 0 } ?? 0
         let spelling = Spelling(byteLevel: byteLevel)
         let vocabulary: Vocabulary
+        var literals: [[UInt8]: Int] = [:]
         if let known {
             vocabulary = known
         } else {
             let merges = model["merges"]
             let spelled = BackgroundValue { SpelledMerges(merges, spelling: spelling) }
             let vocab = try model.object("vocab"), listed = vocab.value.count
-            let (tokens, table) = try self.vocabulary(vocab.value, largestId: largestAllowedId(entries: listed + addedCount),
-                                                      spelling: spelling)
+            let (tokens, table, found) = try self.vocabulary(vocab.value, largestId: largestAllowedId(entries: listed + addedCount),
+                                                             spelling: spelling, addedContents: byteLevel ? addedContents(root["added_tokens"]) : [])
             vocabulary = Vocabulary(tokens: tokens, table: table, listed: listed,
                                     rules: try spelled.value.rules(table: table, spelling: spelling))
-            read(vocabulary)
+            literals = found
+            // The cache keeps spellings, which these keys lack: a file with them is read whole each time.
+            if literals.isEmpty { read(vocabulary) }
         }
         let (tokens, table) = (vocabulary.tokens, vocabulary.table)
         func spelled(_ name: String) -> [UInt8]? { spelling.bytes(of: name) }
@@ -127,7 +130,7 @@ enum HuggingFaceTokenizerFile {
         }
         let added = try addedTokens(root["added_tokens"], largestId: largestAllowedId(entries: vocabulary.listed + addedCount),
                                     vocabularyCount: vocabulary.listed) { content in
-            spelled(content).flatMap { table.id(of: $0) }.map(Int.init)
+            spelled(content).flatMap { table.id(of: $0) }.map(Int.init) ?? literals[Array(content.utf8)]
         }
         let shortcut: BytePairModel.Shortcut = ignoresMerges ? .anyToken : .selfConsistentTokens
         if byteLevel {
@@ -154,12 +157,19 @@ enum HuggingFaceTokenizerFile {
     /// The spellings by id from `model.vocab`, and the table that finds an id by its spelling. Names
     /// and ids are read straight from the document's nodes and bytes, as the merges are: a vocabulary
     /// has a hundred thousand of them, and a `JSONValue` for each cost its document's reference count.
-    private static func vocabulary(_ vocab: JSONValue, largestId: Int, spelling: Spelling) throws(TokenizerError) -> (TokenSpellings, ByteStringTable) {
+    ///
+    /// A byte-level file may list added tokens in `model.vocab` under their own text rather than its
+    /// byte-level spelling (DeepSeek-V3's `<｜begin▁of▁sentence｜>`, with full-width bars and `▁`):
+    /// BPE never produces such a key, so it is kept as an id spelled by no bytes, and returned in
+    /// `literals` by its text, where the added token finds its id.
+    private static func vocabulary(_ vocab: JSONValue, largestId: Int, spelling: Spelling, addedContents: Set<[UInt8]>)
+        throws(TokenizerError) -> (TokenSpellings, ByteStringTable, literals: [[UInt8]: Int]) {
         let document = vocab.document
         var starts = [0]                    // listing k is spelled arena[starts[k]..<starts[k + 1]], in the file's order
         var idOfListing: [Int] = []
         var nameOfListing: [Int] = []       // the name's node
         var listingOfId: [Int32] = []       // -1: no token has the id
+        var literals: [[UInt8]: Int] = [:]
         func place(_ name: Int) -> String { "model.vocab[\(quoted(JSONValue(document: document, index: name).string ?? ""))]" }
         var failure: TokenizerError?
         // No name spells more bytes than the object holds.
@@ -178,12 +188,19 @@ enum HuggingFaceTokenizerFile {
                             return
                         }
                         let node = nodes[name], out = arena.baseAddress! + initialized
-                        let written = node.escaped
+                        var written = node.escaped
                             ? JSONValue(document: document, index: name).withUTF8 { spelling.write($0, to: out) } ?? nil
                             : spelling.write(UnsafeBufferPointer(rebasing: text[Int(node.start)..<Int(node.end)]), to: out)
+                        if written == nil, !addedContents.isEmpty, let literal = JSONValue(document: document, index: name).withUTF8({ Array($0) }),
+                           addedContents.contains(literal) {
+                            literals[literal] = id
+                            written = 0
+                        } else if written == 0 && spelling.byteLevel {
+                            written = nil
+                        }
                         // transformers converts Mistral's models with an empty token, which text never produces.
-                        guard let written, !spelling.byteLevel || written > 0 else {
-                            failure = TokenizerError("\(place(name)): the token is not spelled in the byte-level alphabet")
+                        guard let written else {
+                            failure = TokenizerError("\(place(name)): the token is not spelled in the byte-level alphabet, and is no added token's content")
                             return
                         }
                         if id >= listingOfId.count { listingOfId += repeatElement(-1, count: id + 1 - listingOfId.count) }
@@ -213,7 +230,7 @@ enum HuggingFaceTokenizerFile {
         if let duplicate = duplicates.first {
             throw TokenizerError("\(place(nameOfListing[Int(listingOfId[Int(duplicate.other)])])): listed twice, with ids \(duplicate.kept) and \(duplicate.other)")
         }
-        return (tokens, table)
+        return (tokens, table, literals)
     }
 
     /// How a token's name in the file spells its bytes: through the byte-level alphabet, or as its
@@ -396,6 +413,12 @@ enum HuggingFaceTokenizerFile {
         case let other:
             throw TokenizerError("\(place).type: \(quoted(other)) is not supported; hapax applies NFC, NFD, NFKC, NFKD, Lowercase, Prepend, Replace (a string or a regex), Precompiled, Strip, StripAccents, Nmt, BertNormalizer and Sequence of them")
         }
+    }
+
+    /// The contents of the added tokens, as bytes, for finding them in `model.vocab`.
+    private static func addedContents(_ value: JSONValue?) -> Set<[UInt8]> {
+        guard let value, value.kind == .array else { return [] }
+        return Set(value.elements.compactMap { $0["content"]?.withUTF8 { Array($0) } ?? nil })
     }
 
     /// The added tokens with the ids Hugging Face gives them (`AddedToken.huggingFaceIds`); tokens

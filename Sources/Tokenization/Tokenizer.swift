@@ -44,9 +44,9 @@ public final class Tokenizer: Sendable {
 
     /// The contents that end documents, in the order they are looked for among the special tokens
     /// (then among the other added tokens: files older than the `special` flag leave it out).
-    public static let endOfTextContents = ["<|endoftext|>", "<|end_of_text|>", "</s>", "<eos>"]
+    public static let endOfTextContents = ["<|endoftext|>", "<|end_of_text|>", "</s>", "<eos>", "<｜end▁of▁sentence｜>"]
     /// Likewise for the token that begins a sequence.
-    public static let beginningOfTextContents = ["<|begin_of_text|>", "<s>", "<bos>"]
+    public static let beginningOfTextContents = ["<|begin_of_text|>", "<s>", "<bos>", "<｜begin▁of▁sentence｜>"]
 
     /// `surfaces` gives the bytes each id stands for when the model's spellings are not those bytes
     /// (SentencePiece spells the space `▁` and a byte `<0xXX>`). `normalizesTokenContent`: a normalized
