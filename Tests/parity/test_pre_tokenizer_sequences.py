@@ -12,6 +12,7 @@ that a library writes:
   with each prepend scheme, so that Metaspace marks each piece it is handed;
 - Metaspace first, then Digits; UnicodeScripts then Metaspace (SentencePiece's own script cuts).
 """
+import json
 import unicodedata
 
 import pytest
@@ -145,3 +146,34 @@ def test_every_code_point_is_cut_as_hugging_face(hapax_prep, tmp_path, name):
         files[-1].write_text(text, encoding="utf-8")
     for text, ids in zip(texts, hapax_ids(hapax_prep, path, files), strict=True):
         assert ids == tokenizer.encode(text, add_special_tokens=False).ids, text[:20]
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda s: s["pre_tokenizer"].update(pretokenizers={"type": "Metaspace"}), "pre_tokenizer.pretokenizers: expected an array"),
+    (lambda s: s["pre_tokenizer"]["pretokenizers"][1].update(prepend_scheme="sometimes"),
+     'pre_tokenizer.pretokenizers[1].prepend_scheme: "sometimes" is not one of always, first, never'),
+    (lambda s: s["pre_tokenizer"]["pretokenizers"][1].update(replacement="_"),
+     'pre_tokenizer.pretokenizers[1].replacement: "_" is not supported; hapax runs Metaspace with ▁'),
+    (lambda s: s["pre_tokenizer"]["pretokenizers"].append({"type": "ByteLevel"}),
+     "pre_tokenizer.pretokenizers[2]: ByteLevel and Metaspace in one Sequence are not supported"),
+    (lambda s: s["pre_tokenizer"]["pretokenizers"].insert(0, {"type": "unicodeScripts"}),
+     'pre_tokenizer.pretokenizers[0].type: "unicodeScripts" is not supported; hapax runs ByteLevel, Metaspace and Split'),
+    (lambda s: s["pre_tokenizer"]["pretokenizers"].insert(0, {"type": 7}), "pre_tokenizer.pretokenizers[0].type: expected a string"),
+])
+def test_damaged_files_end_in_one_line(hapax_prep, files, tmp_path, edit, message):
+    spec = json.loads(files["deberta-v3"].read_text())
+    edit(spec)
+    path = tmp_path / "damaged.json"
+    path.write_text(json.dumps(spec, ensure_ascii=False))
+    result = run([hapax_prep, "tokenize", "--tokenizer", str(path), "--explain"], check=False)
+    lines = result.stderr.decode().strip().splitlines()
+    assert result.returncode != 0 and len(lines) == 1 and str(path) in lines[0] and message in lines[0], lines
+
+
+def test_truncated_file_ends_in_one_line(hapax_prep, files, tmp_path):
+    path = tmp_path / "truncated.json"
+    contents = files["deberta-v3"].read_bytes()
+    path.write_bytes(contents[: contents.index(b'"Metaspace"') + 5])
+    result = run([hapax_prep, "tokenize", "--tokenizer", str(path), "--explain"], check=False)
+    lines = result.stderr.decode().strip().splitlines()
+    assert result.returncode != 0 and len(lines) == 1 and str(path) in lines[0], lines
