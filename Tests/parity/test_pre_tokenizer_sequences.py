@@ -13,7 +13,6 @@ that a library writes:
 - Metaspace first, then Digits; UnicodeScripts then Metaspace (SentencePiece's own script cuts).
 """
 import json
-import unicodedata
 
 import pytest
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
@@ -119,26 +118,18 @@ def test_explain_names_each_stage(hapax_prep, files):
             "lacks one), then Split with the metaspace pattern") in out, out
 
 
-# tokenizers' Punctuation asks the `unicode_categories` crate, whose tables are older than Unicode 14:
-# U+061D, U+2E43 and others it does not count, U+166D (no longer punctuation) it does.
-KNOWN_DIFFERENCE = pytest.mark.xfail(strict=True, reason="Punctuation: tokenizers' categories predate Unicode 14")
-
-
-@pytest.mark.parametrize("name", ["Whitespace", "UnicodeScripts", "WhitespaceSplit", "Digits",
-                                  pytest.param("Punctuation", marks=KNOWN_DIFFERENCE)])
+@pytest.mark.parametrize("name", ["Whitespace", "UnicodeScripts", "WhitespaceSplit", "Digits", "Punctuation", "BertPreTokenizer"])
 def test_every_code_point_is_cut_as_hugging_face(hapax_prep, tmp_path, name):
     """A WordLevel model gives each piece one id, so a cut made or missed anywhere changes the ids (a
     byte-level BPE's small vocabulary rarely does): each code point between two letters of one
-    script, two of another, and two punctuation marks. UnicodeScripts has its own table, so every code
-    point; the others test characters by Swift's Unicode properties (17.0), where tokenizers has Rust's
-    (16.0), so the code points assigned in this Python's Unicode."""
+    script, two of another, and two punctuation marks: every code point, new in Unicode 17.0 or
+    unassigned too (each pre-tokenizer asks tables of its own Unicode version)."""
     vocab = {"[UNK]": 0, "a": 1, "α": 2, "!": 3}
     tokenizer = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
     tokenizer.pre_tokenizer = getattr(P, name)()
     path = tmp_path / "wordlevel.json"
     tokenizer.save(str(path))
-    scalars = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000
-               and (name == "UnicodeScripts" or unicodedata.category(chr(c)) not in ("Cn", "Co"))]
+    scalars = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000]
     texts = [s + s.join(scalars[i:i + 20000]) + s for s in "aα!" for i in range(0, len(scalars), 20000)]
     files = []
     for i, text in enumerate(texts):

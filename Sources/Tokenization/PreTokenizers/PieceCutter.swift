@@ -122,13 +122,17 @@ struct Spans {
     }
 }
 
-/// Which characters a character-test pre-tokenizer matches, with the Rust definitions `tokenizers` uses.
+/// Which characters a character-test pre-tokenizer matches, as `tokenizers` answers: from the table
+/// `runs` (CharacterTestTable.swift) that tools/generate_character_tests.py reads from it, not from the
+/// Swift toolchain's Unicode 17.0 properties, since each test asks Rust code with tables of its own
+/// versions (the `unicode_categories` crate's punctuation predates Unicode 14).
 enum CharacterTest: Sendable, Equatable, CustomStringConvertible {
-    /// `char::is_numeric`: the general categories Nd, Nl and No.
+    /// `char::is_numeric` (the general categories Nd, Nl and No).
     case numeric
-    /// `char::is_ascii_punctuation` or the general categories Pc, Pd, Pe, Pf, Pi, Po and Ps.
+    /// `char::is_ascii_punctuation`, or the `unicode_categories` crate's punctuation (Pc, Pd, Pe, Pf,
+    /// Pi, Po and Ps).
     case punctuation
-    /// `char::is_whitespace`: the White_Space property.
+    /// `char::is_whitespace` (the White_Space property).
     case whitespace
     /// `\w` of Rust's regex crate: Alphabetic, the marks, decimal digits, connector punctuation and
     /// the joiners (Join_Control).
@@ -138,29 +142,10 @@ enum CharacterTest: Sendable, Equatable, CustomStringConvertible {
     @inline(__always)
     func matches(_ scalar: Unicode.Scalar) -> Bool {
         switch self {
-        case .numeric:
-            if scalar.isASCII { return scalar.value &- 0x30 < 10 }
-            switch scalar.properties.generalCategory {
-            case .decimalNumber, .letterNumber, .otherNumber: return true
-            default: return false
-            }
-        case .punctuation:
-            if scalar.isASCII { return (0x21...0x2F).contains(scalar.value) || (0x3A...0x40).contains(scalar.value)
-                || (0x5B...0x60).contains(scalar.value) || (0x7B...0x7E).contains(scalar.value) }
-            switch scalar.properties.generalCategory {
-            case .connectorPunctuation, .dashPunctuation, .closePunctuation, .finalPunctuation, .initialPunctuation,
-                 .otherPunctuation, .openPunctuation: return true
-            default: return false
-            }
-        case .whitespace: return scalar.properties.isWhitespace
-        case .word:
-            if scalar.isASCII { return scalar.value &- 0x30 < 10 || (scalar.value | 0x20) &- 0x61 < 26 || scalar == "_" }
-            let properties = scalar.properties
-            if properties.isAlphabetic || properties.isJoinControl { return true }
-            switch properties.generalCategory {
-            case .nonspacingMark, .spacingMark, .enclosingMark, .decimalNumber, .connectorPunctuation: return true
-            default: return false
-            }
+        case .numeric: return Self.tests(of: scalar.value) & 1 != 0
+        case .punctuation: return Self.tests(of: scalar.value) & 2 != 0
+        case .whitespace: return Self.tests(of: scalar.value) & 4 != 0
+        case .word: return Self.tests(of: scalar.value) & 8 != 0
         case .scalar(let delimiter): return scalar == delimiter
         }
     }
@@ -173,6 +158,31 @@ enum CharacterTest: Sendable, Equatable, CustomStringConvertible {
         case .word: return "word characters"
         case .scalar(let delimiter): return "CharDelimiterSplit(\(quoted(String(delimiter))))"
         }
+    }
+
+    /// The tests of every code point of the Basic Multilingual Plane, built once from `runs`.
+    private static let basicPlane: [UInt8] = {
+        var table = [UInt8](repeating: 0, count: 0x10000)
+        for (k, run) in runs.enumerated() where run >> 8 < 0x10000 {
+            let end = k + 1 < runs.count ? min(Int(runs[k + 1] >> 8), 0x10000) : 0x10000
+            for c in Int(run >> 8)..<end { table[c] = UInt8(truncatingIfNeeded: run) }
+        }
+        return table
+    }()
+
+    /// The bits of the tests `value` passes: 1 numeric, 2 punctuation, 4 white space, 8 word.
+    @inline(__always)
+    static func tests(of value: UInt32) -> UInt8 {
+        if value < 0x10000 { return basicPlane[Int(value)] }
+        guard value < 0x110000 else { return 0 }
+        // The last run starting at or before `value`, by bisection.
+        let key = value << 8 | 0xFF
+        var low = 0, high = runs.count
+        while high - low > 1 {
+            let middle = (low + high) / 2
+            if runs[middle] <= key { low = middle } else { high = middle }
+        }
+        return UInt8(truncatingIfNeeded: runs[low])
     }
 }
 
