@@ -273,7 +273,7 @@ enum HuggingFaceTokenizerFile {
         if type == "Sequence" {
             for stage in try decoder.objects("decoders") { try checkSentencePieceDecoder(stage) }
         } else if !known.contains(type) {
-            throw TokenizerError("\(decoder.path).type: \(quoted(type)) is not a decoder of SentencePiece's form (\(known.joined(separator: ", ")), or a Sequence of them)")
+            throw TokenizerError("\(decoder.path).type: \(quoted(type)) is not a decoder hapax reads without ByteLevel (\(known.joined(separator: ", ")), or a Sequence of them)")
         }
     }
 
