@@ -41,6 +41,8 @@ public final class Tokenizer: Sendable {
     private let specialContent: [UInt32: String]
     private let textTokens: AddedTokenMatcher
     private let normalizedTextTokens: AddedTokenMatcher
+    /// Whether a Metaspace marks only the piece that starts the text (`prepend_scheme` first).
+    private let marksFirstPiece: Bool
 
     /// The contents that end documents, in the order they are looked for among the special tokens
     /// (then among the other added tokens: files older than the `special` flag leave it out).
@@ -57,6 +59,10 @@ public final class Tokenizer: Sendable {
          model: BytePairModel, addedTokens: [AddedToken], surfaces: TokenSpellings? = nil, normalizesTokenContent: Bool = true,
          ends: (end: UInt32?, beginning: UInt32?)? = nil, pieceModel: (any PieceModel)? = nil, source: String) {
         self.stages = stages ?? splits.map { .scanner($0) }
+        self.marksFirstPiece = spaces.scheme == .first || self.stages.contains { stage in
+            if case .marking(let marking) = stage { return marking.scheme == .first }
+            return false
+        }
         self.pieceModel = pieceModel
         self.spaces = spaces
         self.normalizer = normalizer
@@ -206,8 +212,14 @@ public final class Tokenizer: Sendable {
                 if normalizer.isIdentity {
                     forEachPiece(ofNormalized: stretch, atTextStart: range.lowerBound == 0, body)
                 } else {
-                    var normalized = normalizer.normalize(String(decoding: stretch, as: UTF8.self))
-                    normalized.withUTF8 { forEachPiece(ofNormalized: $0, atTextStart: range.lowerBound == 0, body) }
+                    let written = String(decoding: stretch, as: UTF8.self)
+                    var normalized = normalizer.normalize(written)
+                    // Metaspace's `first` marks the piece whose first character is the text's first as
+                    // written (its original offset is 0): none is when the normalizer dropped that
+                    // character (Strip, Nmt), which the text without it, normalized alike, shows.
+                    let atTextStart = range.lowerBound == 0
+                        && (!marksFirstPiece || normalizer.normalize(String(written.unicodeScalars.dropFirst())) != normalized)
+                    normalized.withUTF8 { forEachPiece(ofNormalized: $0, atTextStart: atTextStart, body) }
                 }
             }
         }

@@ -50,6 +50,10 @@ STACKS = {
     "whitespace-digits": (wordlevel, normalizers.Lowercase(), P.Sequence([P.Whitespace(), P.Digits(individual_digits=True)]), None),
     "deberta-v3": (unigram, None, P.Sequence([P.WhitespaceSplit(), P.Metaspace(replacement="▁", prepend_scheme="always")]), None),
     "deberta-v2-punct": (unigram, None, P.Sequence([P.Punctuation(behavior="isolated"), P.Metaspace(prepend_scheme="first")]), None),
+    # Strip drops the text's first characters, so that its first piece does not start the text.
+    "strip-first": (unigram, normalizers.Strip(), P.Sequence([P.WhitespaceSplit(), P.Metaspace(prepend_scheme="first")]), None),
+    "nmt-strip-first-alone": (unigram, normalizers.Sequence([normalizers.Nmt(), normalizers.Strip(right=False)]),
+                              P.Metaspace(prepend_scheme="first"), None),
     "never-prepend": (unigram, None, P.Sequence([P.WhitespaceSplit(), P.Metaspace(prepend_scheme="never", split=False)]), None),
     "metaspace-digits": (unigram, normalizers.NFKC(), P.Sequence([P.Metaspace(), P.Digits(individual_digits=False)]), None),
     "scripts-metaspace": (unigram, None, P.Sequence([P.UnicodeScripts(), P.Metaspace()]), None),
@@ -78,7 +82,8 @@ def files(corpus_files, tmp_path_factory):
 @pytest.fixture(scope="module")
 def texts(corpus_files, tmp_path_factory):
     folder = tmp_path_factory.mktemp("sequence-texts")
-    texts = ([STRESS, NORMALIZATION_STRESS, DIGITS_AND_PUNCTUATION, "", " ", "  leading and trailing  ", "▁already ▁marked"]
+    texts = ([STRESS, NORMALIZATION_STRESS, DIGITS_AND_PUNCTUATION, "", " ", "  leading and trailing  ", "▁already ▁marked",
+              "\x01\x02 control first", "\t\n tab first", "\x01x"]
              + SCRIPT_TEXTS + random_texts(500, seed=44) + [f.read_text(encoding="utf-8")[:40000] for f in corpus_files[20:22]])
     paths = []
     for i, text in enumerate(texts):
