@@ -213,13 +213,12 @@ public final class Tokenizer: Sendable {
                     forEachPiece(ofNormalized: stretch, atTextStart: range.lowerBound == 0, body)
                 } else {
                     let written = String(decoding: stretch, as: UTF8.self)
-                    var normalized = normalizer.normalize(written)
                     // Metaspace's `first` marks the piece whose first character is the text's first as
                     // written (its original offset is 0): none is when the normalizer dropped that
-                    // character (Strip, Nmt), which the text without it, normalized alike, shows.
-                    let atTextStart = range.lowerBound == 0
-                        && (!marksFirstPiece || normalizer.normalize(String(written.unicodeScalars.dropFirst())) != normalized)
-                    normalized.withUTF8 { forEachPiece(ofNormalized: $0, atTextStart: atTextStart, body) }
+                    // character (Strip, Nmt).
+                    var (normalized, dropsStart) = marksFirstPiece && range.lowerBound == 0
+                        ? normalizer.normalizeTrackingStart(written) : (normalizer.normalize(written), false)
+                    normalized.withUTF8 { forEachPiece(ofNormalized: $0, atTextStart: range.lowerBound == 0 && !dropsStart, body) }
                 }
             }
         }
