@@ -173,3 +173,13 @@ def test_truncated_file_ends_in_one_line(hapax_prep, files, tmp_path):
     result = run([hapax_prep, "tokenize", "--tokenizer", str(path), "--explain"], check=False)
     lines = result.stderr.decode().strip().splitlines()
     assert result.returncode != 0 and len(lines) == 1 and str(path) in lines[0], lines
+
+
+@pytest.mark.parametrize("name, message", [("bert", "its model is WordPiece; hapax trains byte-level BPE"),
+                                           ("deberta-v3", "its model is Unigram; hapax trains byte-level BPE"),
+                                           ("quicktour-bpe", "not a Tekken file or a BPE over characters")])
+def test_train_tokenizer_like_refuses_what_it_cannot_train(hapax_prep, files, corpus_files, tmp_path, name, message):
+    result = run([hapax_prep, "train-tokenizer", "--vocab-size", "400", "--like", str(files[name]), "-o", str(tmp_path / "out.json"),
+                  str(corpus_files[0])], check=False)
+    lines = result.stderr.decode().strip().splitlines()
+    assert result.returncode != 0 and len(lines) == 1 and str(files[name]) in lines[0] and message in lines[0], lines
