@@ -37,7 +37,8 @@ def scripted(context):
     return {c for k, c in enumerate(SCALARS) if 2 * k + 1 in cuts}
 
 
-def main():
+def table():
+    """The runs (`start << 8 | script`) and the first code point of each script."""
     others = scripted("a") | scripted("α")
     ordered = [c for c in SCALARS if c in others]
     cuts = starts("".join(map(chr, ordered)))
@@ -59,6 +60,11 @@ def main():
         script[c] = run_script
     assert len(firsts) < 256
     runs = [c << 8 | script[c] for c in range(0x110000) if c == 0 or script[c] != script[c - 1]]
+    return runs, firsts
+
+
+def main():
+    runs, firsts = table()
     lines = [", ".join(f"0x{r:08X}" for r in runs[k:k + 8]) + "," for k in range(0, len(runs), 8)]
     names = [f"U+{f:04X}" for f in firsts]
     scripts = "\n".join("    /// " + ", ".join(names[k:k + 12]) + ("," if k + 12 < len(names) else ".") for k in range(0, len(names), 12))
