@@ -285,12 +285,14 @@ enum HuggingFaceTokenizerFile {
     private static func preTokenization(_ preTokenizer: JSONPath?) throws(TokenizerError) -> (stages: [PreTokenizerStage], spaces: SpaceMarking, byteLevel: Bool) {
         guard let preTokenizer else { return ([], .none, false) }
         if try preTokenizer.string("type") == "Metaspace" { return try metaspace(preTokenizer) }
-        let stages: [JSONPath]
-        if try preTokenizer.string("type") == "Sequence" {
-            stages = try preTokenizer.objects("pretokenizers")
-        } else {
-            stages = [preTokenizer]
+        // A Sequence inside a Sequence runs its stages in its place.
+        func flattened(_ stage: JSONPath) throws(TokenizerError) -> [JSONPath] {
+            guard try stage.string("type") == "Sequence" else { return [stage] }
+            var stages: [JSONPath] = []
+            for inner in try stage.objects("pretokenizers") { stages += try flattened(inner) }
+            return stages
         }
+        let stages = try flattened(preTokenizer)
         var splits: [PreTokenizerStage] = []
         var prefixSpace: Bool?  // set by the ByteLevel
         var metaspaceStage: String?

@@ -10,7 +10,9 @@ that a library writes:
 - DeBERTa-v2 and v3 (`transformers`' DebertaV2Converter: Punctuation when `split_by_punct`, then
   Metaspace; microsoft/deberta-v3-base's file: Sequence[WhitespaceSplit, Metaspace]) before Unigram,
   with each prepend scheme, so that Metaspace marks each piece it is handed;
-- Metaspace first, then Digits; UnicodeScripts then Metaspace (SentencePiece's own script cuts).
+- Metaspace first, then Digits; UnicodeScripts then Metaspace (SentencePiece's own script cuts);
+  FixedLength after WhitespaceSplit; a Sequence inside a Sequence (which the Python API flattens, a
+  file may not).
 """
 import json
 
@@ -57,6 +59,7 @@ STACKS = {
     "never-prepend": (unigram, None, P.Sequence([P.WhitespaceSplit(), P.Metaspace(prepend_scheme="never", split=False)]), None),
     "metaspace-digits": (unigram, normalizers.NFKC(), P.Sequence([P.Metaspace(), P.Digits(individual_digits=False)]), None),
     "scripts-metaspace": (unigram, None, P.Sequence([P.UnicodeScripts(), P.Metaspace()]), None),
+    "whitespace-fixed-length": (wordpiece, None, P.Sequence([P.WhitespaceSplit(), P.FixedLength(length=4)]), None),
     "split-scripts": (characters_bpe, None, P.Sequence([P.Split(Regex(r"\s+"), behavior="removed"), P.UnicodeScripts()]), None),
 }
 
@@ -99,6 +102,20 @@ def test_stacks_encode_as_hugging_face(hapax_prep, files, texts, name):
     texts, paths = texts
     for text, ids in zip(texts, hapax_ids(hapax_prep, files[name], paths), strict=True):
         assert ids == reference.encode(text, add_special_tokens=False).ids, (name, text[:200])
+
+
+def test_a_sequence_inside_a_sequence(hapax_prep, files, texts, tmp_path):
+    spec = json.loads(files["bert-as-sequence"].read_text())
+    whitespace, punctuation = spec["pre_tokenizer"]["pretokenizers"]
+    spec["pre_tokenizer"]["pretokenizers"] = [{"type": "Sequence", "pretokenizers": [{"type": "Sequence", "pretokenizers": [whitespace]}]},
+                                              punctuation]
+    path = tmp_path / "nested.json"
+    path.write_text(json.dumps(spec))
+    reference = Tokenizer.from_file(str(path))
+    reference.encode_special_tokens = True
+    texts, paths = texts
+    for text, ids in zip(texts, hapax_ids(hapax_prep, path, paths), strict=True):
+        assert ids == reference.encode(text, add_special_tokens=False).ids, text[:200]
 
 
 @pytest.mark.parametrize("name", ["bert", "deberta-v3"])
@@ -155,6 +172,10 @@ def test_every_code_point_is_cut_as_hugging_face(hapax_prep, tmp_path, name):
     (lambda s: s["pre_tokenizer"]["pretokenizers"].insert(0, {"type": "unicodeScripts"}),
      'pre_tokenizer.pretokenizers[0].type: "unicodeScripts" is not supported; hapax runs ByteLevel, Metaspace and Split'),
     (lambda s: s["pre_tokenizer"]["pretokenizers"].insert(0, {"type": 7}), "pre_tokenizer.pretokenizers[0].type: expected a string"),
+    (lambda s: s["pre_tokenizer"]["pretokenizers"].insert(0, {"type": "FixedLength", "length": 0}),
+     "pre_tokenizer.pretokenizers[0].length: expected a count of characters, at least 1"),
+    (lambda s: s["pre_tokenizer"]["pretokenizers"].insert(0, {"type": "Sequence", "pretokenizers": [{"type": "FixedLength", "length": "4"}]}),
+     "pre_tokenizer.pretokenizers[0].pretokenizers[0].length: expected a count of characters"),
 ])
 def test_damaged_files_end_in_one_line(hapax_prep, files, tmp_path, edit, message):
     spec = json.loads(files["deberta-v3"].read_text())

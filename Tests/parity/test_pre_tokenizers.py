@@ -98,7 +98,7 @@ PATTERNS = [
 STAGES = ([{"type": "Split", "pattern": p, "behavior": b, "invert": i} for p in PATTERNS for b in BEHAVIORS for i in (False, True)]
           + [{"type": "Digits", "individual_digits": d} for d in (False, True)]
           + [{"type": "Punctuation", "behavior": b} for b in BEHAVIORS] + [{"type": "Punctuation"}]
-          + [{"type": "Whitespace"}, {"type": "WhitespaceSplit"}, {"type": "BertPreTokenizer"}, {"type": "UnicodeScripts"},
+          + [{"type": "Whitespace"}, {"type": "WhitespaceSplit"}, {"type": "BertPreTokenizer"}, {"type": "UnicodeScripts"}, {"type": "FixedLength", "length": 3},
              {"type": "CharDelimiterSplit", "delimiter": "e"}, {"type": "CharDelimiterSplit", "delimiter": "\u3000"}])
 BYTE_LEVEL = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False}
 # No pattern that matches the empty string: `tokenizers` 0.22 panics encoding what such a Replace made.

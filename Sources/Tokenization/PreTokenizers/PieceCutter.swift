@@ -16,7 +16,8 @@
 /// - `WhitespaceSplit`: white space (Rust's `char::is_whitespace`) Removed;
 /// - `CharDelimiterSplit`: its delimiter Removed;
 /// - `BertPreTokenizer`: WhitespaceSplit, then punctuation Isolated;
-/// - `UnicodeScripts`: a cut where the script changes (`UnicodeScripts`), which may drop a stretch's start.
+/// - `UnicodeScripts`: a cut where the script changes (`UnicodeScripts`), which may drop a stretch's start;
+/// - `FixedLength`: a cut after every `length` characters (Rust's `char`s: scalars).
 ///
 /// After ByteLevel a pre-tokenizer sees the text spelled in the byte-level alphabet, one character a
 /// byte: `inByteLevelAlphabet` cuts that spelling and hands back the byte ranges its pieces spell.
@@ -26,6 +27,7 @@ indirect enum PieceCutter: Sendable, Equatable, CustomStringConvertible {
     case split(OnigurumaRegex, SplitBehavior, invert: Bool)
     case characters(CharacterTest, SplitBehavior)
     case unicodeScripts
+    case fixedLength(Int)
     case inByteLevelAlphabet(PieceCutter)
 
     /// Calls `body` with the byte range of every piece, in order. `bytes` is valid UTF-8, except
@@ -47,6 +49,17 @@ indirect enum PieceCutter: Sendable, Equatable, CustomStringConvertible {
             behavior.forEachPiece(of: spans.finished(), body)
         case .unicodeScripts:
             UnicodeScripts.forEachPiece(of: bytes, body)
+        case .fixedLength(let length):
+            var start = 0, i = 0, characters = 0
+            while i < bytes.count {
+                if characters == length {
+                    body(start..<i)
+                    (start, characters) = (i, 0)
+                }
+                i += OnigurumaRegex.scalarWidth(bytes[i])
+                characters += 1
+            }
+            if start < bytes.count { body(start..<bytes.count) }
         case .inByteLevelAlphabet(let cutter):
             // byteAt[k]: the byte that the spelling's byte k belongs to; one past the end maps to the end.
             var spelled: [UInt8] = [], byteAt: [Int] = []
@@ -74,6 +87,7 @@ indirect enum PieceCutter: Sendable, Equatable, CustomStringConvertible {
             return "Split(\(regex.description), \(behavior.rawValue)\(invert ? ", inverted" : ""))"
         case .characters(let test, let behavior): return "\(test)(\(behavior.rawValue))"
         case .unicodeScripts: return "UnicodeScripts"
+        case .fixedLength(let length): return "FixedLength(\(length))"
         case .inByteLevelAlphabet(let cutter): return "\(cutter) on the byte-level spelling"
         }
     }

@@ -69,6 +69,11 @@ extension PieceCutter {
             cutters = [.characters(.whitespace, .removed), .characters(.punctuation, .isolated)]
         case "UnicodeScripts":
             cutters = [.unicodeScripts]
+        case "FixedLength":
+            // tokenizers' default; it panics on a length of 0.
+            let length = stage.value["length"].map { $0.isNull ? 5 : ($0.integer ?? 0) } ?? 5
+            guard length > 0 else { throw TokenizerError("\(stage.place("length")): expected a count of characters, at least 1") }
+            cutters = [.fixedLength(length)]
         default:
             return nil
         }
@@ -76,7 +81,7 @@ extension PieceCutter {
     }
 
     /// The pre-tokenizer types `parse` reads, for messages.
-    static let types = ["Split", "Digits", "Punctuation", "Whitespace", "WhitespaceSplit", "CharDelimiterSplit", "BertPreTokenizer", "UnicodeScripts"]
+    static let types = ["Split", "Digits", "Punctuation", "Whitespace", "WhitespaceSplit", "CharDelimiterSplit", "BertPreTokenizer", "UnicodeScripts", "FixedLength"]
 
     private static func behavior(_ stage: JSONPath, default: SplitBehavior?) throws(TokenizerError) -> SplitBehavior {
         guard let name = try `default` == nil ? stage.string("behavior") : stage.optionalString("behavior") else { return `default`! }
