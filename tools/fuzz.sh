@@ -37,22 +37,32 @@ if [[ ! -d "$seeds" ]]; then
       # And one file in the shape of each family: normalizers, Splits, added tokens.
       .venv/bin/python -c "import sys; sys.path.insert(0, 'tools'); from tokenizer_families import FAMILIES, build
 for name in FAMILIES: build(name, sys.argv[2:], f'{sys.argv[1]}/{name}.json', vocab_size=300)
-# Unigram, WordPiece and WordLevel behind the normalizers they come with, words cut by Metaspace.
-from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
-for name, model, normalizer, trainer in [
+# Unigram, WordPiece and WordLevel behind the normalizers they come with, words cut by Metaspace, and
+# by the Sequences without ByteLevel of BERT, DeBERTa-v3 and UnicodeScripts.
+from tokenizers import Tokenizer, models, normalizers, pre_tokenizers as P, trainers
+unigram = lambda: trainers.UnigramTrainer(vocab_size=300, unk_token='<unk>', special_tokens=['<unk>', '</s>'], show_progress=False)
+wordpiece = lambda: trainers.WordPieceTrainer(vocab_size=300, special_tokens=['[UNK]'], show_progress=False)
+wordlevel = lambda: trainers.WordLevelTrainer(vocab_size=300, special_tokens=['[UNK]'], show_progress=False)
+for name, model, normalizer, pre_tokenizer, trainer in [
         ('unigram', models.Unigram(), normalizers.Sequence([normalizers.Nmt(), normalizers.NFKC(), normalizers.Strip(left=False)]),
-         trainers.UnigramTrainer(vocab_size=300, unk_token='<unk>', special_tokens=['<unk>', '</s>'], show_progress=False)),
-        ('wordpiece', models.WordPiece(unk_token='[UNK]'), normalizers.BertNormalizer(),
-         trainers.WordPieceTrainer(vocab_size=300, special_tokens=['[UNK]'], show_progress=False)),
+         P.Metaspace(), unigram()),
+        ('wordpiece', models.WordPiece(unk_token='[UNK]'), normalizers.BertNormalizer(), P.Metaspace(), wordpiece()),
         ('wordlevel', models.WordLevel(unk_token='[UNK]'), normalizers.Sequence([normalizers.NFD(), normalizers.StripAccents()]),
-         trainers.WordLevelTrainer(vocab_size=300, special_tokens=['[UNK]'], show_progress=False))]:
+         P.Metaspace(), wordlevel()),
+        ('deberta-v3', models.Unigram(), normalizers.Strip(), P.Sequence([P.WhitespaceSplit(), P.Metaspace(prepend_scheme='always')]), unigram()),
+        ('bert', models.WordPiece(unk_token='[UNK]'), normalizers.BertNormalizer(), P.BertPreTokenizer(), wordpiece()),
+        ('scripts', models.WordLevel(unk_token='[UNK]'), None, P.Sequence([P.UnicodeScripts(), P.Whitespace(), P.Digits()]), wordlevel())]:
     tokenizer = Tokenizer(model)
-    tokenizer.normalizer, tokenizer.pre_tokenizer = normalizer, pre_tokenizers.Metaspace()
+    if normalizer is not None: tokenizer.normalizer = normalizer
+    tokenizer.pre_tokenizer = pre_tokenizer
     tokenizer.train(sys.argv[2:], trainer)
     tokenizer.save(f'{sys.argv[1]}/{name}.json')" "$seeds" "${sample[@]}"
       # And the pre-tokenizers run through Oniguruma and character tests (DeepSeek-V3, BLOOM, Falcon, StarCoder 2).
       .venv/bin/python -c "import sys; sys.path.insert(0, 'tools'); from pre_tokenizer_families import FAMILIES, train
-for name, spec in FAMILIES.items(): train(*spec, sys.argv[2:], f'{sys.argv[1]}/{name}.json', vocab_size=300)" "$seeds" "${sample[@]}" ;;
+for name, spec in FAMILIES.items(): train(*spec, sys.argv[2:], f'{sys.argv[1]}/{name}.json', vocab_size=300)
+# DeepSeek-V3's special tokens, listed in model.vocab outside the byte-level alphabet.
+train(*FAMILIES['deepseek_v3'][:2], ['<｜begin▁of▁sentence｜>', '<｜end▁of▁sentence｜>', '<｜▁pad▁｜>'], sys.argv[2:],
+      f'{sys.argv[1]}/deepseek_v3-specials.json', vocab_size=300)" "$seeds" "${sample[@]}" ;;
     sentencepiece)
       .venv/bin/python -c "import sys, sentencepiece as spm
 for name, options in [('fallback', dict(byte_fallback=True, user_defined_symbols=['@@'])), ('plain', dict(add_dummy_prefix=False))]:

@@ -6,8 +6,8 @@ The families' files are built with the `tokenizers` API to the pre-tokenizer of 
 tokenizer.json and trained on the corpus with a small vocabulary:
 - DeepSeek-V3 (deepseek-ai/DeepSeek-V3 at e815299): an empty normalizer Sequence, three Isolated
   Splits (`\\p{N}{1,3}`, kana and CJK runs, a GPT-4-like pattern) and ByteLevel without its regex
-  (its special tokens renamed in ASCII: the real ones, `<｜end▁of▁sentence｜>`, are listed in
-  `model.vocab`, which hapax refuses outside the byte-level alphabet);
+  (its special tokens renamed in ASCII here; the real ones, `<｜end▁of▁sentence｜>`, listed in
+  `model.vocab` outside the byte-level alphabet, are tested in test_added_tokens_outside_alphabet.py);
 - BLOOM (bigscience/bloom): the Split ` ?[^(\\s|[.,!?…。，、।۔،])]+` Isolated and ByteLevel without its regex;
 - Falcon (tiiuae/falcon-7b): Punctuation Contiguous, ByteLevel with its regex, then Digits and the
   Split `[0-9][0-9][0-9]` Isolated, which run on the byte-level spelling;

@@ -69,7 +69,7 @@ enum HuggingFaceTokenizerFile {
             if byteLevel {
                 try decoder.require("type", equals: "ByteLevel", because: "token bytes are spelled in the byte-level alphabet")
             } else if try decoder.string("type") == "ByteLevel" {
-                throw TokenizerError("pre_tokenizer: none, but the decoder is ByteLevel: a byte-level BPE needs a ByteLevel pre-tokenizer (SentencePiece's form has Metaspace or none)")
+                throw TokenizerError("pre_tokenizer: no ByteLevel, but the decoder is ByteLevel: a byte-level BPE needs a ByteLevel pre-tokenizer")
             } else {
                 try checkSentencePieceDecoder(decoder)
             }
@@ -105,17 +105,20 @@ enum HuggingFaceTokenizerFile {
         let addedCount = root["added_tokens"].map { $0.kind == .array ? $0.count : 0 } ?? 0
         let spelling = Spelling(byteLevel: byteLevel)
         let vocabulary: Vocabulary
+        var literals: [[UInt8]: Int] = [:]
         if let known {
             vocabulary = known
         } else {
             let merges = model["merges"]
             let spelled = BackgroundValue { SpelledMerges(merges, spelling: spelling) }
             let vocab = try model.object("vocab"), listed = vocab.value.count
-            let (tokens, table) = try self.vocabulary(vocab.value, largestId: largestAllowedId(entries: listed + addedCount),
-                                                      spelling: spelling)
+            let (tokens, table, found) = try self.vocabulary(vocab.value, largestId: largestAllowedId(entries: listed + addedCount),
+                                                             spelling: spelling, addedContents: byteLevel ? addedContents(root["added_tokens"]) : [])
             vocabulary = Vocabulary(tokens: tokens, table: table, listed: listed,
                                     rules: try spelled.value.rules(table: table, spelling: spelling))
-            read(vocabulary)
+            literals = found
+            // The cache keeps spellings, which these keys lack: a file with them is read whole each time.
+            if literals.isEmpty { read(vocabulary) }
         }
         let (tokens, table) = (vocabulary.tokens, vocabulary.table)
         func spelled(_ name: String) -> [UInt8]? { spelling.bytes(of: name) }
@@ -127,7 +130,7 @@ enum HuggingFaceTokenizerFile {
         }
         let added = try addedTokens(root["added_tokens"], largestId: largestAllowedId(entries: vocabulary.listed + addedCount),
                                     vocabularyCount: vocabulary.listed) { content in
-            spelled(content).flatMap { table.id(of: $0) }.map(Int.init)
+            spelled(content).flatMap { table.id(of: $0) }.map(Int.init) ?? literals[Array(content.utf8)]
         }
         let shortcut: BytePairModel.Shortcut = ignoresMerges ? .anyToken : .selfConsistentTokens
         if byteLevel {
@@ -154,12 +157,19 @@ enum HuggingFaceTokenizerFile {
     /// The spellings by id from `model.vocab`, and the table that finds an id by its spelling. Names
     /// and ids are read straight from the document's nodes and bytes, as the merges are: a vocabulary
     /// has a hundred thousand of them, and a `JSONValue` for each cost its document's reference count.
-    private static func vocabulary(_ vocab: JSONValue, largestId: Int, spelling: Spelling) throws(TokenizerError) -> (TokenSpellings, ByteStringTable) {
+    ///
+    /// A byte-level file may list added tokens in `model.vocab` under their own text rather than its
+    /// byte-level spelling (DeepSeek-V3's `<｜begin▁of▁sentence｜>`, with full-width bars and `▁`):
+    /// BPE never produces such a key, so it is kept as an id spelled by no bytes, and returned in
+    /// `literals` by its text, where the added token finds its id.
+    private static func vocabulary(_ vocab: JSONValue, largestId: Int, spelling: Spelling, addedContents: Set<[UInt8]>)
+        throws(TokenizerError) -> (TokenSpellings, ByteStringTable, literals: [[UInt8]: Int]) {
         let document = vocab.document
         var starts = [0]                    // listing k is spelled arena[starts[k]..<starts[k + 1]], in the file's order
         var idOfListing: [Int] = []
         var nameOfListing: [Int] = []       // the name's node
         var listingOfId: [Int32] = []       // -1: no token has the id
+        var literals: [[UInt8]: Int] = [:]
         func place(_ name: Int) -> String { "model.vocab[\(quoted(JSONValue(document: document, index: name).string ?? ""))]" }
         var failure: TokenizerError?
         // No name spells more bytes than the object holds.
@@ -178,12 +188,19 @@ enum HuggingFaceTokenizerFile {
                             return
                         }
                         let node = nodes[name], out = arena.baseAddress! + initialized
-                        let written = node.escaped
+                        var written = node.escaped
                             ? JSONValue(document: document, index: name).withUTF8 { spelling.write($0, to: out) } ?? nil
                             : spelling.write(UnsafeBufferPointer(rebasing: text[Int(node.start)..<Int(node.end)]), to: out)
+                        if written == nil, !addedContents.isEmpty, let literal = JSONValue(document: document, index: name).withUTF8({ Array($0) }),
+                           addedContents.contains(literal) {
+                            literals[literal] = id
+                            written = 0
+                        } else if written == 0 && spelling.byteLevel {
+                            written = nil
+                        }
                         // transformers converts Mistral's models with an empty token, which text never produces.
-                        guard let written, !spelling.byteLevel || written > 0 else {
-                            failure = TokenizerError("\(place(name)): the token is not spelled in the byte-level alphabet")
+                        guard let written else {
+                            failure = TokenizerError("\(place(name)): the token is not spelled in the byte-level alphabet, and is no added token's content")
                             return
                         }
                         if id >= listingOfId.count { listingOfId += repeatElement(-1, count: id + 1 - listingOfId.count) }
@@ -213,7 +230,7 @@ enum HuggingFaceTokenizerFile {
         if let duplicate = duplicates.first {
             throw TokenizerError("\(place(nameOfListing[Int(listingOfId[Int(duplicate.other)])])): listed twice, with ids \(duplicate.kept) and \(duplicate.other)")
         }
-        return (tokens, table)
+        return (tokens, table, literals)
     }
 
     /// How a token's name in the file spells its bytes: through the byte-level alphabet, or as its
@@ -247,33 +264,38 @@ enum HuggingFaceTokenizerFile {
 
     typealias Rule = (left: UInt32, right: UInt32, priority: UInt32, result: UInt32)
 
-    /// The decoders `transformers` writes for SentencePiece's form, which only matter for showing
-    /// tokens: hapax shows `▁` as a space and `<0xXX>` as its byte.
+    /// The decoders `transformers` writes for SentencePiece's form and BERT's WordPiece, which only
+    /// matter for showing tokens: hapax shows `▁` as a space, `<0xXX>` as its byte, and a continuing
+    /// WordPiece without its prefix.
     private static func checkSentencePieceDecoder(_ decoder: JSONPath) throws(TokenizerError) {
-        let known = ["Metaspace", "Replace", "ByteFallback", "Fuse", "Strip"]
+        let known = ["Metaspace", "Replace", "ByteFallback", "Fuse", "Strip", "WordPiece"]
         let type = try decoder.string("type")
         if type == "Sequence" {
             for stage in try decoder.objects("decoders") { try checkSentencePieceDecoder(stage) }
         } else if !known.contains(type) {
-            throw TokenizerError("\(decoder.path).type: \(quoted(type)) is not a decoder of SentencePiece's form (\(known.joined(separator: ", ")), or a Sequence of them)")
+            throw TokenizerError("\(decoder.path).type: \(quoted(type)) is not a decoder hapax reads without ByteLevel (\(known.joined(separator: ", ")), or a Sequence of them)")
         }
     }
 
     /// The stages that cut the text, what happens to spaces, and whether the tokens are byte-level.
     /// Before ByteLevel the pieces are text, after it they are spelled in the byte-level alphabet.
-    /// Without ByteLevel, the BPE merges characters: SentencePiece's form, with a Metaspace
-    /// pre-tokenizer or none.
+    /// Without ByteLevel, the model reads characters: SentencePiece's form of BPE, Unigram, WordPiece
+    /// and WordLevel, after any Sequence of the other pre-tokenizers (a Metaspace in it marks the
+    /// spaces of each piece it is handed), or Metaspace alone.
     private static func preTokenization(_ preTokenizer: JSONPath?) throws(TokenizerError) -> (stages: [PreTokenizerStage], spaces: SpaceMarking, byteLevel: Bool) {
         guard let preTokenizer else { return ([], .none, false) }
         if try preTokenizer.string("type") == "Metaspace" { return try metaspace(preTokenizer) }
-        let stages: [JSONPath]
-        if try preTokenizer.string("type") == "Sequence" {
-            stages = try preTokenizer.objects("pretokenizers")
-        } else {
-            stages = [preTokenizer]
+        // A Sequence inside a Sequence runs its stages in its place.
+        func flattened(_ stage: JSONPath) throws(TokenizerError) -> [JSONPath] {
+            guard try stage.string("type") == "Sequence" else { return [stage] }
+            var stages: [JSONPath] = []
+            for inner in try stage.objects("pretokenizers") { stages += try flattened(inner) }
+            return stages
         }
+        let stages = try flattened(preTokenizer)
         var splits: [PreTokenizerStage] = []
         var prefixSpace: Bool?  // set by the ByteLevel
+        var metaspaceStage: String?
         for stage in stages {
             var scanner: PreTokenizer?
             if prefixSpace == nil, try stage.string("type") == "Split" { scanner = try scannerSplit(stage) }
@@ -284,6 +306,8 @@ enum HuggingFaceTokenizerFile {
             switch try stage.string("type") {
             case "ByteLevel" where prefixSpace != nil:
                 throw TokenizerError("\(stage.path): a second ByteLevel")
+            case "ByteLevel" where metaspaceStage != nil, "Metaspace" where prefixSpace != nil:
+                throw TokenizerError("\(stage.path): ByteLevel and Metaspace in one Sequence are not supported (each spells the space its own way)")
             case "ByteLevel":
                 let addsPrefixSpace = try stage.optionalBool("add_prefix_space") ?? false
                 if addsPrefixSpace && !splits.isEmpty {
@@ -291,15 +315,17 @@ enum HuggingFaceTokenizerFile {
                 }
                 if try stage.optionalBool("use_regex") ?? true { splits.append(.scanner(.gpt2)) }
                 prefixSpace = addsPrefixSpace
+            case "Metaspace":
+                let (cuts, spaces, _) = try metaspace(stage)
+                splits += [.marking(spaces)] + cuts
+                metaspaceStage = stage.path
             case "Split":
                 splits.append(.scanner(scanner!))
             case let other:
-                throw TokenizerError("\(stage.path).type: \(quoted(other)) is not supported; hapax runs ByteLevel and \(PieceCutter.types.joined(separator: ", ")) in a Sequence, or Metaspace alone")
+                throw TokenizerError("\(stage.path).type: \(quoted(other)) is not supported; hapax runs ByteLevel, Metaspace and \(PieceCutter.types.joined(separator: ", ")) in a Sequence")
             }
         }
-        guard let prefixSpace else {
-            throw TokenizerError("\(preTokenizer.path): has no ByteLevel pre-tokenizer, which a byte-level BPE needs last")
-        }
+        guard let prefixSpace else { return (splits, .none, false) }
         return (splits, prefixSpace ? .byteLevelPrefix : .none, true)
     }
 
@@ -389,6 +415,12 @@ enum HuggingFaceTokenizerFile {
         case let other:
             throw TokenizerError("\(place).type: \(quoted(other)) is not supported; hapax applies NFC, NFD, NFKC, NFKD, Lowercase, Prepend, Replace (a string or a regex), Precompiled, Strip, StripAccents, Nmt, BertNormalizer and Sequence of them")
         }
+    }
+
+    /// The contents of the added tokens, as bytes, for finding them in `model.vocab`.
+    private static func addedContents(_ value: JSONValue?) -> Set<[UInt8]> {
+        guard let value, value.kind == .array else { return [] }
+        return Set(value.elements.compactMap { $0["content"]?.withUTF8 { Array($0) } ?? nil })
     }
 
     /// The added tokens with the ids Hugging Face gives them (`AddedToken.huggingFaceIds`); tokens

@@ -45,6 +45,32 @@ public struct TextNormalizer: Sendable, Equatable {
         steps.reduce(text) { text, step in Self.apply(step, to: text) }
     }
 
+    /// The text normalized, and whether a step dropped its first character in the way that moves
+    /// `tokenizers`' start of the normalized text off the start of the text as written (what
+    /// Metaspace's `first` scheme asks): filtering it out (`Nmt`, `StripAccents`, `BertNormalizer`'s
+    /// cleaning and accents, Rust's `NormalizedString::filter`) or stripping it (`Strip`). A step that
+    /// rewrites it as nothing (`Precompiled`, `Replace`) leaves the start where it was.
+    func normalizeTrackingStart(_ text: String) -> (text: String, dropsStart: Bool) {
+        var text = text, dropsStart = false
+        for step in steps {
+            let normalized = Self.apply(step, to: text)
+            // A filter or strip maps the first character to nothing exactly when the text without it
+            // comes out the same.
+            if !dropsStart && !text.isEmpty && Self.dropsCharacters(step) {
+                dropsStart = Self.apply(step, to: String(text.unicodeScalars.dropFirst())) == normalized
+            }
+            text = normalized
+        }
+        return (text, dropsStart)
+    }
+
+    private static func dropsCharacters(_ step: Step) -> Bool {
+        switch step {
+        case .strip(left: true, _), .stripAccents, .bertStripAccents, .nmt, .bertCleanText: return true
+        default: return false
+        }
+    }
+
     private static func apply(_ step: Step, to text: String) -> String {
         switch step {
         case .nfc: return unicodeNormalized(text, leaving: isUnchangedByNFC) { $0.precomposedStringWithCanonicalMapping }

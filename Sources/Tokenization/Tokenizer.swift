@@ -41,12 +41,14 @@ public final class Tokenizer: Sendable {
     private let specialContent: [UInt32: String]
     private let textTokens: AddedTokenMatcher
     private let normalizedTextTokens: AddedTokenMatcher
+    /// Whether a Metaspace marks only the piece that starts the text (`prepend_scheme` first).
+    private let marksFirstPiece: Bool
 
     /// The contents that end documents, in the order they are looked for among the special tokens
     /// (then among the other added tokens: files older than the `special` flag leave it out).
-    public static let endOfTextContents = ["<|endoftext|>", "<|end_of_text|>", "</s>", "<eos>"]
+    public static let endOfTextContents = ["<|endoftext|>", "<|end_of_text|>", "</s>", "<eos>", "<｜end▁of▁sentence｜>"]
     /// Likewise for the token that begins a sequence.
-    public static let beginningOfTextContents = ["<|begin_of_text|>", "<s>", "<bos>"]
+    public static let beginningOfTextContents = ["<|begin_of_text|>", "<s>", "<bos>", "<｜begin▁of▁sentence｜>"]
 
     /// `surfaces` gives the bytes each id stands for when the model's spellings are not those bytes
     /// (SentencePiece spells the space `▁` and a byte `<0xXX>`). `normalizesTokenContent`: a normalized
@@ -57,6 +59,10 @@ public final class Tokenizer: Sendable {
          model: BytePairModel, addedTokens: [AddedToken], surfaces: TokenSpellings? = nil, normalizesTokenContent: Bool = true,
          ends: (end: UInt32?, beginning: UInt32?)? = nil, pieceModel: (any PieceModel)? = nil, source: String) {
         self.stages = stages ?? splits.map { .scanner($0) }
+        self.marksFirstPiece = spaces.scheme == .first || self.stages.contains { stage in
+            if case .marking(let marking) = stage { return marking.scheme == .first }
+            return false
+        }
         self.pieceModel = pieceModel
         self.spaces = spaces
         self.normalizer = normalizer
@@ -206,8 +212,13 @@ public final class Tokenizer: Sendable {
                 if normalizer.isIdentity {
                     forEachPiece(ofNormalized: stretch, atTextStart: range.lowerBound == 0, body)
                 } else {
-                    var normalized = normalizer.normalize(String(decoding: stretch, as: UTF8.self))
-                    normalized.withUTF8 { forEachPiece(ofNormalized: $0, atTextStart: range.lowerBound == 0, body) }
+                    let written = String(decoding: stretch, as: UTF8.self)
+                    // Metaspace's `first` marks the piece whose first character is the text's first as
+                    // written (its original offset is 0): none is when the normalizer dropped that
+                    // character (Strip, Nmt).
+                    var (normalized, dropsStart) = marksFirstPiece && range.lowerBound == 0
+                        ? normalizer.normalizeTrackingStart(written) : (normalizer.normalize(written), false)
+                    normalized.withUTF8 { forEachPiece(ofNormalized: $0, atTextStart: range.lowerBound == 0 && !dropsStart, body) }
                 }
             }
         }
@@ -218,26 +229,33 @@ public final class Tokenizer: Sendable {
             if let id { return body(.added(id)) }
             guard !range.isEmpty else { return }
             let stretch = UnsafeBufferPointer(rebasing: bytes[range])
-            if spaces.changes(stretch, atTextStart: atTextStart && range.lowerBound == 0) {
-                let marked = spaces.marked(stretch, atTextStart: atTextStart && range.lowerBound == 0)
-                marked.withUnsafeBufferPointer { split($0, stage: 0, body) }
+            let atStart = atTextStart && range.lowerBound == 0
+            if spaces.changes(stretch, atTextStart: atStart) {
+                let marked = spaces.marked(stretch, atTextStart: atStart)
+                marked.withUnsafeBufferPointer { split($0, stage: 0, atTextStart: atStart, body) }
             } else {
-                split(stretch, stage: 0, body)
+                split(stretch, stage: 0, atTextStart: atStart, body)
             }
         }
     }
 
-    /// Cuts `bytes` with `stages[stage]`, and each piece with the stages after it.
+    /// Cuts `bytes` with `stages[stage]`, and each piece with the stages after it; a `marking` stage
+    /// marks the spaces of each piece (the piece that starts the text, `atTextStart`, may differ).
     ///
     /// The last pattern hands each piece on one piece late, once the model has been asked to start
     /// reading the next one's table slot: a vocabulary's table is larger than a core's cache, and the
     /// lookup of a whole piece had waited on memory for a third of `tokenize`'s time. (Eight pieces
     /// late measured the same.)
-    private func split(_ bytes: UnsafeBufferPointer<UInt8>, stage: Int, _ body: (Piece) -> Void) {
+    private func split(_ bytes: UnsafeBufferPointer<UInt8>, stage: Int, atTextStart: Bool, _ body: (Piece) -> Void) {
         guard stage < stages.count else { return body(.text(bytes)) }
+        if case .marking(let marking) = stages[stage], marking.changes(bytes, atTextStart: atTextStart) {
+            return marking.marked(bytes, atTextStart: atTextStart).withUnsafeBufferPointer {
+                split($0, stage: stage + 1, atTextStart: atTextStart, body)
+            }
+        }
         guard stage == stages.count - 1 else {
             return stages[stage].forEachPiece(of: bytes) { range in
-                split(UnsafeBufferPointer(rebasing: bytes[range]), stage: stage + 1, body)
+                split(UnsafeBufferPointer(rebasing: bytes[range]), stage: stage + 1, atTextStart: atTextStart && range.lowerBound == 0, body)
             }
         }
         var previous: UnsafeBufferPointer<UInt8>?

@@ -8,6 +8,7 @@ extension Tokenizer {
             case .scanner(let pattern) where index == byteLevelStage: return "ByteLevel with the \(pattern.rawValue) pattern"
             case .scanner(let pattern): return "Split with the \(pattern.rawValue) pattern"
             case .cutter(let cutter): return cutter.description
+            case .marking: return stage.description
             }
         }
         if case .bytes = model.alphabet {

@@ -19,7 +19,7 @@ public struct TokenizerTemplate {
             throw TokenizerError("\(path): its model is \(model.name); hapax trains byte-level BPE, so a template must be a byte-level tokenizer.json")
         }
         guard !(root["config"] is [String: Any] && root["vocab"] is [Any]), case .bytes = tokenizer.model.alphabet else {
-            throw TokenizerError("\(path): hapax trains byte-level BPE, so a template must be a byte-level tokenizer.json, not a Tekken file or SentencePiece's form")
+            throw TokenizerError("\(path): hapax trains byte-level BPE, so a template must be a byte-level tokenizer.json, not a Tekken file or a BPE over characters (SentencePiece's form)")
         }
     }
 

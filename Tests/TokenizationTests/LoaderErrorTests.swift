@@ -70,9 +70,11 @@ import Testing
         (tokenizerJSON(merges: #"["a c"]"#), #"model.merges[0]: "c" is not in model.vocab"#),
         (tokenizerJSON(merges: #"["a"]"#), "model.merges[0]: expected two tokens, got 1"),
         (tokenizerJSON(merges: "[3]"), "model.merges[0]: expected \"left right\""),
-        (tokenizerJSON(preTokenizer: #"{"type": "UnicodeScripts"}"#), #"pre_tokenizer.type: "UnicodeScripts" is not supported"#),
-        (tokenizerJSON(preTokenizer: #"{"type": "Whitespace"}"#), "pre_tokenizer: has no ByteLevel pre-tokenizer"),
-        (tokenizerJSON(preTokenizer: #"{"type": "Sequence", "pretokenizers": []}"#), "pre_tokenizer: has no ByteLevel pre-tokenizer"),
+        (tokenizerJSON(preTokenizer: #"{"type": "UnicodeScript"}"#), #"pre_tokenizer.type: "UnicodeScript" is not supported"#),
+        (tokenizerJSON(preTokenizer: #"{"type": "Whitespace"}"#), "pre_tokenizer: no ByteLevel, but the decoder is ByteLevel"),
+        (tokenizerJSON(preTokenizer: #"{"type": "Sequence", "pretokenizers": []}"#), "pre_tokenizer: no ByteLevel, but the decoder is ByteLevel"),
+        (tokenizerJSON(preTokenizer: #"{"type": "Sequence", "pretokenizers": [{"type": "Metaspace"}, {"type": "ByteLevel"}]}"#),
+         "pre_tokenizer.pretokenizers[1]: ByteLevel and Metaspace in one Sequence are not supported"),
         (tokenizerJSON(preTokenizer: #"{"type": "Sequence", "pretokenizers": [{"type": "Split", "pattern": {"Glob": " "}, "behavior": "Isolated", "invert": false}, {"type": "ByteLevel", "use_regex": false}]}"#),
          "pre_tokenizer.pretokenizers[0].pattern: expected a Regex or a String"),
         (tokenizerJSON(preTokenizer: #"{"type": "Sequence", "pretokenizers": [{"type": "Split", "pattern": {"Regex": "[z-a]"}, "behavior": "Isolated"}, {"type": "ByteLevel"}]}"#),
@@ -83,7 +85,7 @@ import Testing
          "pre_tokenizer.pretokenizers[0].individual_digits: expected true or false, got a number"),
         (tokenizerJSON(preTokenizer: #"{"type": "Sequence", "pretokenizers": [{"type": "ByteLevel", "add_prefix_space": true, "use_regex": false}, {"type": "ByteLevel"}]}"#),
          "pre_tokenizer.pretokenizers[1]: a second ByteLevel"),
-        (tokenizerJSON(preTokenizer: "null"), "pre_tokenizer: none, but the decoder is ByteLevel"),
+        (tokenizerJSON(preTokenizer: "null"), "pre_tokenizer: no ByteLevel, but the decoder is ByteLevel"),
         (#"{"pre_tokenizer": {"type": "ByteLevel"}}"#, "model: missing"),
     ])
     func malformedTokenizerJSON(contents: String, what: String) {

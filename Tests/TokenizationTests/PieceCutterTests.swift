@@ -41,6 +41,25 @@ import Testing
         #expect(pieces(.split(try OnigurumaRegex(literal: "(.)", place: "test"), .removed, invert: false), "a(.)b(c)") == ["a", "b(c)"])
     }
 
+    /// A cut where the script changes; kana are Han; the space and characters new after Unicode 9.0
+    /// (U+1FA70) have no script and join the piece before, or are dropped at the start.
+    @Test(arguments: [
+        ("どこで生れ。Yes", ["どこで生れ", "。", "Yes"]), ("Apples are りんご 林檎", ["Apples are ", "りんご 林檎"]),
+        (" abc", ["abc"]), ("  ", []), ("\u{1FA70}ab", ["ab"]), ("a\u{200D}b 🇫🇷 x", ["a", "\u{200D}", "b ", "🇫🇷 ", "x"]),
+    ])
+    func unicodeScripts(text: String, expected: [String]) {
+        #expect(pieces(.unicodeScripts, text) == expected)
+    }
+
+    /// Whitespace's `\w` holds the zero-width joiner; Punctuation's categories predate Unicode 14
+    /// (U+061D and U+2E43 are not punctuation to it, U+166D still is).
+    @Test func charactersAsTokenizersTestsThem() {
+        let whitespace: [PieceCutter] = [.characters(.whitespace, .removed), .characters(.word, .contiguous)]
+        let text = "a\u{200D}b 👨\u{200D}👩 x_y1!?"
+        #expect(pieces(whitespace[0], text).flatMap { pieces(whitespace[1], $0) } == ["a\u{200D}b", "👨", "\u{200D}", "👩", "x_y1", "!?"])
+        #expect(pieces(.characters(.punctuation, .isolated), "\u{061D}\u{2E43}\u{166D}") == ["\u{061D}\u{2E43}", "\u{166D}"])
+    }
+
     @Test func digitsBertAndTheByteLevelSpelling() {
         #expect(pieces(.characters(.numeric, .contiguous), "a12b3") == ["a", "12", "b", "3"])
         #expect(pieces(.characters(.whitespace, .removed), " Hi, there!x ").flatMap { pieces(.characters(.punctuation, .isolated), $0) }

@@ -1,6 +1,6 @@
 """Parity with Hugging Face tokenizers 0.22 for every pre-tokenizer hapax runs without a scanner of
 its own (Split with any regex or string, every behavior and invert; Digits, Punctuation, Whitespace,
-WhitespaceSplit, CharDelimiterSplit, BertPreTokenizer; before ByteLevel and after it) and for the
+WhitespaceSplit, CharDelimiterSplit, BertPreTokenizer, UnicodeScripts; before ByteLevel and after it) and for the
 Replace normalizer with a regex, which run through Oniguruma as in `tokenizers`.
 
 The families' files are built by `tools/pre_tokenizer_families.py`, to the pre-tokenizer of each
@@ -98,7 +98,7 @@ PATTERNS = [
 STAGES = ([{"type": "Split", "pattern": p, "behavior": b, "invert": i} for p in PATTERNS for b in BEHAVIORS for i in (False, True)]
           + [{"type": "Digits", "individual_digits": d} for d in (False, True)]
           + [{"type": "Punctuation", "behavior": b} for b in BEHAVIORS] + [{"type": "Punctuation"}]
-          + [{"type": "Whitespace"}, {"type": "WhitespaceSplit"}, {"type": "BertPreTokenizer"},
+          + [{"type": "Whitespace"}, {"type": "WhitespaceSplit"}, {"type": "BertPreTokenizer"}, {"type": "UnicodeScripts"}, {"type": "FixedLength", "length": 3},
              {"type": "CharDelimiterSplit", "delimiter": "e"}, {"type": "CharDelimiterSplit", "delimiter": "\u3000"}])
 BYTE_LEVEL = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False}
 # No pattern that matches the empty string: `tokenizers` 0.22 panics encoding what such a Replace made.
@@ -152,6 +152,26 @@ def test_character_classes_agree_on_every_assigned_character(hapax_prep, compone
     check(hapax_prep, path, texts, text_files(tmp_path, texts))
 
 
+# Where UnicodeScripts cuts or not: kana and the prolonged sound mark with Han, scripts beside
+# Common and Inherited characters, white space of no script (the space) and of Common (the others),
+# characters of no script (assigned after Unicode 9.0: U+0860 Syriac supplement, U+1F6D5, U+1FA70)
+# at the start, the middle and the end, and texts with no character of a script at all.
+SCRIPT_TEXTS = ["どこで生れ。Yes", "Apples are りんご 林檎", "カタカナーひらがな漢字ー", " abc", "   ", " 京a", "x 1", "a\u3000b",
+                "ab\u0300c e\u0301 ά\u0301", "\u0860\u0861 abc", "abc \U0001F6D5 def\U0001FA70", "\U0001FA70 ab", "\U0001FA70",
+                "Ελληνικά русский עברית العربية हिन्दी ไทย 한국어 ქართული", "1+1=2 !?", "a1b2 γ3δ", "\u200d\u200ca\ufeff"]
+
+
+def test_unicode_scripts_as_hugging_face(hapax_prep, component_base, corpus_files, tmp_path):
+    """UnicodeScripts before ByteLevel, on the test texts, 500 random texts, the corpus, and every code
+    point between two letters of one script and of another (each cut there or not, by its script)."""
+    scalars = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000]
+    texts = ([STRESS, NORMALIZATION_STRESS, DIGITS_AND_PUNCTUATION, ""] + SCRIPT_TEXTS + random_texts(500, seed=43)
+             + [f.read_text(encoding="utf-8") for f in corpus_files[20:23]]
+             + [letter + letter.join(scalars[i:i + 20000]) + letter for letter in "aα" for i in range(0, len(scalars), 20000)])
+    path = variant(component_base, tmp_path, "scripts", pre_tokenizer={"type": "Sequence", "pretokenizers": [{"type": "UnicodeScripts"}, BYTE_LEVEL]})
+    check(hapax_prep, path, texts, text_files(tmp_path, texts))
+
+
 @pytest.mark.parametrize("edit, message", [
     (lambda s: s["pre_tokenizer"]["pretokenizers"][0]["pattern"].update(Regex="(unclosed"),
      'pre_tokenizer.pretokenizers[0].pattern.Regex: "(unclosed" does not compile: end pattern with unmatched parenthesis'),
@@ -163,8 +183,8 @@ def test_character_classes_agree_on_every_assigned_character(hapax_prep, compone
      "pre_tokenizer.pretokenizers[0].pattern: expected a Regex or a String"),
     (lambda s: s["pre_tokenizer"]["pretokenizers"].insert(0, {"type": "CharDelimiterSplit", "delimiter": "ab"}),
      'pre_tokenizer.pretokenizers[0].delimiter: "ab" is not one character'),
-    (lambda s: s["pre_tokenizer"]["pretokenizers"].insert(0, {"type": "UnicodeScripts"}),
-     'pre_tokenizer.pretokenizers[0].type: "UnicodeScripts" is not supported'),
+    (lambda s: s["pre_tokenizer"]["pretokenizers"].insert(0, {"type": "UnicodeScript"}),
+     'pre_tokenizer.pretokenizers[0].type: "UnicodeScript" is not supported; hapax runs ByteLevel, Metaspace and Split'),
     (lambda s: s.update(normalizer={"type": "Replace", "pattern": {"Regex": "[z-a]"}, "content": ""}),
      'normalizer.pattern.Regex: "[z-a]" does not compile: empty range in char class'),
 ])

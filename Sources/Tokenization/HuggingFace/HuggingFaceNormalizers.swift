@@ -43,6 +43,7 @@ extension TextNormalizer {
     /// Each scalar mapped to nothing, itself or other scalars.
     private static func mapped(_ text: String, _ transform: (Unicode.Scalar, inout String.UnicodeScalarView) -> Void) -> String {
         var result = String.UnicodeScalarView()
+        result.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars { transform(scalar, &result) }
         return String(result)
     }
@@ -51,6 +52,8 @@ extension TextNormalizer {
     /// `BertNormalizer`'s `strip_accents` only the nonspacing ones (Mn), as BERT did.
     static func withoutMarks(_ text: String, nonspacingOnly: Bool) -> String {
         mapped(text) { scalar, out in
+            // ASCII holds no mark, and a category lookup costs more than the rest of the step.
+            if scalar.isASCII { return out.append(scalar) }
             switch scalar.properties.generalCategory {
             case .nonspacingMark: break
             case .spacingMark, .enclosingMark: if nonspacingOnly { out.append(scalar) }
@@ -78,6 +81,12 @@ extension TextNormalizer {
     static func bertCleaned(_ text: String) -> String {
         mapped(text) { scalar, out in
             if scalar == "\t" || scalar == "\n" || scalar == "\r" { return out.append(" ") }
+            // In ASCII the controls are below the space and DEL, and the only white space left is the
+            // space itself.
+            if scalar.isASCII {
+                if scalar.value >= 0x20 && scalar.value != 0x7F { out.append(scalar) }
+                return
+            }
             switch scalar.properties.generalCategory {
             case .control, .format, .surrogate, .privateUse, .unassigned: return
             default:

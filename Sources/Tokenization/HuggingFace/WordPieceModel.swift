@@ -10,7 +10,7 @@ struct WordPieceModel: PieceModel {
     enum Kind { case wordPiece(prefix: [UInt8], maxCharacters: Int), wordLevel }
 
     let kind: Kind
-    let vocabulary: [[UInt8]: UInt32]
+    let vocabulary: ByteStringTable
     let unknown: UInt32
 
     var name: String {
@@ -29,29 +29,37 @@ struct WordPieceModel: PieceModel {
 
     func encode(_ piece: UnsafeBufferPointer<UInt8>, into output: inout [UInt32]) {
         guard case .wordPiece(let prefix, let maxCharacters) = kind else {
-            return output.append(vocabulary[Array(piece)] ?? unknown)
+            return output.append(vocabulary.id(of: piece) ?? unknown)
         }
         guard piece.lazy.filter({ $0 & 0xC0 != 0x80 }).count <= maxCharacters else { return output.append(unknown) }
         let mark = output.count
-        var start = 0
-        while start < piece.count {
-            var end = piece.count
-            var found: UInt32?
-            while start < end {
-                let key = (start > 0 ? prefix : []) + piece[start..<end]
-                if let id = vocabulary[key] {
-                    found = id
-                    break
+        // The keys are read from one buffer, the prefix's room then the piece: a continuing part
+        // from `start` is looked up with the prefix written just before it, over bytes already read.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: prefix.count + piece.count) { buffer in
+            _ = UnsafeMutableBufferPointer(rebasing: buffer[..<prefix.count]).initialize(fromContentsOf: prefix)
+            _ = UnsafeMutableBufferPointer(rebasing: buffer[prefix.count...]).initialize(fromContentsOf: piece)
+            let keys = UnsafeBufferPointer(buffer)
+            var start = 0
+            while start < piece.count {
+                if start > 0 { _ = UnsafeMutableBufferPointer(rebasing: buffer[start..<start + prefix.count]).update(fromContentsOf: prefix) }
+                let keyStart = start > 0 ? start : prefix.count
+                var end = piece.count
+                var found: UInt32?
+                while start < end {
+                    if let id = vocabulary.id(of: UnsafeBufferPointer(rebasing: keys[keyStart..<prefix.count + end])) {
+                        found = id
+                        break
+                    }
+                    end -= 1
+                    while end > start && piece[end] & 0xC0 == 0x80 { end -= 1 }
                 }
-                end -= 1
-                while end > start && piece[end] & 0xC0 == 0x80 { end -= 1 }
+                guard let found else {
+                    output.removeSubrange(mark...)
+                    return output.append(unknown)
+                }
+                output.append(found)
+                start = end
             }
-            guard let found else {
-                output.removeSubrange(mark...)
-                return output.append(unknown)
-            }
-            output.append(found)
-            start = end
         }
     }
 }
@@ -100,7 +108,8 @@ enum HuggingFaceWordPieceFile {
             if !prefix.isEmpty && spelling.starts(with: prefix) && spelling.count > prefix.count { spelling.removeFirst(prefix.count) }
             return SentencePieceSpelling.surface(spelling)
         })
-        return try Tokenizer(pieceModel: WordPieceModel(kind: kind, vocabulary: vocabulary, unknown: unknown), stages: stages, spaces: spaces,
+        let table = ByteStringTable(vocabulary.map { (key: $0.key, id: $0.value) })
+        return try Tokenizer(pieceModel: WordPieceModel(kind: kind, vocabulary: table, unknown: unknown), stages: stages, spaces: spaces,
                              normalizer: normalizer, addedTokens: added, surfaces: surfaces, normalizesTokenContent: true,
                              source: "\(source) (Hugging Face \(type))")
     }

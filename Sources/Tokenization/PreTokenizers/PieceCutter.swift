@@ -11,10 +11,13 @@
 /// - `Digits`: numeric characters (Rust's `char::is_numeric`), Isolated with `individual_digits`,
 ///   else Contiguous;
 /// - `Punctuation`: ASCII punctuation and the Unicode P* categories, by its behavior (Isolated by default);
-/// - `Whitespace`: the regex `\w+|[^\w\s]+`, inverted and Removed;
+/// - `Whitespace`: the regex `\w+|[^\w\s]+` of Rust's regex crate (not Oniguruma's: its `\w` holds the
+///   joiners U+200C and U+200D), inverted and Removed: white space Removed, then word characters Contiguous;
 /// - `WhitespaceSplit`: white space (Rust's `char::is_whitespace`) Removed;
 /// - `CharDelimiterSplit`: its delimiter Removed;
-/// - `BertPreTokenizer`: WhitespaceSplit, then punctuation Isolated.
+/// - `BertPreTokenizer`: WhitespaceSplit, then punctuation Isolated;
+/// - `UnicodeScripts`: a cut where the script changes (`UnicodeScripts`), which may drop a stretch's start;
+/// - `FixedLength`: a cut after every `length` characters (Rust's `char`s: scalars).
 ///
 /// After ByteLevel a pre-tokenizer sees the text spelled in the byte-level alphabet, one character a
 /// byte: `inByteLevelAlphabet` cuts that spelling and hands back the byte ranges its pieces spell.
@@ -23,6 +26,8 @@
 indirect enum PieceCutter: Sendable, Equatable, CustomStringConvertible {
     case split(OnigurumaRegex, SplitBehavior, invert: Bool)
     case characters(CharacterTest, SplitBehavior)
+    case unicodeScripts
+    case fixedLength(Int)
     case inByteLevelAlphabet(PieceCutter)
 
     /// Calls `body` with the byte range of every piece, in order. `bytes` is valid UTF-8, except
@@ -42,6 +47,19 @@ indirect enum PieceCutter: Sendable, Equatable, CustomStringConvertible {
                 i += width
             }
             behavior.forEachPiece(of: spans.finished(), body)
+        case .unicodeScripts:
+            UnicodeScripts.forEachPiece(of: bytes, body)
+        case .fixedLength(let length):
+            var start = 0, i = 0, characters = 0
+            while i < bytes.count {
+                if characters == length {
+                    body(start..<i)
+                    (start, characters) = (i, 0)
+                }
+                i += OnigurumaRegex.scalarWidth(bytes[i])
+                characters += 1
+            }
+            if start < bytes.count { body(start..<bytes.count) }
         case .inByteLevelAlphabet(let cutter):
             // byteAt[k]: the byte that the spelling's byte k belongs to; one past the end maps to the end.
             var spelled: [UInt8] = [], byteAt: [Int] = []
@@ -68,6 +86,8 @@ indirect enum PieceCutter: Sendable, Equatable, CustomStringConvertible {
         case .split(let regex, let behavior, let invert):
             return "Split(\(regex.description), \(behavior.rawValue)\(invert ? ", inverted" : ""))"
         case .characters(let test, let behavior): return "\(test)(\(behavior.rawValue))"
+        case .unicodeScripts: return "UnicodeScripts"
+        case .fixedLength(let length): return "FixedLength(\(length))"
         case .inByteLevelAlphabet(let cutter): return "\(cutter) on the byte-level spelling"
         }
     }
@@ -116,34 +136,30 @@ struct Spans {
     }
 }
 
-/// Which characters a character-test pre-tokenizer matches, with the Rust definitions `tokenizers` uses.
+/// Which characters a character-test pre-tokenizer matches, as `tokenizers` answers: from the table
+/// `runs` (CharacterTestTable.swift) that tools/generate_character_tests.py reads from it, not from the
+/// Swift toolchain's Unicode 17.0 properties, since each test asks Rust code with tables of its own
+/// versions (the `unicode_categories` crate's punctuation predates Unicode 14).
 enum CharacterTest: Sendable, Equatable, CustomStringConvertible {
-    /// `char::is_numeric`: the general categories Nd, Nl and No.
+    /// `char::is_numeric` (the general categories Nd, Nl and No).
     case numeric
-    /// `char::is_ascii_punctuation` or the general categories Pc, Pd, Pe, Pf, Pi, Po and Ps.
+    /// `char::is_ascii_punctuation`, or the `unicode_categories` crate's punctuation (Pc, Pd, Pe, Pf,
+    /// Pi, Po and Ps).
     case punctuation
-    /// `char::is_whitespace`: the White_Space property.
+    /// `char::is_whitespace` (the White_Space property).
     case whitespace
+    /// `\w` of Rust's regex crate: Alphabetic, the marks, decimal digits, connector punctuation and
+    /// the joiners (Join_Control).
+    case word
     case scalar(Unicode.Scalar)
 
     @inline(__always)
     func matches(_ scalar: Unicode.Scalar) -> Bool {
         switch self {
-        case .numeric:
-            if scalar.isASCII { return scalar.value &- 0x30 < 10 }
-            switch scalar.properties.generalCategory {
-            case .decimalNumber, .letterNumber, .otherNumber: return true
-            default: return false
-            }
-        case .punctuation:
-            if scalar.isASCII { return (0x21...0x2F).contains(scalar.value) || (0x3A...0x40).contains(scalar.value)
-                || (0x5B...0x60).contains(scalar.value) || (0x7B...0x7E).contains(scalar.value) }
-            switch scalar.properties.generalCategory {
-            case .connectorPunctuation, .dashPunctuation, .closePunctuation, .finalPunctuation, .initialPunctuation,
-                 .otherPunctuation, .openPunctuation: return true
-            default: return false
-            }
-        case .whitespace: return scalar.properties.isWhitespace
+        case .numeric: return Self.tests(of: scalar.value) & 1 != 0
+        case .punctuation: return Self.tests(of: scalar.value) & 2 != 0
+        case .whitespace: return Self.tests(of: scalar.value) & 4 != 0
+        case .word: return Self.tests(of: scalar.value) & 8 != 0
         case .scalar(let delimiter): return scalar == delimiter
         }
     }
@@ -153,8 +169,34 @@ enum CharacterTest: Sendable, Equatable, CustomStringConvertible {
         case .numeric: return "Digits"
         case .punctuation: return "Punctuation"
         case .whitespace: return "WhitespaceSplit"
+        case .word: return "word characters"
         case .scalar(let delimiter): return "CharDelimiterSplit(\(quoted(String(delimiter))))"
         }
+    }
+
+    /// The tests of every code point of the Basic Multilingual Plane, built once from `runs`.
+    private static let basicPlane: [UInt8] = {
+        var table = [UInt8](repeating: 0, count: 0x10000)
+        for (k, run) in runs.enumerated() where run >> 8 < 0x10000 {
+            let end = k + 1 < runs.count ? min(Int(runs[k + 1] >> 8), 0x10000) : 0x10000
+            for c in Int(run >> 8)..<end { table[c] = UInt8(truncatingIfNeeded: run) }
+        }
+        return table
+    }()
+
+    /// The bits of the tests `value` passes: 1 numeric, 2 punctuation, 4 white space, 8 word.
+    @inline(__always)
+    static func tests(of value: UInt32) -> UInt8 {
+        if value < 0x10000 { return basicPlane[Int(value)] }
+        guard value < 0x110000 else { return 0 }
+        // The last run starting at or before `value`, by bisection.
+        let key = value << 8 | 0xFF
+        var low = 0, high = runs.count
+        while high - low > 1 {
+            let middle = (low + high) / 2
+            if runs[middle] <= key { low = middle } else { high = middle }
+        }
+        return UInt8(truncatingIfNeeded: runs[low])
     }
 }
 

@@ -1,16 +1,21 @@
-/// One stage of pre-tokenization: a pattern with a hand-written scanner (`PreTokenizer`), or any
-/// other pre-tokenizer of Hugging Face `tokenizers` (`PieceCutter`). A tokenizer runs its stages in
-/// turn, each cutting the pieces of the one before.
+/// One stage of pre-tokenization: a pattern with a hand-written scanner (`PreTokenizer`), any other
+/// pre-tokenizer of Hugging Face `tokenizers` that cuts (`PieceCutter`), or the space marking of a
+/// Metaspace inside a Sequence (`marking`), which rewrites each piece before the stages after it cut
+/// it (its cut before each `▁` is the `metaspace` scanner that follows it). A tokenizer runs its
+/// stages in turn, each on the pieces of the one before.
 enum PreTokenizerStage: Sendable, Equatable, CustomStringConvertible {
     case scanner(PreTokenizer)
     case cutter(PieceCutter)
+    case marking(SpaceMarking)
 
-    /// Calls `body` with the byte range of every piece, in order.
+    /// Calls `body` with the byte range of every piece, in order; a `marking` stage hands on the
+    /// whole piece (the tokenizer marks it).
     @inline(__always)
     func forEachPiece(of bytes: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>) -> Void) {
         switch self {
         case .scanner(let pattern): pattern.forEachPiece(inValidUTF8: bytes, body)
         case .cutter(let cutter): cutter.forEachPiece(of: bytes, body)
+        case .marking: body(0..<bytes.count)
         }
     }
 
@@ -24,6 +29,7 @@ enum PreTokenizerStage: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .scanner(let pattern): return pattern.rawValue
         case .cutter(let cutter): return cutter.description
+        case .marking(let marking): return "Metaspace(\(marking.description))"
         }
     }
 }
@@ -50,7 +56,7 @@ extension PieceCutter {
         case "Punctuation":
             cutters = [.characters(.punctuation, try behavior(stage, default: .isolated))]
         case "Whitespace":
-            cutters = [.split(try OnigurumaRegex(#"\w+|[^\w\s]+"#, place: stage.path), .removed, invert: true)]
+            cutters = [.characters(.whitespace, .removed), .characters(.word, .contiguous)]
         case "WhitespaceSplit":
             cutters = [.characters(.whitespace, .removed)]
         case "CharDelimiterSplit":
@@ -61,6 +67,13 @@ extension PieceCutter {
             cutters = [.characters(.scalar(scalar), .removed)]
         case "BertPreTokenizer":
             cutters = [.characters(.whitespace, .removed), .characters(.punctuation, .isolated)]
+        case "UnicodeScripts":
+            cutters = [.unicodeScripts]
+        case "FixedLength":
+            // tokenizers' default; it panics on a length of 0.
+            let length = stage.value["length"].map { $0.isNull ? 5 : ($0.integer ?? 0) } ?? 5
+            guard length > 0 else { throw TokenizerError("\(stage.place("length")): expected a count of characters, at least 1") }
+            cutters = [.fixedLength(length)]
         default:
             return nil
         }
@@ -68,7 +81,7 @@ extension PieceCutter {
     }
 
     /// The pre-tokenizer types `parse` reads, for messages.
-    static let types = ["Split", "Digits", "Punctuation", "Whitespace", "WhitespaceSplit", "CharDelimiterSplit", "BertPreTokenizer"]
+    static let types = ["Split", "Digits", "Punctuation", "Whitespace", "WhitespaceSplit", "CharDelimiterSplit", "BertPreTokenizer", "UnicodeScripts", "FixedLength"]
 
     private static func behavior(_ stage: JSONPath, default: SplitBehavior?) throws(TokenizerError) -> SplitBehavior {
         guard let name = try `default` == nil ? stage.string("behavior") : stage.optionalString("behavior") else { return `default`! }
