@@ -2,10 +2,12 @@
 # The main job on the sample corpus, end to end, at demonstration scale: install the system libraries,
 # fetch the data, build; shard the 42 Shakespeare texts with cl100k_base and verify every window's
 # match lengths; then the whole experiment in its quick version (pipelines/experiment.sh quick): a
-# corpus with repeated spans, a 512-token BPE, shards, a vanilla and a Hapax run, analyze, icl, and
-# the report, ending with a summary of both runs, in which the vanilla model has grown an induction
-# head and the Hapax model none. Outputs go to runs/sample/ (a rerun reuses what is done).
-# `pipelines/experiment.sh full` is the hour-long version, with thresholded Hapax as well.
+# corpus of few-shot tasks and repeated lines, a 512-token BPE, shards, a vanilla and a Hapax run side
+# by side, analyze, icl on held-out tasks, and the report, ending with a summary of both runs: the
+# vanilla model grows an induction head and solves extractive and abstractive tasks; the Hapax model
+# grows none, fails the extractive tasks and keeps the abstractive ones. Outputs go to runs/sample/
+# (a rerun reuses what is done). `pipelines/experiment.sh full` is the longer version, with
+# thresholded Hapax as well.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
