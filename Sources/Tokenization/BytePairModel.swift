@@ -11,7 +11,9 @@ import Foundation
 /// Merging starts from bytes (byte-level BPE) or from characters (SentencePiece BPE and its Hugging
 /// Face form, whose tokens are spelled in text with `▁` for the space).
 struct BytePairModel: Sendable {
-    enum Shortcut { case anyToken, selfConsistentTokens }
+    /// Which tokens a whole piece is looked up among before merging: any, only those that merging
+    /// their own characters reproduces, or none (every piece merges, through the per-thread cache).
+    enum Shortcut { case anyToken, selfConsistentTokens, none }
 
     /// How two adjacent parts of a piece merge.
     enum Merges: Sendable {
@@ -22,6 +24,11 @@ struct BytePairModel: Sendable {
         /// rank file needs no table of pair rules: deriving one had cost more processor time than
         /// encoding a few megabytes.
         case ranks
+        /// By sentencepiece's rule (SentencePiece BPE): into the piece their characters spell
+        /// together, at `priorities[id]` of that piece (UInt32.max: a piece merging never forms).
+        /// Looked up as sentencepiece looks it up, so loading derives no rules: deriving them had
+        /// cost most of a 32,000-piece model's loading time.
+        case spelled(priorities: [UInt32])
     }
 
     /// What merging starts from.
@@ -103,6 +110,10 @@ struct BytePairModel: Sendable {
                 self.cuts = false
             } else if case .listed(let table) = merges {
                 self.cuts = !table.involves(Set((byteTokens ?? []) + [unknown]))
+            } else if case .spelled = merges {
+                // A byte token spells part of a character, which no piece is, and the unknown token
+                // never merges (`SpelledConcatenations`).
+                self.cuts = true
             } else {
                 self.cuts = true
             }
@@ -124,6 +135,8 @@ struct BytePairModel: Sendable {
                 return output == [UInt32(id)] ? (spelling, UInt32(id)) : nil
             }
             self.wholePieces = ByteStringTable(consistent)
+        } else if shortcut == .none {
+            self.wholePieces = ByteStringTable([])
         }
     }
 
@@ -284,6 +297,10 @@ struct BytePairModel: Sendable {
         switch merges {
         case .listed(let table): mergeSymbols(piece, into: &output, &scratch, merges: table)
         case .ranks: mergeSymbols(piece, into: &output, &scratch, merges: RankedConcatenations(vocabulary: vocabulary))
+        case .spelled(let priorities):
+            guard case .characters(_, let unknown, _) = alphabet else { preconditionFailure("spelled merges start from characters") }
+            mergeSymbols(piece, into: &output, &scratch,
+                         merges: SpelledConcatenations(vocabulary: vocabulary, priorities: priorities, unknown: unknown))
         }
     }
 
