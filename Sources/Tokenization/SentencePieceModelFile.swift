@@ -139,15 +139,21 @@ enum SentencePieceModelFile {
     /// spelling, the UNKNOWN piece's, and the BYTE pieces' in byte order (nil without byte fallback).
     static func indexed(_ pieces: [Piece], byteFallback: Bool) throws(TokenizerError)
         -> (reserved: [[UInt8]: Int], unknown: Int, byteIds: [UInt32]?) {
-        var formable = Set<[UInt8]>(), reserved: [[UInt8]: Int] = [:]
+        var reserved: [[UInt8]: Int] = [:]
         var unknown: Int?
         var byteIds = [UInt32?](repeating: nil, count: 256)
+        // Pieces text can form, checked for repeats in one table of their bytes: a Set of arrays had
+        // cost a tenth of loading. The first repeat in id order is named, as a walk would name it.
+        var formable = TokenSpellings()
+        for piece in pieces { formable.append(piece.type.isMergeable ? piece.spelling.utf8 : "".utf8) }
+        let repeated = ByteStringTable.indexing(formable).duplicates.map { Int($0.other) }.min()
         for (id, piece) in pieces.enumerated() {
             // Written only for a message: quoting every piece had cost a tenth of loading.
             var place: String { "pieces[\(id)] (\(quoted(piece.spelling)))" }
+            guard id != repeated else { throw TokenizerError("\(place): the piece is listed twice") }
+            if piece.type.isMergeable { continue }
             let spelling = Array(piece.spelling.utf8)
-            let listedTwice = piece.type.isMergeable ? !formable.insert(spelling).inserted : reserved.updateValue(id, forKey: spelling) != nil
-            guard !listedTwice else { throw TokenizerError("\(place): the piece is listed twice") }
+            guard reserved.updateValue(id, forKey: spelling) == nil else { throw TokenizerError("\(place): the piece is listed twice") }
             switch piece.type {
             case .unknown:
                 guard unknown == nil else { throw TokenizerError("\(place): a second UNKNOWN piece") }
@@ -172,13 +178,34 @@ enum SentencePieceModelFile {
     /// What each piece stands for in text: nothing for CONTROL and UNKNOWN, its byte for BYTE, else
     /// its spelling with `▁` as the space.
     static func surfaces(of pieces: [Piece]) -> TokenSpellings {
-        TokenSpellings(pieces.map { piece -> [UInt8] in
-            switch piece.type {
-            case .control, .unknown: return []
-            case .byte: return [SentencePieceSpelling.byte(ofToken: Array(piece.spelling.utf8))!]
-            default: return SentencePieceSpelling.surface(Array(piece.spelling.utf8))
+        // Into one arena: an array a piece had cost a tenth of loading.
+        var surfaces = TokenSpellings()
+        for piece in pieces {
+            _ = surfaces.append { arena in
+                switch piece.type {
+                case .control, .unknown: break
+                case .byte: arena.append(SentencePieceSpelling.byte(ofToken: Array(piece.spelling.utf8))!)
+                default:
+                    let utf8 = piece.spelling.utf8
+                    let copied: Void? = utf8.first == UInt8(ascii: "<") ? nil : utf8.withContiguousStorageIfAvailable { bytes in
+                        var i = 0
+                        while i < bytes.count {
+                            if bytes[i] == 0xE2 && i + 2 < bytes.count && bytes[i + 1] == 0x96 && bytes[i + 2] == 0x81 {
+                                arena.append(UInt8(ascii: " "))
+                                i += 3
+                            } else {
+                                arena.append(bytes[i])
+                                i += 1
+                            }
+                        }
+                    }
+                    // A `<0xXX>` spelling stands for its byte, as `surface` says.
+                    if copied == nil { arena += SentencePieceSpelling.surface(Array(utf8)) }
+                }
+                return true
             }
-        })
+        }
+        return surfaces
     }
 
     /// The ids of the end and beginning pieces the model names, where they are CONTROL pieces.
