@@ -110,7 +110,7 @@ struct UnigramModel: PieceModel {
             let characterLength = lead < 0x80 ? 1 : min(SentencePieceNormalizer.characterLength(lead: lead), n - start)
             let base = ends[start].score
             var coversCharacter = false
-            var node = trie.root[Int(lead)]
+            var node = trie.child(0, lead)
             var end = start + 1
             while node != 0 {
                 let id = trie.pieceAtNode[Int(node)]
