@@ -86,10 +86,17 @@ public struct SentencePieceNormalizer: Sendable, Equatable {
             while i < bytes.count {
                 let byte = bytes[i]
                 if byte < 0x80 && !mayRewrite[Int(byte)] {
-                    // emit([byte]), without its generality.
+                    // emit([byte]), without its generality; a run of such bytes other than spaces
+                    // (a word) is copied at once.
                     if byte != Self.space {
-                        output.append(byte)
+                        var runEnd = i + 1
+                        while runEnd < bytes.count && bytes[runEnd] < 0x80 && bytes[runEnd] != Self.space && !mayRewrite[Int(bytes[runEnd])] {
+                            runEnd += 1
+                        }
+                        output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[i..<runEnd]))
                         afterSpace = false
+                        i = runEnd
+                        continue
                     } else if !afterSpace {
                         append(byte)
                         afterSpace = removesExtraSpaces
