@@ -27,7 +27,8 @@ struct UnigramModel: PieceModel {
 
     /// The pieces that can be taken, by their bytes.
     private let trie: PieceTrie
-    /// Each piece's score on a path (see above), by id.
+    /// The score on a path (see above) of the piece at each trie position: read beside the piece's
+    /// id rather than after it, one wait on memory less a step.
     private let scores: [Double]
     private let unknown: UInt32
     private let unknownScore: Double
@@ -42,6 +43,7 @@ struct UnigramModel: PieceModel {
          fusesUnknown: Bool, form: Form) {
         // `tokenizers` keeps the last of equal spellings, sentencepiece refuses them.
         trie = PieceTrie(pieces.map { $0.kind == .never ? nil : $0.spelling })
+        let scores: [Double]
         switch form {
         case .sentencePiece:
             let normalScores = pieces.filter { $0.kind == .normal }.map { Float($0.score) }
@@ -56,6 +58,7 @@ struct UnigramModel: PieceModel {
             scores = pieces.map(\.score)
             unknownScore = (pieces.map(\.score).min() ?? 0) - 10
         }
+        self.scores = trie.pieceAtNode.map { $0 >= 0 ? scores[Int($0)] : 0 }
         self.unknown = unknown
         self.byteTokens = byteTokens
         self.fusesUnknown = fusesUnknown
@@ -115,7 +118,7 @@ struct UnigramModel: PieceModel {
             while node != 0 {
                 let id = trie.pieceAtNode[Int(node)]
                 if id >= 0 {
-                    let sum = scores[Int(id)] + base
+                    let sum = scores[Int(node)] + base
                     let candidate = singlePrecision ? Double(Float(sum)) : sum
                     if ends[end].start < 0 || candidate > ends[end].score {
                         ends[end] = PathEnd(id: UInt32(id), start: Int32(start), score: candidate)
