@@ -5,7 +5,10 @@
 decomposed accent in every fifth word (so that NFC has work everywhere); then the SentencePiece
 families on one thread: Mistral's two SentencePiece models (data/mistral) against sentencepiece,
 `tokenizers` (their tokenizer.json as transformers 4.x converts them) and kitoken, and Mistral's
-Tekken file against mistral_common (tiktoken underneath) and kitoken; then, on one thread against
+Tekken file against mistral_common (tiktoken underneath) and kitoken, a Unigram model trained here
+with `spm_train`'s defaults against sentencepiece and kitoken, Mistral's two models again on a
+multilingual corpus (tools/multilingual_corpus.py: twelve scripts, code, emoji, characters rare
+enough to fall back to bytes), and the processor time of loading each `.model`; then, on one thread against
 `tokenizers`, the families whose pre-tokenizers run through Oniguruma and character tests
 (tools/pre_tokenizer_families.py: DeepSeek-V3, BLOOM, Falcon, StarCoder 2, SmolLM).
 
@@ -32,6 +35,7 @@ import tiktoken
 from tiktoken.load import load_tiktoken_bpe
 from tokenizers import Tokenizer
 
+import multilingual_corpus
 import pre_tokenizer_families
 from tokenizer_families import FAMILIES, O200K, build
 
@@ -323,11 +327,71 @@ def sentencepiece_families(args, files, texts, size):
         report(args, name, model, files, texts, size, peers)
         report(args, f"{name} as tokenizer.json", converted, files, texts, size,
                {"tokenizers": peers["tokenizers"], "kitoken": peers["kitoken"]})
+    unigram = unigram_model(files, folder)
+    processor = spm.SentencePieceProcessor(model_file=str(unigram))
+    kit = kitoken.Kitoken.from_sentencepiece_file(str(unigram))
+    report(args, "Unigram, spm_train defaults (goal 2x the faster)", unigram, files, texts, size,
+           {"sentencepiece": processor.encode, "kitoken": kit.encode})
     tekken = mistral / "tekken_240718.json"
     mistral_common = Tekkenizer.from_file(str(tekken))
     kit = kitoken.Kitoken.from_tekken_file(str(tekken))
     report(args, tekken.name, tekken, files, texts, size,
            {"mistral_common": lambda t: mistral_common.encode(t, bos=False, eos=False), "kitoken": kit.encode})
+
+    documents = multilingual_corpus.documents()
+    inputs = []
+    for i, document in enumerate(documents):
+        inputs.append(folder / f"multilingual-{i}.txt")
+        inputs[-1].write_text(document, encoding="utf-8")
+    multilingual_size = sum(len(d.encode()) for d in documents)
+    print(f"\nSentencePiece BPE on the multilingual corpus (tools/multilingual_corpus.py), {multilingual_size / 1e6:.2f} MB")
+    for name in ["tokenizer.model.v1", "mistral_instruct_tokenizer_240323.model.v3"]:
+        model = mistral / name
+        processor = spm.SentencePieceProcessor(model_file=str(model))
+        kit = kitoken.Kitoken.from_sentencepiece_file(str(model))
+        report(args, name, model, inputs, documents, multilingual_size, {"sentencepiece": processor.encode, "kitoken": kit.encode})
+    model_loading(args, [mistral / "tokenizer.model.v1", mistral / "mistral_instruct_tokenizer_240323.model.v3", unigram])
+
+
+def unigram_model(files, folder):
+    """A Unigram model trained here with sentencepiece's trainer and its default options (8,000
+    pieces, nmt_nfkc) on the corpus, as `spm_train --input=... --model_prefix=...` trains one."""
+    import sentencepiece as spm
+    prefix = folder / "unigram-default"
+    if not prefix.with_suffix(".model").exists():
+        spm.SentencePieceTrainer.train(input=",".join(map(str, files)), model_prefix=str(prefix), minloglevel=2)
+    return prefix.with_suffix(".model")
+
+
+def processor_seconds(command):
+    """User and system time of a whole child process."""
+    import resource
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(command, check=True, capture_output=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+
+
+def model_loading(args, models):
+    """Loading a `.model`: hapax's processor time as a whole process on an empty input, against
+    sentencepiece's and kitoken's processor time to load it in this process."""
+    import kitoken
+    import sentencepiece as spm
+    empty = ROOT / ".build" / "bench-empty.txt"
+    empty.write_text("")
+    print(f"\nloading a .model, processor time (best of {args.repeats}): hapax as a whole process on an empty input, peers in this process")
+    print(f"  {'model':<44} {'hapax':>8} {'sentencepiece':>14} {'kitoken':>8}")
+    for model in models:
+        hapax = min(processor_seconds([args.binary, "tokenize", "--tokenizer", str(model), "--count", str(empty)])
+                    for _ in range(args.repeats))
+
+        def cpu(make):
+            start = time.process_time()
+            make()
+            return time.process_time() - start
+        theirs = min(cpu(lambda: spm.SentencePieceProcessor(model_file=str(model))) for _ in range(args.repeats))
+        kit = min(cpu(lambda: kitoken.Kitoken.from_sentencepiece_file(str(model))) for _ in range(args.repeats))
+        print(f"  {model.name:<44} {hapax * 1000:5.0f} ms {theirs * 1000:11.0f} ms {kit * 1000:5.0f} ms")
 
 
 def report(args, name, path, files, texts, size, peers):
@@ -335,10 +399,11 @@ def report(args, name, path, files, texts, size, peers):
                                capture_output=True, text=True, check=True).stdout.splitlines()
     hapax = max(hapax_rate(args.binary, path, files, 1) for _ in range(args.repeats))
     for peer, encode in peers.items():
-        equal = all(encode(t) == list(map(int, line.split())) for t, line in zip(texts, hapax_ids))
+        unequal = sum(encode(t) != list(map(int, line.split())) for t, line in zip(texts, hapax_ids))
         rate = best_rate(encode, texts, size, args.repeats)
         goal = "  (goal 2x)" if peer == "kitoken" else ""
-        print(f"  {name:<44} {peer:<16} {rate:9.2f} {hapax:8.2f} {hapax / rate:6.1f}x{goal}{'' if equal else '  NOT EQUAL'}")
+        print(f"  {name:<44} {peer:<16} {rate:9.2f} {hapax:8.2f} {hapax / rate:6.1f}x{goal}"
+              f"{f'  NOT EQUAL on {unequal} of {len(texts)} documents' if unequal else ''}")
 
 
 if __name__ == "__main__":

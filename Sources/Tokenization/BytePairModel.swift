@@ -11,7 +11,9 @@ import Foundation
 /// Merging starts from bytes (byte-level BPE) or from characters (SentencePiece BPE and its Hugging
 /// Face form, whose tokens are spelled in text with `▁` for the space).
 struct BytePairModel: Sendable {
-    enum Shortcut { case anyToken, selfConsistentTokens }
+    /// Which tokens a whole piece is looked up among before merging: any, only those that merging
+    /// their own characters reproduces, or none (every piece merges, through the per-thread cache).
+    enum Shortcut { case anyToken, selfConsistentTokens, none }
 
     /// How two adjacent parts of a piece merge.
     enum Merges: Sendable {
@@ -22,6 +24,11 @@ struct BytePairModel: Sendable {
         /// rank file needs no table of pair rules: deriving one had cost more processor time than
         /// encoding a few megabytes.
         case ranks
+        /// By sentencepiece's rule (SentencePiece BPE): into the piece their characters spell
+        /// together, at `priorities[id]` of that piece (UInt32.max: a piece merging never forms).
+        /// Looked up as sentencepiece looks it up, so loading derives no rules: deriving them had
+        /// cost most of a 32,000-piece model's loading time.
+        case spelled(priorities: [UInt32])
     }
 
     /// What merging starts from.
@@ -48,10 +55,13 @@ struct BytePairModel: Sendable {
     /// the whole-piece shortcut and the cache only for whole texts. A merge's result is a token, so no
     /// merge crosses a boundary between two characters that no token holds side by side. `joins`
     /// says which do, for classes of characters: each ASCII byte its own class, any other character
-    /// class 128 (`▁` too). And where no token holds another character followed by `▁`, a piece may
+    /// class 128 (`▁` too), two of which join only as some token holds them (`joinedPairs`). And
+    /// where no token holds another character followed by `▁`, a piece may
     /// also be cut before each run of `▁`: words then become parts of their own.
     private let joins: [Bool]
     private static let classes = 129
+    /// Within class 128, the pairs some token holds exactly.
+    private let joinedPairs: CharacterPairs
     private let cutsBeforeSpaceRuns: Bool
     /// Cutting holds only while merges start from characters: off when a rule merges a byte-fallback
     /// or unknown token (a tokenizer.json may have one), which stands for no character of the text.
@@ -86,14 +96,22 @@ struct BytePairModel: Sendable {
         self.asciiTokens = (0..<128).map { vocabulary.id(of: [UInt8($0)]) ?? UInt32.max }
         self.wholePieces = vocabulary
         var joins = [Bool](repeating: false, count: Self.classes * Self.classes)
+        var joinedPairs = CharacterPairs()
         if case .characters(let byteTokens, let unknown, _) = alphabet {
             let used = usedIds()
             for id in used {
+                let spelling = tokens[id]
                 var previous: Int?
-                for byte in tokens[id] where byte & 0xC0 != 0x80 {
+                var previousKey: UInt32 = 0
+                for i in spelling.indices where spelling[i] & 0xC0 != 0x80 {
+                    let byte = spelling[i]
                     let current = byte < 0x80 ? Int(byte) : 128
                     if let previous { joins[previous * Self.classes + current] = true }
+                    let width = min(Self.width(lead: byte), spelling.endIndex - i)
+                    let key = current == 128 ? CharacterPairs.key(spelling, at: i, width: width) : 0
+                    if previous == 128 && current == 128 { joinedPairs.insert(previousKey, key) }
                     previous = current
+                    previousKey = key
                 }
             }
             self.cutsBeforeSpaceRuns = !used.contains { Self.holdsSpaceAfterOtherCharacter(tokens[$0]) }
@@ -103,6 +121,10 @@ struct BytePairModel: Sendable {
                 self.cuts = false
             } else if case .listed(let table) = merges {
                 self.cuts = !table.involves(Set((byteTokens ?? []) + [unknown]))
+            } else if case .spelled = merges {
+                // A byte token spells part of a character, which no piece is, and the unknown token
+                // never merges (`SpelledConcatenations`).
+                self.cuts = true
             } else {
                 self.cuts = true
             }
@@ -111,6 +133,7 @@ struct BytePairModel: Sendable {
             self.cuts = false
         }
         self.joins = joins
+        self.joinedPairs = joinedPairs
         self.partsTakeShortcut = shortcut == .selfConsistentTokens
         if shortcut == .selfConsistentTokens {
             var scratch = Scratch()
@@ -124,8 +147,14 @@ struct BytePairModel: Sendable {
                 return output == [UInt32(id)] ? (spelling, UInt32(id)) : nil
             }
             self.wholePieces = ByteStringTable(consistent)
+        } else if shortcut == .none {
+            self.wholePieces = ByteStringTable([])
         }
     }
+
+    /// The bytes of the character a lead byte begins.
+    @inline(__always)
+    static func width(lead: UInt8) -> Int { lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4 }
 
     /// The bytes no well-formed UTF-8 sequence holds: C0 and C1 (overlong leads) and F5 to FF.
     static func neverInUTF8(_ byte: UInt8) -> Bool { byte == 0xC0 || byte == 0xC1 || byte >= 0xF5 }
@@ -192,6 +221,7 @@ struct BytePairModel: Sendable {
         guard n > 0 else { return }
         var start = 0, i = 1
         var previous = piece[0] < 0x80 ? Int(piece[0]) : 128
+        var previousKey = previous == 128 ? CharacterPairs.key(piece, at: 0, width: min(Self.width(lead: piece[0]), n)) : 0
         var previousIsSpace = n >= 3 && Self.isSpaceSymbol(piece, at: 0)
         joins.withUnsafeBufferPointer { joins in
             while i < n {
@@ -201,12 +231,15 @@ struct BytePairModel: Sendable {
                     continue
                 }
                 let current = byte < 0x80 ? Int(byte) : 128
+                let key = current == 128 ? CharacterPairs.key(piece, at: i, width: min(Self.width(lead: byte), n - i)) : 0
                 let isSpace = byte == 0xE2 && i + 3 <= n && Self.isSpaceSymbol(piece, at: i)
-                if !joins[previous * Self.classes + current] || (cutsBeforeSpaceRuns && isSpace && !previousIsSpace) {
+                let joined = previous == 128 && current == 128 ? joinedPairs.contains(previousKey, key) : joins[previous * Self.classes + current]
+                if !joined || (cutsBeforeSpaceRuns && isSpace && !previousIsSpace) {
                     encodePart(start..<i)
                     start = i
                 }
                 previous = current
+                previousKey = key
                 previousIsSpace = isSpace
                 i += 1
             }
@@ -270,20 +303,22 @@ struct BytePairModel: Sendable {
 
     /// Merges the symbols of `piece` by priority.
     private func mergeSymbols(_ piece: UnsafeBufferPointer<UInt8>, into output: inout [UInt32], _ scratch: inout Scratch) {
-        if let cache = scratch.cache {
-            if cache.appendIds(of: piece, to: &output) { return }
-            let start = output.count
-            mergeSymbols(piece, into: &output, uncached: &scratch)
-            cache.store(piece, ids: output[start...])
-        } else {
-            mergeSymbols(piece, into: &output, uncached: &scratch)
-        }
+        // Reached through `scratch` in place: binding the cache to a name retained and released it
+        // for every piece, a tenth of encoding where every word merges (SentencePiece).
+        if scratch.cache?.appendIds(of: piece, to: &output) == true { return }
+        let start = output.count
+        mergeSymbols(piece, into: &output, uncached: &scratch)
+        scratch.cache?.store(piece, ids: output[start...])
     }
 
     private func mergeSymbols(_ piece: UnsafeBufferPointer<UInt8>, into output: inout [UInt32], uncached scratch: inout Scratch) {
         switch merges {
         case .listed(let table): mergeSymbols(piece, into: &output, &scratch, merges: table)
         case .ranks: mergeSymbols(piece, into: &output, &scratch, merges: RankedConcatenations(vocabulary: vocabulary))
+        case .spelled(let priorities):
+            guard case .characters(_, let unknown, _) = alphabet else { preconditionFailure("spelled merges start from characters") }
+            mergeSymbols(piece, into: &output, &scratch,
+                         merges: SpelledConcatenations(vocabulary: vocabulary, priorities: priorities, unknown: unknown))
         }
     }
 

@@ -86,3 +86,19 @@ struct RankedConcatenations: PairMerges {
         return UInt64(id) << 32 | UInt64(id)
     }
 }
+
+/// sentencepiece's rule (bpe_model.cc): two symbols merge into the piece their text spells together,
+/// at that piece's priority (the rank of its score). The unknown token stands for no text of its
+/// own, so it never merges.
+struct SpelledConcatenations: PairMerges {
+    let vocabulary: ByteStringTable
+    let priorities: [UInt32]
+    let unknown: UInt32
+
+    @inline(__always)
+    func merge(_ left: UInt32, _ right: UInt32, spelling: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        guard left != unknown, right != unknown, let id = vocabulary.id(of: spelling) else { return MergeTable.none }
+        let priority = priorities[Int(id)]
+        return priority == UInt32.max ? MergeTable.none : UInt64(priority) << 32 | UInt64(id)
+    }
+}

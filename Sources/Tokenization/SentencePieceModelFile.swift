@@ -139,13 +139,21 @@ enum SentencePieceModelFile {
     /// spelling, the UNKNOWN piece's, and the BYTE pieces' in byte order (nil without byte fallback).
     static func indexed(_ pieces: [Piece], byteFallback: Bool) throws(TokenizerError)
         -> (reserved: [[UInt8]: Int], unknown: Int, byteIds: [UInt32]?) {
-        var formable = Set<[UInt8]>(), reserved: [[UInt8]: Int] = [:]
+        var reserved: [[UInt8]: Int] = [:]
         var unknown: Int?
         var byteIds = [UInt32?](repeating: nil, count: 256)
+        // Pieces text can form, checked for repeats in one table of their bytes: a Set of arrays had
+        // cost a tenth of loading. The first repeat in id order is named, as a walk would name it.
+        var formable = TokenSpellings()
+        for piece in pieces { formable.append(piece.type.isMergeable ? piece.spelling.utf8 : "".utf8) }
+        let repeated = ByteStringTable.indexing(formable).duplicates.map { Int($0.other) }.min()
         for (id, piece) in pieces.enumerated() {
-            let place = "pieces[\(id)] (\(quoted(piece.spelling)))", spelling = Array(piece.spelling.utf8)
-            let listedTwice = piece.type.isMergeable ? !formable.insert(spelling).inserted : reserved.updateValue(id, forKey: spelling) != nil
-            guard !listedTwice else { throw TokenizerError("\(place): the piece is listed twice") }
+            // Written only for a message: quoting every piece had cost a tenth of loading.
+            var place: String { "pieces[\(id)] (\(quoted(piece.spelling)))" }
+            guard id != repeated else { throw TokenizerError("\(place): the piece is listed twice") }
+            if piece.type.isMergeable { continue }
+            let spelling = Array(piece.spelling.utf8)
+            guard reserved.updateValue(id, forKey: spelling) == nil else { throw TokenizerError("\(place): the piece is listed twice") }
             switch piece.type {
             case .unknown:
                 guard unknown == nil else { throw TokenizerError("\(place): a second UNKNOWN piece") }
@@ -170,13 +178,34 @@ enum SentencePieceModelFile {
     /// What each piece stands for in text: nothing for CONTROL and UNKNOWN, its byte for BYTE, else
     /// its spelling with `▁` as the space.
     static func surfaces(of pieces: [Piece]) -> TokenSpellings {
-        TokenSpellings(pieces.map { piece -> [UInt8] in
-            switch piece.type {
-            case .control, .unknown: return []
-            case .byte: return [SentencePieceSpelling.byte(ofToken: Array(piece.spelling.utf8))!]
-            default: return SentencePieceSpelling.surface(Array(piece.spelling.utf8))
+        // Into one arena: an array a piece had cost a tenth of loading.
+        var surfaces = TokenSpellings()
+        for piece in pieces {
+            _ = surfaces.append { arena in
+                switch piece.type {
+                case .control, .unknown: break
+                case .byte: arena.append(SentencePieceSpelling.byte(ofToken: Array(piece.spelling.utf8))!)
+                default:
+                    let utf8 = piece.spelling.utf8
+                    let copied: Void? = utf8.first == UInt8(ascii: "<") ? nil : utf8.withContiguousStorageIfAvailable { bytes in
+                        var i = 0
+                        while i < bytes.count {
+                            if bytes[i] == 0xE2 && i + 2 < bytes.count && bytes[i + 1] == 0x96 && bytes[i + 2] == 0x81 {
+                                arena.append(UInt8(ascii: " "))
+                                i += 3
+                            } else {
+                                arena.append(bytes[i])
+                                i += 1
+                            }
+                        }
+                    }
+                    // A `<0xXX>` spelling stands for its byte, as `surface` says.
+                    if copied == nil { arena += SentencePieceSpelling.surface(Array(utf8)) }
+                }
+                return true
             }
-        })
+        }
+        return surfaces
     }
 
     /// The ids of the end and beginning pieces the model names, where they are CONTROL pieces.
@@ -198,42 +227,35 @@ enum SentencePieceModelFile {
         // the single-character ones out of the vocabulary, so that their character falls back.
         func formable(_ piece: Piece) -> Bool { piece.type.isMergeable && piece.type != .unused }
 
-        // Priorities: the rank of the score, highest first; equal scores share one.
-        let scores = Array(Set(pieces.map(\.score))).sorted(by: >)
-        let rank = Dictionary(uniqueKeysWithValues: scores.enumerated().map { ($1, UInt32($0)) })
-        var rules: [(left: UInt32, right: UInt32, priority: UInt32, result: UInt32)] = []
-        // Every prefix and every suffix of a piece that is a piece, found in one walk of a trie each:
-        // trying each cut as a lookup took time quadratic in the piece's length, and sentencepiece
-        // allows pieces of thousands of bytes.
-        var prefixes = SpellingTrie(), suffixes = SpellingTrie()
-        for (id, piece) in pieces.enumerated() where formable(piece) {
-            prefixes.insert(piece.spelling.utf8, id: id)
-            suffixes.insert(piece.spelling.utf8.reversed(), id: id)
+        let spellings = TokenSpellings(pieces.map { formable($0) ? Array($0.spelling.utf8) : nil })
+        let vocabulary = ByteStringTable.indexing(spellings).table
+        // Priorities: the rank of the score, highest first; equal scores share one. Only NORMAL pieces
+        // are formed by merging: wherever a user-defined piece's text starts, the matcher takes it
+        // whole first.
+        let order = pieces.indices.sorted { pieces[$0].score > pieces[$1].score }
+        var priorities = [UInt32](repeating: UInt32.max, count: pieces.count)
+        var rank: UInt32 = 0
+        for (k, id) in order.enumerated() {
+            if k > 0 && pieces[id].score != pieces[order[k - 1]].score { rank += 1 }
+            if pieces[id].type == .normal { priorities[id] = rank }
         }
-        // A user-defined piece is never formed by merging: wherever its text starts, the matcher takes
-        // it whole first. So only NORMAL pieces are merge results.
-        for (id, piece) in pieces.enumerated() where piece.type == .normal && piece.spelling.unicodeScalars.count > 1 {
-            let spelling = Array(piece.spelling.utf8), n = spelling.count
-            let left = prefixes.ids(ofPrefixesOf: spelling), right = suffixes.ids(ofPrefixesOf: spelling.reversed())
-            let firstCut = spelling.indices.dropFirst().first { spelling[$0] & 0xC0 != 0x80 }!
+        // A lone character that is no piece still merges in sentencepiece; hapax turns it into its
+        // byte-fallback or unknown tokens first, so it refuses such a model: a piece whose first (or
+        // last) character is no piece, and the rest is a piece or one more such character.
+        for (id, piece) in pieces.enumerated() where piece.type == .normal {
+            let spelling = Array(piece.spelling.utf8)
+            guard let firstCut = spelling.indices.dropFirst().first(where: { spelling[$0] & 0xC0 != 0x80 }) else { continue }
             let lastCut = spelling.indices.last { spelling[$0] & 0xC0 != 0x80 }!
-            for cut in 1..<n where spelling[cut] & 0xC0 != 0x80 {
-                let l = left[cut], r = right[n - cut]
-                if l >= 0, r >= 0 {
-                    rules.append((UInt32(l), UInt32(r), rank[piece.score]!, UInt32(id)))
-                    continue
-                }
-                // A lone character that is no piece still merges in sentencepiece; hapax turns it
-                // into its byte-fallback or unknown tokens first, so it refuses such a model.
-                let loneLeft = cut == firstCut && l < 0, loneRight = cut == lastCut && r < 0
-                if (loneLeft || l >= 0) && (loneRight || r >= 0) {
-                    let lone = String(decoding: loneLeft ? spelling[..<cut] : spelling[cut...], as: UTF8.self)
-                    throw TokenizerError("pieces[\(id)] (\(quoted(piece.spelling))): merges from \(quoted(lone)), which is not a piece itself (or is UNUSED); hapax does not merge from a character it encodes as unknown")
+            func isPiece(_ part: ArraySlice<UInt8>) -> Bool { part.withUnsafeBufferPointer { vocabulary.id(of: $0) != nil } }
+            for (cut, loneIsLeft) in [(firstCut, true), (lastCut, false)] {
+                let left = spelling[..<cut], right = spelling[cut...]
+                let lone = loneIsLeft ? left : right, other = loneIsLeft ? right : left
+                if !isPiece(lone) && (isPiece(other) || (firstCut == lastCut)) {
+                    throw TokenizerError("pieces[\(id)] (\(quoted(piece.spelling))): merges from \(quoted(String(decoding: lone, as: UTF8.self))), which is not a piece itself (or is UNUSED); hapax does not merge from a character it encodes as unknown")
                 }
             }
         }
-        let spellings: [[UInt8]?] = pieces.map { formable($0) ? Array($0.spelling.utf8) : nil }
-        let model = try BytePairModel(tokens: TokenSpellings(spellings), merges: .listed(MergeTable(rules)), shortcut: .selfConsistentTokens,
+        let model = try BytePairModel(tokens: spellings, vocabulary: vocabulary, merges: .spelled(priorities: priorities), shortcut: .none,
                                       alphabet: .characters(byteTokens: fallback, unknown: UInt32(unknown), fusesUnknown: true))
         let added = pieces.enumerated().compactMap { id, piece -> AddedToken? in
             switch piece.type {
@@ -247,40 +269,5 @@ enum SentencePieceModelFile {
         return Tokenizer(splits: [], normalizer: normalizer, model: model, addedTokens: added, surfaces: surfaces(of: pieces),
                          normalizesTokenContent: false, ends: Self.ends(ends, pieces, reserved),
                          source: "\(source) (SentencePiece BPE)")
-    }
-}
-
-/// A byte trie of piece spellings, for the pieces among the prefixes of a spelling.
-private struct SpellingTrie {
-    /// The child of `node` by `byte`, keyed `node << 8 | byte`.
-    private var children: [UInt64: Int32] = [:]
-    /// The piece each node spells, or -1.
-    private var pieceIds: [Int32] = [-1]
-
-    mutating func insert(_ bytes: some Sequence<UInt8>, id: Int) {
-        var node: Int32 = 0
-        for byte in bytes {
-            let key = UInt64(node) << 8 | UInt64(byte)
-            if let child = children[key] {
-                node = child
-            } else {
-                node = Int32(pieceIds.count)
-                children[key] = node
-                pieceIds.append(-1)
-            }
-        }
-        pieceIds[Int(node)] = Int32(id)
-    }
-
-    /// For each length k from 0 to the count, the piece spelled by the first k bytes, or -1.
-    func ids(ofPrefixesOf bytes: some Collection<UInt8>) -> [Int32] {
-        var result = [Int32](repeating: -1, count: bytes.count + 1)
-        var node: Int32 = 0
-        for (k, byte) in bytes.enumerated() {
-            guard let child = children[UInt64(node) << 8 | UInt64(byte)] else { break }
-            node = child
-            result[k + 1] = pieceIds[Int(node)]
-        }
-        return result
     }
 }

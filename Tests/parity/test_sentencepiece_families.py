@@ -5,6 +5,7 @@ Tekken files against `mistral_common`. The real files come from the mistral-comm
 sentencepiece's own trainer."""
 import json
 import pathlib
+import sys
 
 import pytest
 import regex
@@ -118,6 +119,28 @@ def test_models_encode_as_sentencepiece(hapax_prep, trained, texts, name):
     path = trained.get(name) or MISTRAL / name
     reference = spm.SentencePieceProcessor(model_file=str(path))
     assert_same(hapax_prep, path, texts, reference.encode)
+
+
+@pytest.fixture(scope="module")
+def multilingual(tmp_path_factory):
+    """The benchmark's multilingual corpus (tools/multilingual_corpus.py): twelve scripts, code and
+    emoji, with characters rare enough to fall back to bytes, and Chinese, Japanese and Thai written
+    without spaces, which hapax cuts between characters no token holds side by side."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import multilingual_corpus
+    folder = tmp_path_factory.mktemp("multilingual")
+    texts = multilingual_corpus.documents(count=12)
+    files = []
+    for i, text in enumerate(texts):
+        files.append(folder / f"m{i}.txt")
+        files[-1].write_text(text, encoding="utf-8")
+    return texts, files
+
+
+@pytest.mark.parametrize("name", MISTRAL_MODELS)
+def test_mistral_models_encode_multilingual_text_as_sentencepiece(hapax_prep, multilingual, name):
+    reference = spm.SentencePieceProcessor(model_file=str(MISTRAL / name))
+    assert_same(hapax_prep, MISTRAL / name, multilingual, reference.encode)
 
 
 FORMS = [f"{name}-{form}" for name in ["llama", "defaults", "no_fallback"] for form in ["legacy", "metaspace"]] + [

@@ -68,6 +68,13 @@ public struct PrecompiledCharacterMap: Sendable, Equatable {
         }
     }
 
+    /// Whether some key begins with `byte`.
+    func hasKey(beginningWith byte: UInt8) -> Bool {
+        guard !units.isEmpty else { return false }
+        let p = Self.offset(units[0]) ^ Int(byte)
+        return p < units.count && units[p] & (1 << 31 | 0xFF) == UInt32(byte)
+    }
+
     /// The longest key at `start` (sentencepiece's rule): its length and replacement.
     func longestMatch(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (length: Int, replacement: ArraySlice<UInt8>)? {
         var best: (Int, Range<Int>)?

@@ -18,6 +18,9 @@ public struct SentencePieceNormalizer: Sendable, Equatable {
     let addsDummyPrefix: Bool
     let removesExtraSpaces: Bool
     let escapesSpaces: Bool
+    /// Whether a rule may apply where a byte is (a kept piece or a key of the map begins with it):
+    /// most characters of most text are copied as they are, without looking anything up.
+    private let mayRewrite: [Bool]
 
     init(map: PrecompiledCharacterMap?, kept: [String], addsDummyPrefix: Bool, removesExtraSpaces: Bool, escapesSpaces: Bool) {
         self.map = map
@@ -25,6 +28,10 @@ public struct SentencePieceNormalizer: Sendable, Equatable {
         self.addsDummyPrefix = addsDummyPrefix
         self.removesExtraSpaces = removesExtraSpaces
         self.escapesSpaces = escapesSpaces
+        let kept = self.kept
+        mayRewrite = (0...255).map { byte in
+            kept.contains { $0.first == UInt8(byte) } || map?.hasKey(beginningWith: UInt8(byte)) ?? false
+        }
     }
 
     private static let space = UInt8(ascii: " ")
@@ -77,7 +84,25 @@ public struct SentencePieceNormalizer: Sendable, Equatable {
                 if !removesExtraSpaces { afterSpace = false }
             }
             while i < bytes.count {
-                if let (replacement, length) = rewrite(bytes, at: i) {
+                let byte = bytes[i]
+                if byte < 0x80 && !mayRewrite[Int(byte)] {
+                    // emit([byte]), without its generality; a run of such bytes other than spaces
+                    // (a word) is copied at once.
+                    if byte != Self.space {
+                        var runEnd = i + 1
+                        while runEnd < bytes.count && bytes[runEnd] < 0x80 && bytes[runEnd] != Self.space && !mayRewrite[Int(bytes[runEnd])] {
+                            runEnd += 1
+                        }
+                        output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[i..<runEnd]))
+                        afterSpace = false
+                        i = runEnd
+                        continue
+                    } else if !afterSpace {
+                        append(byte)
+                        afterSpace = removesExtraSpaces
+                    }
+                    i += 1
+                } else if let (replacement, length) = rewrite(bytes, at: i) {
                     emit(replacement)
                     i += length
                 } else {

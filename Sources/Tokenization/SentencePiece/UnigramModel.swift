@@ -25,13 +25,10 @@ struct UnigramModel: PieceModel {
     enum Form { case sentencePiece, huggingFace }
     enum Kind { case normal, userDefined, never }
 
-    /// A byte trie over the pieces that can be taken: `children[node << 8 | byte]` is the child node.
-    private let children: [UInt32: UInt32]
-    /// The root's children by byte (0: none), the lookup most positions stop at.
-    private let rootChildren: [UInt32]
-    /// The piece ending at each node, -1 for none.
-    private let pieceAtNode: [Int32]
-    /// Each piece's score on a path (see above), by id.
+    /// The pieces that can be taken, by their bytes.
+    private let trie: PieceTrie
+    /// The score on a path (see above) of the piece at each trie position: read beside the piece's
+    /// id rather than after it, one wait on memory less a step.
     private let scores: [Double]
     private let unknown: UInt32
     private let unknownScore: Double
@@ -44,27 +41,9 @@ struct UnigramModel: PieceModel {
     /// `pieces[id]` is a piece's spelling, score and kind (`never`: not matched in text).
     init(pieces: [(spelling: [UInt8], score: Double, kind: Kind)], unknown: UInt32, byteTokens: [UInt32]?,
          fusesUnknown: Bool, form: Form) {
-        var children: [UInt32: UInt32] = [:]
-        var pieceAtNode: [Int32] = [-1]
-        for (id, piece) in pieces.enumerated() where piece.kind != .never {
-            var node: UInt32 = 0
-            for byte in piece.spelling {
-                let key = node << 8 | UInt32(byte)
-                if let child = children[key] {
-                    node = child
-                } else {
-                    let child = UInt32(pieceAtNode.count)
-                    pieceAtNode.append(-1)
-                    children[key] = child
-                    node = child
-                }
-            }
-            // `tokenizers` keeps the last of equal spellings, sentencepiece refuses them.
-            pieceAtNode[Int(node)] = Int32(id)
-        }
-        self.children = children
-        self.rootChildren = (0..<256).map { children[UInt32($0)] ?? 0 }
-        self.pieceAtNode = pieceAtNode
+        // `tokenizers` keeps the last of equal spellings, sentencepiece refuses them.
+        trie = PieceTrie(pieces.map { $0.kind == .never ? nil : $0.spelling })
+        let scores: [Double]
         switch form {
         case .sentencePiece:
             let normalScores = pieces.filter { $0.kind == .normal }.map { Float($0.score) }
@@ -79,6 +58,7 @@ struct UnigramModel: PieceModel {
             scores = pieces.map(\.score)
             unknownScore = (pieces.map(\.score).min() ?? 0) - 10
         }
+        self.scores = trie.pieceAtNode.map { $0 >= 0 ? scores[Int($0)] : 0 }
         self.unknown = unknown
         self.byteTokens = byteTokens
         self.fusesUnknown = fusesUnknown
@@ -93,74 +73,112 @@ struct UnigramModel: PieceModel {
             + (byteTokens != nil ? "the <0xXX> tokens of its bytes" : "the unknown token \(unknown)" + (fusesUnknown ? ", once per run" : ""))
     }
 
+    /// The best path ending at a position: its last piece, its score, and where that piece starts
+    /// (-1: no path ends here yet).
     private struct PathEnd {
-        var id: UInt32 = 0
-        var score: Double = 0
-        var start = -1
+        var id: UInt32
+        var start: Int32
+        var score: Double
     }
 
     /// Marks an unknown character on a path, told apart from the unknown piece's own spelling.
     private static let noPiece = UInt32.max
 
-    /// The piece spelled by `bytes`, if any.
-    private func piece(spelled bytes: Slice<UnsafeBufferPointer<UInt8>>) -> UInt32? {
-        var node: UInt32 = 0
-        for byte in bytes {
-            guard let child = node == 0 ? (rootChildren[Int(byte)] == 0 ? nil : rootChildren[Int(byte)]) : children[node << 8 | UInt32(byte)] else { return nil }
-            node = child
-        }
-        let id = pieceAtNode[Int(node)]
-        return id >= 0 ? UInt32(id) : nil
-    }
-
     func encode(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt32]) {
         guard !bytes.isEmpty else { return }
-        var ends = [PathEnd](repeating: PathEnd(), count: bytes.count + 1)
-        func offer(_ id: UInt32, score: Double, from start: Int, to end: Int) {
-            let candidate = singlePrecision ? Double(Float(score + ends[start].score)) : score + ends[start].score
-            if ends[end].start == -1 || candidate > ends[end].score {
-                ends[end] = PathEnd(id: id, score: candidate, start: start)
+        let n = bytes.count
+        precondition(n < Int(Int32.max), "UnigramModel: a text of 2 GB or more")
+        // Not an Array: its zeroing and checks had cost as much as the walk; every slot is set here.
+        let ends = UnsafeMutableBufferPointer<PathEnd>.allocate(capacity: n + 1)
+        defer { ends.deallocate() }
+        ends.initialize(repeating: PathEnd(id: 0, start: -1, score: 0))
+        ends[0].start = 0
+        scores.withUnsafeBufferPointer { scores in
+            trie.withWalker { trie in
+                viterbi(bytes, ends, scores, trie)
             }
         }
+        emitBestPath(bytes, ends, into: &output)
+    }
+
+    /// Fills `ends` left to right: each position a character starts at extends the best path ending
+    /// there by every piece the text continues with.
+    @inline(__always)
+    private func viterbi(_ bytes: UnsafeBufferPointer<UInt8>, _ ends: UnsafeMutableBufferPointer<PathEnd>,
+                         _ scores: UnsafeBufferPointer<Double>, _ trie: PieceTrie.Walker) {
+        let n = bytes.count
         var start = 0
-        while start < bytes.count {
-            let characterLength = min(SentencePieceNormalizer.characterLength(lead: bytes[start]), bytes.count - start)
+        while start < n {
+            let lead = bytes[start]
+            let characterLength = lead < 0x80 ? 1 : min(SentencePieceNormalizer.characterLength(lead: lead), n - start)
+            let base = ends[start].score
             var coversCharacter = false
-            var node = rootChildren[Int(bytes[start])]
+            var node = trie.child(0, lead)
             var end = start + 1
             while node != 0 {
-                let id = pieceAtNode[Int(node)]
+                let id = trie.pieceAtNode[Int(node)]
                 if id >= 0 {
-                    offer(UInt32(id), score: scores[Int(id)], from: start, to: end)
+                    let sum = scores[Int(node)] + base
+                    let candidate = singlePrecision ? Double(Float(sum)) : sum
+                    if ends[end].start < 0 || candidate > ends[end].score {
+                        ends[end] = PathEnd(id: UInt32(id), start: Int32(start), score: candidate)
+                    }
                     if end - start == characterLength { coversCharacter = true }
                 }
-                guard end < bytes.count, let child = children[node << 8 | UInt32(bytes[end])] else { break }
-                node = child
+                guard end < n else { break }
+                node = trie.child(node, bytes[end])
                 end += 1
             }
-            if !coversCharacter { offer(Self.noPiece, score: unknownScore, from: start, to: start + characterLength) }
+            if !coversCharacter {
+                let sum = unknownScore + base
+                let candidate = singlePrecision ? Double(Float(sum)) : sum
+                let end = start + characterLength
+                if ends[end].start < 0 || candidate > ends[end].score {
+                    ends[end] = PathEnd(id: Self.noPiece, start: Int32(start), score: candidate)
+                }
+            }
             start += characterLength
         }
-        var path: [(id: UInt32, start: Int, end: Int)] = []
-        var end = bytes.count
-        while end > 0 {
-            let last = ends[end]
-            path.append((last.id, last.start, end))
-            end = last.start
-        }
-        path.reverse()
+    }
+
+    /// The best path ending at the text's end, its runs of unknown characters resolved.
+    private func emitBestPath(_ bytes: UnsafeBufferPointer<UInt8>, _ ends: UnsafeMutableBufferPointer<PathEnd>, into output: inout [UInt32]) {
         func isUnknown(_ id: UInt32) -> Bool { id == Self.noPiece || (looksUpRuns && id == unknown) }
+        // The path back from the end, reversed into place; where its pieces start, when one is unknown.
+        let first = output.count
+        var end = bytes.count
+        var unknowns = 0
+        while end > 0 {
+            let id = ends[end].id
+            output.append(id)
+            if isUnknown(id) { unknowns += 1 }
+            end = Int(ends[end].start)
+        }
+        output[first...].reverse()
+        guard unknowns > 0 else { return }
+        var starts: [Int] = []
+        starts.reserveCapacity(output.count - first + 1)
+        end = bytes.count
+        while end > 0 {
+            starts.append(end)
+            end = Int(ends[end].start)
+        }
+        starts.append(0)
+        starts.reverse()
+        // starts[k] and starts[k + 1] bound the path's piece k.
+        let path = Array(output[first...])
+        output.removeSubrange(first...)
         var k = 0
         while k < path.count {
-            guard isUnknown(path[k].id) else {
-                output.append(path[k].id)
+            guard isUnknown(path[k]) else {
+                output.append(path[k])
                 k += 1
                 continue
             }
             var runEnd = k + 1
-            while runEnd < path.count && isUnknown(path[runEnd].id) { runEnd += 1 }
-            let runBytes = path[k].start..<path[runEnd - 1].end
-            if looksUpRuns, let id = piece(spelled: bytes[runBytes]) {
+            while runEnd < path.count && isUnknown(path[runEnd]) { runEnd += 1 }
+            let runBytes = starts[k]..<starts[runEnd]
+            if looksUpRuns, let id = trie.withWalker({ $0.piece(spelled: bytes[runBytes]) }) {
                 output.append(id)
             } else if let byteTokens, runBytes.allSatisfy({ byteTokens[Int(bytes[$0])] != UInt32.max }) {
                 for i in runBytes { output.append(byteTokens[Int(bytes[i])]) }
@@ -171,4 +189,3 @@ struct UnigramModel: PieceModel {
         }
     }
 }
-
