@@ -10,12 +10,12 @@
 #
 # The set-up is chosen so that both halves of the paper's claim show in minutes on 2 cores
 # (docs/EXPERIMENT.md has the trials that chose it):
-# - the corpus mixes a task world (tools/make_task_world.py: 40000 few-shot documents in the prompt
+# - the corpus mixes a task world (tools/make_task_world.py: 20000 few-shot documents in the prompt
 #   format `icl` uses, extractive tasks whose answer is copied from the prompt and abstractive ones
-#   whose answer is a fixed function the demonstrations name) with 200 documents of repeated
+#   whose answer is a fixed function the demonstrations name) with 600 documents of repeated
 #   random-word lines (tools/make_repeats_corpus.py), which form the induction heads copying needs;
 #   the task files icl measures are held out of the documents;
-# - words spelled in a 512-token BPE trained on that corpus, each task word a token of its own;
+# - words spelled in a 512-token BPE trained on that corpus, in which the task words are one or two tokens;
 # - 64-token windows, which hold a 5-shot prompt: the time for an induction head to form grows with
 #   the square of the context;
 # - 2 layers of width 128 with MLPs (the abstractive functions are learned in them), 2 heads a layer
@@ -40,9 +40,9 @@ bin="${HAPAX_BIN:-.build/release}"
 [[ -n "${HAPAX_BIN:-}" ]] || swift build -c release
 mkdir -p "$out"
 
-echo "== corpus: 40000 few-shot documents, 200 documents of repeated random-word lines, held-out task files"
-python3 tools/make_task_world.py "$out/corpus" "$out/tasks" --documents 40000
-python3 tools/make_repeats_corpus.py "$out/corpus" --documents 200 --span-words 3 8
+echo "== corpus: 20000 few-shot documents, 600 documents of repeated random-word lines, held-out task files"
+python3 tools/make_task_world.py "$out/corpus" "$out/tasks" --documents 20000
+python3 tools/make_repeats_corpus.py "$out/corpus" --documents 600 --span-words 3 8
 echo "== a 512-token BPE trained on the corpus"
 [[ -f "$out/tokenizer.json" ]] || $bin/hapax-prep train-tokenizer "$out/corpus" --vocab-size 512 -o "$out/tokenizer.json"
 echo "== shards: 64-token windows, 5% of documents to val"
