@@ -33,26 +33,8 @@ enum UnicodeScripts {
     /// The script number of no script.
     static let any: UInt8 = 0
 
-    /// The script of every code point of the Basic Multilingual Plane, built once from `runs`.
-    private static let basicPlane: [UInt8] = {
-        var table = [UInt8](repeating: any, count: 0x10000)
-        for (k, run) in runs.enumerated() where run >> 8 < 0x10000 {
-            let end = k + 1 < runs.count ? min(Int(runs[k + 1] >> 8), 0x10000) : 0x10000
-            for c in Int(run >> 8)..<end { table[c] = UInt8(truncatingIfNeeded: run) }
-        }
-        return table
-    }()
+    private static let table = CodePointRuns(runs, outside: any)
 
-    static func script(of value: UInt32) -> UInt8 {
-        if value < 0x10000 { return basicPlane[Int(value)] }
-        guard value < 0x110000 else { return any }
-        // The last run starting at or before `value`, by bisection.
-        let key = value << 8 | 0xFF
-        var low = 0, high = runs.count
-        while high - low > 1 {
-            let middle = (low + high) / 2
-            if runs[middle] <= key { low = middle } else { high = middle }
-        }
-        return UInt8(truncatingIfNeeded: runs[low])
-    }
+    @inline(__always)
+    static func script(of value: UInt32) -> UInt8 { table[value] }
 }
